@@ -1,0 +1,231 @@
+"""The aiohttp application factory. Every resource is owned by a cleanup context."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+from aiohttp import web
+from pymongo import AsyncMongoClient
+from redis.asyncio import Redis
+
+from hub import keys
+from hub.auth import api as auth_api
+from hub.auth.tokens import TokenIssuer
+from hub.embedded import EmbeddedMongo
+from hub.errors import NotFound, Unavailable
+from hub.events.bus import EventBus
+from hub.events.log import EventLog, MemoryEventLog
+from hub.events.redis_log import RedisEventLog
+from hub.gateway.commands import CommandRegistry
+from hub.gateway.server import Gateway
+from hub.logs import get_logger
+from hub.metrics import HubMetrics
+from hub.plugin import Install
+from hub.rest import RestApi, problem
+from hub.settings import Settings
+from hub.topics import TopicPolicy
+
+log = get_logger("hub.app")
+
+# Built client apps, served under these prefixes.
+CLIENT_APPS = {"web": "/web/", "miniapp": "/m/"}
+
+
+def default_plugins() -> list[Install]:
+    from queueing import api as queueing_api
+
+    return [queueing_api.install]
+
+
+def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> web.Application:
+    app = web.Application(client_max_size=8 * 1024 * 1024)
+    metrics = HubMetrics()
+    tokens = TokenIssuer(settings.signing_secret(), settings.jwt_ttl_seconds)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    commands = CommandRegistry()
+    rest = RestApi()
+    topics = TopicPolicy()
+    event_log: EventLog
+    gateway_channel = f"{settings.redis_prefix}socketio"
+    if redis is not None:
+        event_log = RedisEventLog(
+            redis,
+            prefix=settings.redis_prefix,
+            max_events=settings.event_log.max_events,
+            min_age_seconds=settings.event_log.min_age_seconds,
+            channel=gateway_channel,
+            # Not any node's id: every node, the publishing one too, delivers from pub/sub.
+            host_id="hallhub-bus",
+        )
+    else:
+        event_log = MemoryEventLog(settings.event_log.max_events, settings.event_log.min_age_seconds)
+    bus = EventBus(event_log, metrics)
+    gateway = Gateway(
+        settings, tokens=tokens, topics=topics, commands=commands, bus=bus, metrics=metrics
+    )
+
+    app[keys.SETTINGS] = settings
+    app[keys.METRICS] = metrics
+    app[keys.TOKENS] = tokens
+    app[keys.COMMANDS] = commands
+    app[keys.REST] = rest
+    app[keys.TOPICS] = topics
+    app[keys.BUS] = bus
+    app[keys.GATEWAY] = gateway
+    if redis is not None:
+        app[keys.REDIS] = redis
+
+    gateway.attach(app)
+    app.cleanup_ctx.append(_storage)
+    app.cleanup_ctx.append(_redis)
+    auth_api.install(app)
+    for install in default_plugins() if plugins is None else plugins:
+        install(app)
+    app.cleanup_ctx.append(_gateway)
+    if isinstance(event_log, MemoryEventLog):
+        app.cleanup_ctx.append(_sweeper(event_log))
+    app.on_shutdown.append(_close_sockets)
+
+    rest.install(app, tokens, metrics)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
+    app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/api/v1/commands.json", _commands_doc)
+    _add_client_apps(app, settings.static_dir)
+    return app
+
+
+async def _storage(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    embedded: EmbeddedMongo | None = None
+    url = settings.mongodb_url
+    if not url:
+        embedded = EmbeddedMongo(settings.data_dir)
+        url = await embedded.start()
+    client: AsyncMongoClient[keys.Document] = AsyncMongoClient(
+        url, tz_aware=True, appname="hallhub", serverSelectionTimeoutMS=10_000
+    )
+    try:
+        await client.admin.command("ping")
+        app[keys.MONGO] = client
+        app[keys.DB] = client[settings.mongodb_db]
+        yield
+    finally:
+        await client.close()
+        if embedded is not None:
+            await embedded.stop()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    redis = app.get(keys.REDIS)
+    if redis is None:
+        yield
+        return
+    try:
+        await redis.ping()
+    except Exception as exc:
+        raise Unavailable(f"Redis 无法连接：{exc}") from exc
+    yield
+    await redis.aclose()
+
+
+async def _gateway(app: web.Application) -> AsyncIterator[None]:
+    gateway = app[keys.GATEWAY]
+    gateway.start()
+    yield
+    await gateway.stop()
+
+
+def _sweeper(
+    event_log: MemoryEventLog,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def sweep(app: web.Application) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(600)
+                event_log.sweep()
+
+        task = asyncio.create_task(loop(), name="event-log-sweeper")
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return sweep
+
+
+async def _close_sockets(app: web.Application) -> None:
+    await app[keys.GATEWAY].connections.close_all()
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    app = request.app
+    checks: dict[str, str] = {}
+    try:
+        async with asyncio.timeout(2):
+            await app[keys.MONGO].admin.command("ping")
+        checks["mongodb"] = "ok"
+    except Exception as exc:
+        checks["mongodb"] = f"error: {type(exc).__name__}"
+    redis = app.get(keys.REDIS)
+    if redis is not None:
+        try:
+            async with asyncio.timeout(2):
+                await redis.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"error: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return web.json_response(
+        {"status": "ready" if ready else "not_ready", "checks": checks}, status=200 if ready else 503
+    )
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    metrics = request.app[keys.METRICS]
+    return web.Response(body=metrics.render(), headers={"Content-Type": metrics.content_type})
+
+
+async def _commands_doc(request: web.Request) -> web.Response:
+    return web.json_response(request.app[keys.COMMANDS].describe())
+
+
+def _add_client_apps(app: web.Application, static_dir: Path) -> None:
+    for name, prefix in CLIENT_APPS.items():
+        dist = static_dir / name / "dist"
+
+        async def serve(request: web.Request, dist: Path = dist, name: str = name) -> web.StreamResponse:
+            if not dist.is_dir():
+                return problem(
+                    Unavailable(f"客户端 {name} 尚未构建：在 clients/ 下运行 npm run build"), ""
+                )
+            page = request.match_info.get("path") or "index.html"
+            path = (dist / page).resolve()
+            if path.is_dir():
+                path = path / "index.html"
+            if dist.resolve() not in path.parents or not path.is_file():
+                return problem(NotFound(f"没有这个页面：{page}"), "")
+            # Hashed asset names never change content; pages must be re-read on every load.
+            cache = "public, max-age=31536000, immutable" if "/assets/" in request.path else "no-cache"
+            return web.FileResponse(path, headers={"Cache-Control": cache})
+
+        async def redirect(request: web.Request, prefix: str = prefix) -> web.StreamResponse:
+            raise web.HTTPFound(prefix)
+
+        app.router.add_get(prefix.rstrip("/"), redirect)
+        app.router.add_get(prefix + "{path:.*}", serve)
+
+    async def root(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound("/web/")
+
+    app.router.add_get("/", root)
+
+
+__all__ = ["TokenIssuer", "create_app"]

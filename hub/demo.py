@@ -1,0 +1,76 @@
+"""Demo data: load config/demo.yaml into a running app and list every screen's URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from hub import keys
+from hub.auth.models import Role
+from hub.settings import ROOT
+
+DEMO_FILE = ROOT / "config" / "demo.yaml"
+DEVICE_TTL = 30 * 24 * 3600
+
+
+class DemoAccount(BaseModel):
+    username: str
+    password: str
+    role: Role
+    name: str = ""
+    hall: str | None = None
+
+
+class DemoCitizen(BaseModel):
+    id: str
+    name: str
+
+
+class DemoData(BaseModel):
+    halls: list[dict[str, Any]]
+    accounts: list[DemoAccount] = Field(default_factory=list)
+    citizens: list[DemoCitizen] = Field(default_factory=list)
+
+
+def load(path: Path = DEMO_FILE) -> DemoData:
+    return DemoData.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+async def seed(app: web.Application, data: DemoData) -> None:
+    from queueing.api import HALLS
+    from queueing.models import HallSetup
+
+    for raw in data.halls:
+        await app[HALLS].apply_setup(HallSetup.model_validate(raw))
+    for account in data.accounts:
+        await app[keys.AUTH].create_account(
+            account.username, account.password, account.role, name=account.name,
+            hall_id=account.hall,
+        )
+
+
+def screens(app: web.Application, data: DemoData, base_url: str) -> list[tuple[str, str, str]]:
+    """(screen, who, URL with a working token) for every screen of the demo."""
+    tokens = app[keys.TOKENS]
+    rows: list[tuple[str, str, str]] = [
+        ("后台登录 Back office sign-in", "见下方账号", f"{base_url}/web/"),
+    ]
+    for raw in data.halls:
+        hall_id = raw["hall"]["id"]
+        hall_name = raw["hall"]["name"]
+        token, _ = tokens.issue(f"display-{hall_id}", Role.DISPLAY, hall=hall_id,
+                                name=f"{hall_name}大屏", ttl_seconds=DEVICE_TTL)
+        rows.append(("大厅显示屏 Hall display", hall_name,
+                     f"{base_url}/web/display.html?hall={hall_id}&token={token}"))
+    for citizen in data.citizens:
+        token, _ = tokens.issue(citizen.id, Role.CITIZEN, name=citizen.name,
+                                ttl_seconds=DEVICE_TTL)
+        rows.append(("市民H5 Citizen mini-app", citizen.name, f"{base_url}/m/?token={token}"))
+    rows.append(("健康检查 Health", "", f"{base_url}/readyz"))
+    rows.append(("指标 Metrics", "", f"{base_url}/metrics"))
+    rows.append(("接口文档 OpenAPI", "", f"{base_url}/api/v1/openapi.json"))
+    return rows

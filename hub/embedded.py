@@ -1,0 +1,120 @@
+"""The embedded MongoDB-wire server (nx-27017, SQLite-backed) as a child process.
+
+Started on a free loopback port with its data under the data directory; stopped with the hub.
+On Linux the child is told to die with its parent, so a killed hub leaves no server behind
+holding the SQLite files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+from pymongo import AsyncMongoClient
+
+from hub.errors import Unavailable
+from hub.logs import get_logger
+
+log = get_logger("hub.embedded")
+
+_PR_SET_PDEATHSIG = 1
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class EmbeddedMongo:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.dir = data_dir / "mongo"
+        self.pid_file = data_dir / "nx-27017.pid"
+        self.log_file = data_dir / "nx-27017.log"
+        self.url = ""
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def start(self, timeout: float = 30.0) -> str:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._stop_leftover()
+        port = free_port()
+        with self.log_file.open("ab") as out:
+            self._process = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", "from nx_27017.nx_27017 import main; main()",
+                "--data-dir", str(self.dir), "--host", "127.0.0.1", "-p", str(port),
+                "--log-file", str(self.log_file), "--pid-file", str(self.pid_file),
+                stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
+                preexec_fn=_die_with_parent,
+            )
+        self.url = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        await self._wait_ready(timeout)
+        log.info("embedded_store_started", port=port, dir=str(self.dir), pid=self._process.pid)
+        return self.url
+
+    async def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+            self.url, serverSelectionTimeoutMS=250, connectTimeoutMS=250
+        )
+        try:
+            while True:
+                assert self._process is not None
+                if self._process.returncode is not None:
+                    raise Unavailable(f"嵌入式存储启动失败，见 {self.log_file}")
+                try:
+                    await client.admin.command("ping")
+                    return
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise Unavailable(f"嵌入式存储 {timeout:.0f} 秒内未就绪") from None
+                    await asyncio.sleep(0.1)
+        finally:
+            await client.close()
+
+    def _stop_leftover(self) -> None:
+        """A previous run killed without cleanup may have left its server running."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return
+        if b"nx_27017" in cmdline and str(self.dir).encode() in cmdline:
+            log.warning("embedded_store_leftover_stopped", pid=pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+                for _ in range(50):
+                    if not Path(f"/proc/{pid}").exists():
+                        break
+                    time.sleep(0.1)
+
+    async def stop(self) -> None:
+        process = self._process
+        if process is None or process.returncode is not None:
+            return
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+        with contextlib.suppress(OSError):
+            self.pid_file.unlink()
+        log.info("embedded_store_stopped")

@@ -1,0 +1,61 @@
+"""Publishing: `await bus.publish(topic, type, data)`.
+
+The bus validates the names, gives the event its seq by appending it to the log, and fans it
+out. Single node: appended and written to local sockets in one synchronous step. With Redis:
+the log's Lua script appends and publishes atomically and every node, this one included,
+delivers from its pub/sub listener, so all nodes deliver a topic's events in seq order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+
+from hub.context import current_ctx
+from hub.errors import InvalidTopic
+from hub.events.envelope import EVENT_TYPE, Envelope, Replay, split_topic
+from hub.events.log import EventLog, MemoryEventLog
+from hub.metrics import HubMetrics
+
+LocalDelivery = Callable[[Envelope], None]
+
+
+class EventBus:
+    def __init__(self, log: EventLog, metrics: HubMetrics) -> None:
+        self._log = log
+        self._metrics = metrics
+        self._deliver: LocalDelivery | None = None
+
+    def set_local_delivery(self, deliver: LocalDelivery) -> None:
+        """Used with the in-process log: the gateway's synchronous room writer."""
+        self._deliver = deliver
+
+    async def publish(self, topic: str, type: str, data: Any) -> Envelope:
+        if not EVENT_TYPE.match(type):
+            raise ValueError(f"event type {type!r} is not <domain>.<noun>_<past verb>")
+        if split_topic(topic) is None:
+            raise InvalidTopic(topic=topic)
+        payload = to_jsonable_python(data)
+        if not isinstance(payload, dict):
+            raise TypeError("event data must be an object")
+        ctx = current_ctx()
+        log = self._log
+        if isinstance(log, MemoryEventLog):
+            envelope = log.append_now(topic, type, payload, ctx)
+            if self._deliver is not None:
+                self._deliver(envelope)
+        else:
+            envelope = await log.append(topic, type, payload, ctx, wire_publish=True)
+        self._metrics.events_published.labels(type.split(".", 1)[0]).inc()
+        return envelope
+
+    async def replay(self, topic: str, after_seq: int | None, epoch: str | None = None) -> Replay:
+        """The topic's position and, with `after_seq`, every kept event after it."""
+        return await self._log.replay(topic, after_seq, epoch)
+
+    async def position(self, topic: str) -> tuple[int, str]:
+        """(seq, epoch) of a topic, for a snapshot to say which event it matches."""
+        replay = await self._log.replay(topic, None, None)
+        return replay.seq, replay.epoch

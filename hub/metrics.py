@@ -1,0 +1,46 @@
+"""Prometheus metrics, one registry per app (several hubs can live in one test process)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class HubMetrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.connections = Gauge(
+            "hallhub_connections", "Open Socket.IO connections on this node",
+            registry=self.registry,
+        )
+        self.events_published = Counter(
+            "hallhub_events_published", "Events published by this node", ["domain"],
+            registry=self.registry,
+        )
+        self.events_delivered = Counter(
+            "hallhub_events_delivered", "Event frames written to sockets on this node",
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "hallhub_commands", "Socket.IO commands handled", ["command", "outcome"],
+            registry=self.registry,
+        )
+        self.command_latency = Histogram(
+            "hallhub_command_latency_seconds", "Time to answer a Socket.IO command",
+            ["command"], buckets=_LATENCY_BUCKETS, registry=self.registry,
+        )
+        self.http_latency = Histogram(
+            "hallhub_http_latency_seconds", "Time to answer a REST request",
+            ["route", "status"], buckets=_LATENCY_BUCKETS, registry=self.registry,
+        )
+        self.connect_refused = Counter(
+            "hallhub_connect_refused", "Socket.IO connections refused at connect", ["code"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

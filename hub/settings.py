@@ -1,0 +1,128 @@
+"""Settings: defaults < config file (TOML or YAML) < environment (HALLHUB_*) < CLI flags."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+    YamlConfigSettingsSource,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "config" / "hallhub.toml"
+
+
+class IceServer(BaseModel):
+    """One STUN/TURN server handed to browsers and to the recording peer."""
+
+    urls: list[str]
+    username: str | None = None
+    credential: SecretStr | None = None
+
+
+class SmsSettings(BaseModel):
+    provider: Literal["none", "twilio", "http"] = "none"
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_from: str = ""
+    # Point twilio's client at another base URL (a regional edge or a local test endpoint).
+    twilio_base_url: str | None = None
+    http_url: str = ""
+    http_auth: SecretStr = SecretStr("")
+
+
+class SmtpSettings(BaseModel):
+    host: str = ""
+    port: int = 587
+    tls: Literal["none", "starttls", "implicit"] = "starttls"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    sender: str = "HallHub <noreply@hallhub.local>"
+
+
+class EventLogSettings(BaseModel):
+    max_events: int = Field(1000, ge=1)
+    min_age_seconds: int = Field(24 * 3600, ge=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HALLHUB_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    public_url: str | None = None
+    data_dir: Path = Path("var")
+    mongodb_url: str | None = None
+    mongodb_db: str = "hallhub"
+    redis_url: str | None = None
+    # Every Redis key and channel of this deployment starts with it (tests use their own).
+    redis_prefix: str = "hallhub:"
+    jwt_secret: SecretStr | None = None
+    jwt_ttl_seconds: int = Field(12 * 3600, ge=60)
+    ice_servers: list[IceServer] = Field(default_factory=list)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    event_log: EventLogSettings = Field(default_factory=EventLogSettings)
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    static_dir: Path = ROOT / "clients"
+    # A slow client whose socket buffer grows past this is dropped; it resumes from the log.
+    max_client_buffer_bytes: int = Field(4 * 1024 * 1024, ge=64 * 1024)
+    ping_interval: float = Field(25.0, gt=0)
+    ping_timeout: float = Field(20.0, gt=0)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = Path(os.environ.get("HALLHUB_CONFIG", DEFAULT_CONFIG))
+        if config.suffix in (".yaml", ".yml") and config.exists():
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config))
+        elif config.exists():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
+        return tuple(sources)
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def signing_secret(self) -> str:
+        """The JWT secret; without one set, a random one kept in the data directory.
+
+        Kept on disk so device tokens printed by the demo survive a restart.
+        """
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        path = self.data_dir / "jwt_secret"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another node on the same data directory won the race
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(value)
+        return value

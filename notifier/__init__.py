@@ -1,0 +1,2 @@
+"""Message center (消息中心): templates, rules, in-app inbox, SMS and e-mail delivery through
+an outbox with at-least-once delivery."""
