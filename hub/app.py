@@ -16,6 +16,7 @@ from hub.auth import api as auth_api
 from hub.auth.tokens import TokenIssuer
 from hub.embedded import EmbeddedMongo
 from hub.errors import NotFound, Unavailable
+from hub.events import api as events_api
 from hub.events.bus import EventBus
 from hub.events.log import EventLog, MemoryEventLog
 from hub.events.redis_log import RedisEventLog
@@ -61,7 +62,9 @@ def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> 
             host_id="hallhub-bus",
         )
     else:
-        event_log = MemoryEventLog(settings.event_log.max_events, settings.event_log.min_age_seconds)
+        event_log = MemoryEventLog(
+            settings.event_log.max_events, settings.event_log.min_age_seconds
+        )
     bus = EventBus(event_log, metrics)
     gateway = Gateway(
         settings, tokens=tokens, topics=topics, commands=commands, bus=bus, metrics=metrics
@@ -82,6 +85,7 @@ def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> 
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_redis)
     auth_api.install(app)
+    events_api.install(app)
     for install in default_plugins() if plugins is None else plugins:
         install(app)
     app.cleanup_ctx.append(_gateway)
@@ -134,7 +138,7 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
 
 async def _gateway(app: web.Application) -> AsyncIterator[None]:
     gateway = app[keys.GATEWAY]
-    gateway.start()
+    await gateway.start()
     yield
     await gateway.stop()
 
@@ -184,7 +188,8 @@ async def _readyz(request: web.Request) -> web.Response:
             checks["redis"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     return web.json_response(
-        {"status": "ready" if ready else "not_ready", "checks": checks}, status=200 if ready else 503
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status=200 if ready else 503,
     )
 
 
@@ -201,19 +206,19 @@ def _add_client_apps(app: web.Application, static_dir: Path) -> None:
     for name, prefix in CLIENT_APPS.items():
         dist = static_dir / name / "dist"
 
-        async def serve(request: web.Request, dist: Path = dist, name: str = name) -> web.StreamResponse:
-            if not dist.is_dir():
-                return problem(
-                    Unavailable(f"客户端 {name} 尚未构建：在 clients/ 下运行 npm run build"), ""
-                )
+        async def serve(
+            request: web.Request, dist: Path = dist, name: str = name
+        ) -> web.StreamResponse:
             page = request.match_info.get("path") or "index.html"
-            path = (dist / page).resolve()
-            if path.is_dir():
-                path = path / "index.html"
-            if dist.resolve() not in path.parents or not path.is_file():
+            path = await asyncio.to_thread(_client_file, dist, page)
+            if path is None:
+                if not await asyncio.to_thread(dist.is_dir):
+                    message = f"客户端 {name} 尚未构建：在 clients/ 下运行 npm run build"
+                    return problem(Unavailable(message), "")
                 return problem(NotFound(f"没有这个页面：{page}"), "")
             # Hashed asset names never change content; pages must be re-read on every load.
-            cache = "public, max-age=31536000, immutable" if "/assets/" in request.path else "no-cache"
+            immutable = "/assets/" in request.path
+            cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
             return web.FileResponse(path, headers={"Cache-Control": cache})
 
         async def redirect(request: web.Request, prefix: str = prefix) -> web.StreamResponse:
@@ -226,6 +231,17 @@ def _add_client_apps(app: web.Application, static_dir: Path) -> None:
         raise web.HTTPFound("/web/")
 
     app.router.add_get("/", root)
+
+
+def _client_file(dist: Path, page: str) -> Path | None:
+    """The file of a built client app a URL names, or None (never outside `dist`)."""
+    root = dist.resolve()
+    path = (root / page).resolve()
+    if path.is_dir():
+        path = path / "index.html"
+    if root not in path.parents or not path.is_file():
+        return None
+    return path
 
 
 __all__ = ["TokenIssuer", "create_app"]

@@ -21,6 +21,7 @@ from hub import demo, logs
 from hub.app import create_app
 from hub.auth.models import Role
 from hub.auth.tokens import TokenIssuer
+from hub.errors import HubError
 from hub.settings import Settings
 
 console = Console(stderr=True)
@@ -127,8 +128,10 @@ def cmd_token(args: argparse.Namespace) -> None:
 def cmd_user_add(args: argparse.Namespace) -> None:
     settings = _settings(args)
     logs.configure("WARNING", settings.log_format)
-    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(
-        "密码 Password: "
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if args.password_stdin
+        else getpass.getpass("密码 Password: ")
     )
 
     async def add(app: web.Application, _: str) -> None:
@@ -184,8 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     add = user_sub.add_parser("add", help="create or reset a staff account")
     common(add)
     add.add_argument("username")
-    add.add_argument("--role", required=True,
-                     choices=[r.value for r in (Role.ADMIN, Role.SUPERVISOR, Role.STAFF, Role.AGENT)])
+    account_roles = (Role.ADMIN, Role.SUPERVISOR, Role.STAFF, Role.AGENT)
+    add.add_argument("--role", required=True, choices=[r.value for r in account_roles])
     add.add_argument("--hall")
     add.add_argument("--name")
     add.add_argument("--password-stdin", action="store_true")
@@ -195,5 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        args.func(args)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            args.func(args)
+    except HubError as exc:
+        console.print(f"[red]{exc.code}[/red]: {exc.message}")
+        sys.exit(2)

@@ -48,7 +48,10 @@ async def seed(app: web.Application, data: DemoData) -> None:
         await app[HALLS].apply_setup(HallSetup.model_validate(raw))
     for account in data.accounts:
         await app[keys.AUTH].create_account(
-            account.username, account.password, account.role, name=account.name,
+            account.username,
+            account.password,
+            account.role,
+            name=account.name,
             hall_id=account.hall,
         )
 
@@ -62,13 +65,22 @@ def screens(app: web.Application, data: DemoData, base_url: str) -> list[tuple[s
     for raw in data.halls:
         hall_id = raw["hall"]["id"]
         hall_name = raw["hall"]["name"]
-        token, _ = tokens.issue(f"display-{hall_id}", Role.DISPLAY, hall=hall_id,
-                                name=f"{hall_name}大屏", ttl_seconds=DEVICE_TTL)
-        rows.append(("大厅显示屏 Hall display", hall_name,
-                     f"{base_url}/web/display.html?hall={hall_id}&token={token}"))
+        token, _ = tokens.issue(
+            f"display-{hall_id}",
+            Role.DISPLAY,
+            hall=hall_id,
+            name=f"{hall_name}大屏",
+            ttl_seconds=DEVICE_TTL,
+        )
+        rows.append(
+            (
+                "大厅显示屏 Hall display",
+                hall_name,
+                f"{base_url}/web/display.html?hall={hall_id}&token={token}",
+            )
+        )
     for citizen in data.citizens:
-        token, _ = tokens.issue(citizen.id, Role.CITIZEN, name=citizen.name,
-                                ttl_seconds=DEVICE_TTL)
+        token, _ = tokens.issue(citizen.id, Role.CITIZEN, name=citizen.name, ttl_seconds=DEVICE_TTL)
         rows.append(("市民H5 Citizen mini-app", citizen.name, f"{base_url}/m/?token={token}"))
     rows.append(("健康检查 Health", "", f"{base_url}/readyz"))
     rows.append(("指标 Metrics", "", f"{base_url}/metrics"))

@@ -25,6 +25,7 @@ from hub.logs import get_logger
 log = get_logger("hub.embedded")
 
 _PR_SET_PDEATHSIG = 1
+_START_SECONDS = 30.0
 
 
 def free_port() -> int:
@@ -49,25 +50,41 @@ class EmbeddedMongo:
         self.url = ""
         self._process: asyncio.subprocess.Process | None = None
 
-    async def start(self, timeout: float = 30.0) -> str:
+    async def start(self) -> str:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._stop_leftover()
         port = free_port()
         with self.log_file.open("ab") as out:
             self._process = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", "from nx_27017.nx_27017 import main; main()",
-                "--data-dir", str(self.dir), "--host", "127.0.0.1", "-p", str(port),
-                "--log-file", str(self.log_file), "--pid-file", str(self.pid_file),
-                stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
+                sys.executable,
+                "-m",
+                "hub.nx_server",
+                "--data-dir",
+                str(self.dir),
+                "--host",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "--log-file",
+                str(self.log_file),
+                "--pid-file",
+                str(self.pid_file),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
                 preexec_fn=_die_with_parent,
             )
         self.url = f"mongodb://127.0.0.1:{port}/?directConnection=true"
-        await self._wait_ready(timeout)
+        try:
+            async with asyncio.timeout(_START_SECONDS):
+                await self._wait_ready()
+        except TimeoutError:
+            await self.stop()
+            raise Unavailable(f"嵌入式存储 {_START_SECONDS:.0f} 秒内未就绪") from None
         log.info("embedded_store_started", port=port, dir=str(self.dir), pid=self._process.pid)
         return self.url
 
-    async def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+    async def _wait_ready(self) -> None:
         client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
             self.url, serverSelectionTimeoutMS=250, connectTimeoutMS=250
         )
@@ -80,8 +97,6 @@ class EmbeddedMongo:
                     await client.admin.command("ping")
                     return
                 except Exception:
-                    if time.monotonic() > deadline:
-                        raise Unavailable(f"嵌入式存储 {timeout:.0f} 秒内未就绪") from None
                     await asyncio.sleep(0.1)
         finally:
             await client.close()
@@ -96,7 +111,7 @@ class EmbeddedMongo:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             return
-        if b"nx_27017" in cmdline and str(self.dir).encode() in cmdline:
+        if b"hub.nx_server" in cmdline and str(self.dir).encode() in cmdline:
             log.warning("embedded_store_leftover_stopped", pid=pid)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)

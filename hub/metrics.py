@@ -14,31 +14,45 @@ class HubMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.connections = Gauge(
-            "hallhub_connections", "Open Socket.IO connections on this node",
+            "hallhub_connections",
+            "Open Socket.IO connections on this node",
             registry=self.registry,
         )
         self.events_published = Counter(
-            "hallhub_events_published", "Events published by this node", ["domain"],
+            "hallhub_events_published",
+            "Events published by this node",
+            ["domain"],
             registry=self.registry,
         )
         self.events_delivered = Counter(
-            "hallhub_events_delivered", "Event frames written to sockets on this node",
+            "hallhub_events_delivered",
+            "Event frames written to sockets on this node",
             registry=self.registry,
         )
         self.commands = Counter(
-            "hallhub_commands", "Socket.IO commands handled", ["command", "outcome"],
+            "hallhub_commands",
+            "Socket.IO commands handled",
+            ["command", "outcome"],
             registry=self.registry,
         )
         self.command_latency = Histogram(
-            "hallhub_command_latency_seconds", "Time to answer a Socket.IO command",
-            ["command"], buckets=_LATENCY_BUCKETS, registry=self.registry,
+            "hallhub_command_latency_seconds",
+            "Time to answer a Socket.IO command",
+            ["command"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.http_latency = Histogram(
-            "hallhub_http_latency_seconds", "Time to answer a REST request",
-            ["route", "status"], buckets=_LATENCY_BUCKETS, registry=self.registry,
+            "hallhub_http_latency_seconds",
+            "Time to answer a REST request",
+            ["route", "status"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.connect_refused = Counter(
-            "hallhub_connect_refused", "Socket.IO connections refused at connect", ["code"],
+            "hallhub_connect_refused",
+            "Socket.IO connections refused at connect",
+            ["code"],
             registry=self.registry,
         )
 

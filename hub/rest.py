@@ -95,8 +95,16 @@ class RestApi:
         def register(handler: Handler) -> Handler:
             self.routes.append(
                 Route(
-                    method.upper(), path, handler, body, query, response,
-                    frozenset(roles) if roles is not None else None, status, summary, tag,
+                    method.upper(),
+                    path,
+                    handler,
+                    body,
+                    query,
+                    response,
+                    frozenset(roles) if roles is not None else None,
+                    status,
+                    summary,
+                    tag,
                 )
             )
             return handler
@@ -105,7 +113,9 @@ class RestApi:
 
     def install(self, app: web.Application, tokens: TokenIssuer, metrics: HubMetrics) -> None:
         for route in self.routes:
-            app.router.add_route(route.method, PREFIX + route.path, _endpoint(route, tokens, metrics))
+            app.router.add_route(
+                route.method, PREFIX + route.path, _endpoint(route, tokens, metrics)
+            )
         app.router.add_get(PREFIX + "/openapi.json", self._openapi)
         app.router.add_route("*", PREFIX + "/{tail:.*}", _not_found)
 
@@ -155,19 +165,26 @@ class RestApi:
             ]
             if route.query is not None:
                 for name, field in route.query.model_fields.items():
-                    params.append({
-                        "name": name, "in": "query", "required": field.is_required(),
-                        "schema": route.query.model_json_schema()["properties"][name],
-                    })
+                    params.append(
+                        {
+                            "name": name,
+                            "in": "query",
+                            "required": field.is_required(),
+                            "schema": route.query.model_json_schema()["properties"][name],
+                        }
+                    )
             if params:
                 op["parameters"] = params
             paths.setdefault(PREFIX + route.path, {})[route.method.lower()] = op
         schemas["Problem"] = {
             "type": "object",
             "properties": {
-                "type": {"type": "string"}, "title": {"type": "string"},
-                "status": {"type": "integer"}, "detail": {"type": "string"},
-                "code": {"type": "string"}, "ctx": {"type": "string"},
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "code": {"type": "string"},
+                "ctx": {"type": "string"},
             },
             "required": ["type", "title", "status", "code"],
         }
@@ -202,7 +219,9 @@ def problem(exc: HubError, ctx: str) -> web.Response:
     if exc.details:
         body["details"] = exc.details
     return web.Response(
-        status=exc.status, text=_dumps(body), content_type=PROBLEM_JSON,
+        status=exc.status,
+        text=_dumps(body),
+        content_type=PROBLEM_JSON,
         headers={"X-Request-Id": ctx},
     )
 
@@ -243,7 +262,9 @@ def _endpoint(
                 return result
             status = route.status
             return web.Response(
-                status=route.status, text=_dumps(result), content_type="application/json",
+                status=route.status,
+                text=_dumps(result),
+                content_type="application/json",
                 headers={"X-Request-Id": ctx},
             )
         except HubError as exc:

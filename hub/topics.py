@@ -64,7 +64,8 @@ class TopicPolicy:
     async def check(self, principal: Principal, topic: str) -> None:
         parts = split_topic(topic)
         if parts is None:
-            raise InvalidTopic(f"主题格式错误：{topic[:80]!r}，应为 <类别>:<编号>", topic=topic[:80])
+            shown = topic[:80]
+            raise InvalidTopic(f"主题格式错误：{shown!r}，应为 <类别>:<编号>", topic=shown)
         kind, ident = parts
         rule = self._rules.get(kind)
         if rule is None:

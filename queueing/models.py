@@ -70,6 +70,12 @@ class HallSetup(_Model):
     counters: list[Counter]
 
 
+class NoticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    notice: str = Field(max_length=500)
+
+
 class HallSummary(BaseModel):
     id: str
     name: str

@@ -20,8 +20,12 @@ class HallService:
             services, counters = await self._store.count(hall.id)
             summaries.append(
                 HallSummary(
-                    id=hall.id, name=hall.name, address=hall.address, timezone=hall.timezone,
-                    services=services, counters=counters,
+                    id=hall.id,
+                    name=hall.name,
+                    address=hall.address,
+                    timezone=hall.timezone,
+                    services=services,
+                    counters=counters,
                 )
             )
         return summaries
@@ -39,13 +43,23 @@ class HallService:
     async def counter(self, counter_id: str) -> Counter | None:
         return await self._store.get_counter(counter_id)
 
+    async def set_notice(self, hall_id: str, notice: str) -> None:
+        if not await self._store.set_notice(hall_id, notice):
+            raise HallNotFound(hall_id=hall_id)
+        await self._bus.publish(
+            events.hall_topic(hall_id),
+            events.NOTICE_CHANGED,
+            {"hall_id": hall_id, "notice": notice},
+        )
+
     async def apply_setup(self, setup: HallSetup) -> HallDetail:
         problems = domain.setup_problems(setup)
         if problems:
             raise InvalidHallSetup("；".join(problems), problems=problems)
         await self._store.replace_setup(setup)
         await self._bus.publish(
-            events.hall_topic(setup.hall.id), events.HALL_UPDATED,
+            events.hall_topic(setup.hall.id),
+            events.HALL_UPDATED,
             {"hall_id": setup.hall.id, "name": setup.hall.name},
         )
         return await self.hall(setup.hall.id)

@@ -29,6 +29,10 @@ class HallStore:
         doc = await self._halls.find_one({"_id": hall_id})
         return Hall.model_validate(doc) if doc else None
 
+    async def set_notice(self, hall_id: str, notice: str) -> bool:
+        result = await self._halls.update_one({"_id": hall_id}, {"$set": {"notice": notice}})
+        return result.matched_count == 1
+
     async def services(self, hall_id: str) -> list[Service]:
         cursor = self._services.find({"hall_id": hall_id}).sort("prefix", 1)
         return [Service.model_validate(d) async for d in cursor]

@@ -47,7 +47,7 @@ class AuthService:
             raise InvalidPayload("密码至少8位", field="password")
         password_hash = await asyncio.to_thread(_hasher.hash, password)
         account = Account(
-            _id=username,
+            username=username,
             password_hash=password_hash,
             role=role,
             name=name,

@@ -69,7 +69,7 @@ class TokenIssuer:
         except jwt.PyJWTError as exc:
             raise TokenInvalid(f"令牌无效：{exc}") from exc
         try:
-            role = Role(claims.get("role"))
+            role = Role(str(claims.get("role")))
         except ValueError as exc:
             raise TokenInvalid("令牌角色无效") from exc
         hall = claims.get("hall")

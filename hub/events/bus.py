@@ -55,6 +55,10 @@ class EventBus:
         """The topic's position and, with `after_seq`, every kept event after it."""
         return await self._log.replay(topic, after_seq, epoch)
 
+    async def recent(self, topic: str, limit: int) -> Replay:
+        """The most recent kept events of a topic: the snapshot of an event-list screen."""
+        return await self._log.recent(topic, limit)
+
     async def position(self, topic: str) -> tuple[int, str]:
         """(seq, epoch) of a topic, for a snapshot to say which event it matches."""
         replay = await self._log.replay(topic, None, None)

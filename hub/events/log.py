@@ -26,11 +26,17 @@ class EventLog(Protocol):
 
     async def replay(self, topic: str, after_seq: int | None, epoch: str | None) -> Replay: ...
 
+    async def recent(self, topic: str, limit: int) -> Replay: ...
+
     async def close(self) -> None: ...
 
 
 def check_replay_window(
-    *, after_seq: int, current_seq: int, first_kept: int | None, client_epoch: str | None,
+    *,
+    after_seq: int,
+    current_seq: int,
+    first_kept: int | None,
+    client_epoch: str | None,
     epoch: str,
 ) -> None:
     """Raise RESYNC_REQUIRED unless every event after `after_seq` is still kept."""
@@ -95,13 +101,23 @@ class MemoryEventLog:
             return Replay(current, self.epoch, [])
         first = log.events[0].seq if log and log.events else None
         check_replay_window(
-            after_seq=after_seq, current_seq=current, first_kept=first, client_epoch=epoch,
+            after_seq=after_seq,
+            current_seq=current,
+            first_kept=first,
+            client_epoch=epoch,
             epoch=self.epoch,
         )
         if log is None or after_seq == current:
             return Replay(current, self.epoch, [])
         start = after_seq + 1 - log.events[0].seq
         return Replay(current, self.epoch, [log.events[i] for i in range(start, len(log.events))])
+
+    async def recent(self, topic: str, limit: int) -> Replay:
+        log = self._topics.get(topic)
+        if log is None:
+            return Replay(0, self.epoch, [])
+        start = max(0, len(log.events) - limit)
+        return Replay(log.seq, self.epoch, [log.events[i] for i in range(start, len(log.events))])
 
     async def close(self) -> None:
         self._topics.clear()

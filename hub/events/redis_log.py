@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
@@ -98,7 +99,9 @@ class RedisEventLog:
             ],
         )
         seq = int(seq)
-        current_epoch = current_epoch.decode() if isinstance(current_epoch, bytes) else current_epoch
+        current_epoch = (
+            current_epoch.decode() if isinstance(current_epoch, bytes) else current_epoch
+        )
         if after_seq is None:
             return Replay(seq, current_epoch, [])
         check_replay_window(
@@ -108,15 +111,25 @@ class RedisEventLog:
             client_epoch=epoch,
             epoch=current_epoch,
         )
-        events = []
-        for entry_id, fields in entries:
-            entry_seq = int(entry_id.split(b"-", 1)[0])
-            type_, ts_ms, data, ctx = msgpack.unpackb(_field(fields, b"e"), raw=False)
-            events.append(Envelope(type_, topic, entry_seq, ts_ms, data, ctx))
-        return Replay(seq, current_epoch, events)
+        return Replay(seq, current_epoch, _envelopes(topic, entries))
+
+    async def recent(self, topic: str, limit: int) -> Replay:
+        position = await self.replay(topic, None, None)
+        entries = await self._redis.xrevrange(self._keys(topic)[1], count=limit)
+        return Replay(position.seq, position.epoch, _envelopes(topic, reversed(entries or [])))
 
     async def close(self) -> None:
         return None
+
+
+def _envelopes(topic: str, entries: Iterable[Any]) -> list[Envelope]:
+    events = []
+    for entry_id, fields in entries:
+        entry_seq = int(entry_id.split(b"-", 1)[0])
+        payload = fields[b"e"] if isinstance(fields, dict) else _field(fields, b"e")
+        type_, ts_ms, data, ctx = msgpack.unpackb(payload, raw=False)
+        events.append(Envelope(type_, topic, entry_seq, ts_ms, data, ctx))
+    return events
 
 
 def _field(fields: list[bytes], name: bytes) -> bytes:

@@ -26,10 +26,32 @@ def encode_event(event: str, args: list[Any]) -> bytes:
 class FastLocalManager(socketio.AsyncManager):  # type: ignore[misc]
     connections: Connections
     metrics: HubMetrics
+    # The last seq written to this node's sockets, per topic: what the repair loop compares
+    # with the log to find events the pub/sub channel lost.
+    delivered: dict[str, int]
 
-    def bind(self, connections: Connections, metrics: HubMetrics) -> None:
+    def bind(self, connections: Connections, metrics: HubMetrics, *, track: bool) -> None:
         self.connections = connections
         self.metrics = metrics
+        self.delivered = {}
+        self.track = track
+
+    def note_subscribed(self, topic: str, seq: int) -> None:
+        """A first local subscriber starts the topic's record at the seq it was told.
+
+        Later subscribers must not move it: that would hide a lost event from the others.
+        """
+        if self.track:
+            self.delivered.setdefault(topic, seq)
+
+    def forget_idle_topics(self) -> None:
+        live = set(self.topics())
+        for topic in [t for t in self.delivered if t not in live]:
+            del self.delivered[topic]
+
+    def topics(self) -> list[str]:
+        """Rooms with local sockets that are topics (not python-socketio's per-sid rooms)."""
+        return [room for room in self.rooms.get("/", {}) if isinstance(room, str) and ":" in room]
 
     async def emit(
         self,
@@ -59,6 +81,12 @@ class FastLocalManager(socketio.AsyncManager):  # type: ignore[misc]
 
     def broadcast(self, room: str, event: str, args: list[Any], skip: Any = None) -> int:
         """Encode once, write the same frame to every local socket in the room."""
+        if self.track and event == "event" and args and isinstance(args[0], dict):
+            seq = args[0].get("seq")
+            if isinstance(seq, int):
+                if seq <= self.delivered.get(room, 0):
+                    return 0  # already written (by the repair loop or a duplicate message)
+                self.delivered[room] = seq
         frame = text_frame(encode_event(event, args))
         skipped = set(skip) if isinstance(skip, list) else {skip}
         recipients = (eio for sid, eio in self.get_participants("/", room) if sid not in skipped)

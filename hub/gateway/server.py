@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import engineio
 import socketio
 from aiohttp import web
 from pydantic import Field
@@ -23,6 +25,8 @@ from hub.settings import Settings
 from hub.topics import TopicPolicy
 
 log = get_logger("hub.gateway")
+
+REPAIR_SECONDS = 2.0
 
 
 class SubscribeIn(Payload):
@@ -61,7 +65,7 @@ class Gateway:
             )
         else:
             manager = FastLocalManager()
-        manager.bind(self.connections, metrics)
+        manager.bind(self.connections, metrics, track=bool(settings.redis_url))
         self.manager = manager
         self.sio = _HubServer(
             self.connections,
@@ -83,8 +87,12 @@ class Gateway:
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on("*", self._on_command)
-        commands.add("subscribe", SubscribeIn, self._subscribe,
-                     summary="Join a topic; answers {seq, epoch, missed} (events after after_seq)")
+        commands.add(
+            "subscribe",
+            SubscribeIn,
+            self._subscribe,
+            summary="Join a topic; answers {seq, epoch, missed} (events after after_seq)",
+        )
         commands.add("unsubscribe", UnsubscribeIn, self._unsubscribe, summary="Leave a topic")
         bus.set_local_delivery(self.deliver)
 
@@ -92,22 +100,65 @@ class Gateway:
         self._app = app
         self.sio.attach(app, socketio_path="socket.io")
 
-    def start(self) -> None:
+    async def start(self) -> None:
         """Start the manager now (python-socketio would on the first connection), so a node
-        listens to the other nodes from start-up."""
+        listens to the other nodes from start-up; with Redis, wait until it is subscribed and
+        start the repair loop."""
         if not self.sio.manager_initialized:
             self.sio.manager_initialized = True
             self.manager.initialize()
+        if isinstance(self.manager, HubRedisManager):
+            async with asyncio.timeout(10):
+                await self._listening()
+            self.sio.eio.start_background_task(self._repair_loop)
+
+    async def _listening(self) -> None:
+        """Until the pub/sub listener's SUBSCRIBE has reached Redis (polled: python-socketio
+        gives no signal)."""
+        manager = self.manager
+        while True:
+            pubsub = getattr(manager, "pubsub", None)
+            if pubsub is not None and pubsub.subscribed:
+                numsub = await manager.redis.pubsub_numsub(manager.channel)
+                if numsub and numsub[0][1] >= 1:
+                    return
+            await asyncio.sleep(0.01)
+
+    async def _repair_loop(self) -> None:
+        """Redis pub/sub is at-most-once: a node whose subscription dropped loses messages.
+        Every REPAIR_SECONDS, compare each locally subscribed topic with the log and write
+        what this node's sockets missed, in order."""
+        while True:
+            await asyncio.sleep(REPAIR_SECONDS)
+            try:
+                await self.repair()
+            except Exception:
+                log.exception("repair_failed")
+
+    async def repair(self) -> int:
+        manager = self.manager
+        manager.forget_idle_topics()
+        repaired = 0
+        for topic, delivered in list(manager.delivered.items()):
+            replay = await self._bus.replay(topic, None)
+            if replay.seq <= delivered:
+                continue
+            try:
+                missed = await self._bus.replay(topic, delivered)
+            except HubError:
+                continue  # gone from the log: the clients' own resync handles it
+            for envelope in missed.events:
+                if manager.broadcast(topic, "event", [envelope.to_wire()]):
+                    repaired += 1
+        if repaired:
+            log.warning("pubsub_gap_repaired", events=repaired)
+        return repaired
 
     async def stop(self) -> None:
         await self.connections.close_all()
-        thread = getattr(self.manager, "thread", None)
-        if thread is not None:
-            thread.cancel()
-            try:
-                await thread
-            except BaseException:  # noqa: BLE001 - cancelled listener, any end is fine
-                pass
+        await self.sio.shutdown()
+        # engineio's per-socket ping tasks and the pub/sub listener would outlive the app.
+        await self.sio.eio.cancel_background_tasks()
         redis = getattr(self.manager, "redis", None)
         if redis is not None:
             await redis.aclose()
@@ -173,6 +224,7 @@ class Gateway:
         except HubError:
             await call.leave(payload.topic)
             raise
+        self.manager.note_subscribed(payload.topic, replay.seq)
         return {
             "topic": payload.topic,
             "seq": replay.seq,
@@ -185,6 +237,26 @@ class Gateway:
         return {"topic": payload.topic}
 
 
+class _TrackedEngineIO(engineio.AsyncServer):  # type: ignore[misc]
+    """engineio's server, keeping hold of the background tasks it starts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._background: set[asyncio.Task[Any]] = set()
+
+    def start_background_task(self, target: Any, *args: Any, **kwargs: Any) -> Any:
+        task = super().start_background_task(target, *args, **kwargs)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def cancel_background_tasks(self) -> None:
+        tasks = list(self._background)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class _HubServer(socketio.AsyncServer):  # type: ignore[misc]
     """Acks and other packets to a registered WebSocket are written straight to it, in order
     with broadcasts, instead of through engineio's per-socket queue and writer task."""
@@ -192,6 +264,9 @@ class _HubServer(socketio.AsyncServer):  # type: ignore[misc]
     def __init__(self, connections: Connections, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._connections = connections
+
+    def _engineio_server_class(self) -> type[engineio.AsyncServer]:
+        return _TrackedEngineIO
 
     async def _send_packet(self, eio_sid: str, pkt: Any) -> None:
         connection = self._connections.get(eio_sid)

@@ -29,7 +29,7 @@ def driver(connections: Connections) -> Any:
             eio_sid: str = self.handler.__self__.sid
             transport = request.transport
             if transport is not None:
-                connections.add(eio_sid, Connection(transport, sock))  # type: ignore[arg-type]
+                connections.add(eio_sid, Connection(transport, sock))
             try:
                 await self.handler(self)
             finally:
