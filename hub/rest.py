@@ -204,7 +204,9 @@ def _path_params(path: str) -> list[str]:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(to_jsonable_python(value), ensure_ascii=False, separators=(",", ":"))
+    # Field names, not storage aliases: an API speaks of `id`, the database of `_id`.
+    jsonable = to_jsonable_python(value, by_alias=False)
+    return json.dumps(jsonable, ensure_ascii=False, separators=(",", ":"))
 
 
 def problem(exc: HubError, ctx: str) -> web.Response:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,33 +23,35 @@ def mongo_url() -> Iterator[str]:
         yield url
 
 
+@contextlib.asynccontextmanager
+async def _started(tmp_path: Path, mongo_url: str, *, redis: bool) -> AsyncIterator[RunningHub]:
+    settings = make_settings(tmp_path, mongo_url, redis=redis)
+    async with running_hub(settings) as running:
+        yield running
+    if redis:
+        await drop_redis_prefix(settings.redis_prefix)
+    drop_database(mongo_url, settings.mongodb_db)
+
+
 @pytest.fixture(params=["memory", "redis"])
 async def hub(
     request: pytest.FixtureRequest, tmp_path: Path, mongo_url: str
 ) -> AsyncIterator[RunningHub]:
     """The hub started for real on a free port; once with the in-process log, once with Redis."""
-    settings = make_settings(tmp_path, mongo_url, redis=request.param == "redis")
-    async with running_hub(settings) as running:
+    async with _started(tmp_path, mongo_url, redis=request.param == "redis") as running:
         yield running
-    await drop_redis_prefix(settings.redis_prefix)
-    drop_database(mongo_url, settings.mongodb_db)
 
 
 @pytest.fixture
 async def redis_hub(tmp_path: Path, mongo_url: str) -> AsyncIterator[RunningHub]:
-    settings = make_settings(tmp_path, mongo_url, redis=True)
-    async with running_hub(settings) as running:
+    async with _started(tmp_path, mongo_url, redis=True) as running:
         yield running
-    await drop_redis_prefix(settings.redis_prefix)
-    drop_database(mongo_url, settings.mongodb_db)
 
 
 @pytest.fixture
 async def memory_hub(tmp_path: Path, mongo_url: str) -> AsyncIterator[RunningHub]:
-    settings = make_settings(tmp_path, mongo_url)
-    async with running_hub(settings) as running:
+    async with _started(tmp_path, mongo_url, redis=False) as running:
         yield running
-    drop_database(mongo_url, settings.mongodb_db)
 
 
 @pytest.fixture(autouse=True)

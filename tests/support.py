@@ -262,3 +262,25 @@ def hub_process(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    for candidate in (
+        os.environ.get("HALLHUB_CHROMIUM", ""),
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+    ):
+        if candidate and Path(candidate).exists():
+            return candidate
+    raise RuntimeError("Chromium not found: install Debian's chromium (scripts/setup --test-deps)")

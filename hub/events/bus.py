@@ -8,6 +8,7 @@ delivers from its pub/sub listener, so all nodes deliver a topic's events in seq
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -40,7 +41,8 @@ class EventBus:
         payload = to_jsonable_python(data)
         if not isinstance(payload, dict):
             raise TypeError("event data must be an object")
-        ctx = current_ctx()
+        # Outside a command or request (a timer, a worker) the event starts its own chain.
+        ctx = current_ctx() or secrets.token_hex(8)
         log = self._log
         if isinstance(log, MemoryEventLog):
             envelope = log.append_now(topic, type, payload, ctx)

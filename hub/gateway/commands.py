@@ -145,7 +145,7 @@ async def dispatch(
                 result = await command.handler(call, payload)
         except TimeoutError as exc:
             raise CommandTimeout() from exc
-        return {"ok": True, "data": to_jsonable_python(result)}
+        return {"ok": True, "data": to_jsonable_python(result, by_alias=False)}
     except HubError as exc:
         outcome = exc.code
         if exc.status >= 500:

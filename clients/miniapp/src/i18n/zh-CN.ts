@@ -1,0 +1,62 @@
+/** Every string the citizen app shows (zh-CN). An English catalog follows this shape. */
+const zhCN = {
+  title: "我的动态",
+  greeting: "{name}，您好",
+  intro: "取号、叫号、办件进度等消息会实时显示在这里",
+  listTitle: "最新动态",
+  empty: "暂无动态",
+  emptyHint: "办理业务后，相关提醒会第一时间出现在这里",
+  loading: "加载中…",
+  noToken: "请从政务服务小程序或短信中的链接进入",
+  refused: "登录凭证无效或已过期，请重新从政务服务入口进入",
+  syncError: "消息同步失败：{message}",
+  conn: {
+    online: "已连接",
+    connecting: "连接中…",
+    reconnecting: "重新连接中…",
+    refused: "令牌无效",
+  },
+  events: {
+    types: {
+      "queueing.ticket_taken": "取号成功",
+      "queueing.turn_near": "即将轮到您",
+      "queueing.ticket_called": "轮到您了",
+      "queueing.ticket_recalled": "再次叫号",
+      "queueing.ticket_skipped": "已过号",
+      "queueing.ticket_transferred": "已转窗口",
+      "queueing.ticket_completed": "业务已办结",
+      "queueing.hall_updated": "大厅信息更新",
+      "cases.case_updated": "办件进度更新",
+      "notify.message_sent": "新消息",
+    } as Record<string, string>,
+    fields: {
+      hall_id: "大厅",
+      name: "名称",
+      ticket: "票号",
+      ticket_no: "票号",
+      number: "号码",
+      counter: "窗口",
+      counter_id: "窗口",
+      counter_name: "窗口",
+      service: "事项",
+      service_id: "事项",
+      waiting: "前面等候",
+      ahead: "前面还有",
+      status: "状态",
+      message: "消息",
+    } as Record<string, string>,
+    yes: "是",
+    no: "否",
+    empty: "—",
+    colon: "：",
+    separator: "；",
+  },
+  errors: {
+    OFFLINE: "网络未连接，请稍候",
+    NETWORK: "网络错误，请检查网络后重试",
+    TIMEOUT: "请求超时，请重试",
+  } as Record<string, string>,
+};
+
+export type Messages = typeof zhCN;
+export default zhCN;

@@ -1,0 +1,62 @@
+import type { Envelope } from "./types";
+
+export const HALL_TIME_ZONE = "Asia/Shanghai";
+
+const clocks = new Map<string, Intl.DateTimeFormat>();
+
+/** "HH:mm:ss" (24-hour) of a moment in a time zone (default: the halls' Asia/Shanghai). */
+export function formatClock(moment: Date | string, timeZone: string = HALL_TIME_ZONE): string {
+  let format = clocks.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    });
+    clocks.set(timeZone, format);
+  }
+  const date = typeof moment === "string" ? new Date(moment) : moment;
+  if (Number.isNaN(date.getTime())) return "--:--:--";
+  const parts = Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
+  return `${parts.hour ?? "--"}:${parts.minute ?? "--"}:${parts.second ?? "--"}`;
+}
+
+export interface SummaryLabels {
+  /** Field name → label, e.g. {hall_id: "大厅编号"}; unknown fields keep their name. */
+  fields: Readonly<Record<string, string>>;
+  yes: string;
+  no: string;
+  empty: string;
+  /** Between "label" and "value". */
+  colon: string;
+  /** Between two fields. */
+  separator: string;
+}
+
+/** One readable line for an event's data: "名称：西城区政务服务中心　大厅编号：xc-01". */
+export function summarizeData(data: Record<string, unknown>, labels: SummaryLabels): string {
+  return Object.entries(data)
+    .map(([key, value]) => `${labels.fields[key] ?? key}${labels.colon}${formatValue(value, labels)}`)
+    .join(labels.separator);
+}
+
+function formatValue(value: unknown, labels: SummaryLabels): string {
+  if (value === null || value === undefined || value === "") return labels.empty;
+  if (typeof value === "boolean") return value ? labels.yes : labels.no;
+  if (typeof value === "string" || typeof value === "number") return String(value);
+  if (Array.isArray(value)) return value.map((v) => formatValue(v, labels)).join("、");
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+/** The newest `limit` events, newest first, from a list in seq order (a snapshot). */
+export function newestFirst(events: readonly Envelope[], limit: number): Envelope[] {
+  return [...events].sort((a, b) => b.seq - a.seq).slice(0, limit);
+}
+
+/** A new list with `event` in front, at most `limit` long. */
+export function prependEvent(events: readonly Envelope[], event: Envelope, limit: number): Envelope[] {
+  return [event, ...events].slice(0, limit);
+}

@@ -1,0 +1,29 @@
+export { HubClient } from "./client";
+export type { HubClientOptions, StateListener, Subscription } from "./client";
+export { AUTH_REFUSAL_CODES, HubError, toHubError } from "./errors";
+export type { HubErrorOptions } from "./errors";
+export { MESSAGES } from "./messages";
+export { TopicSequencer } from "./sequencer";
+export type { CatchUp, SequencerLimits, SequencerPhase, Sequenced, Step } from "./sequencer";
+export { TopicSubscription } from "./topic";
+export type { Commander, Timers, TopicHandlers } from "./topic";
+export { createSocket } from "./socket";
+export type { ConnectError, HubSocket } from "./socket";
+export { RECONNECT, backoffDelay } from "./backoff";
+export { createApi, loadRecentEvents } from "./rest";
+export type { Api, ApiOptions, HttpMethod } from "./rest";
+export { clearToken, saveToken, takeToken } from "./token";
+export type { TokenPlace } from "./token";
+export { HALL_TIME_ZONE, formatClock, newestFirst, prependEvent, summarizeData } from "./format";
+export type { SummaryLabels } from "./format";
+export { isEnvelope, isSubscribeAck } from "./types";
+export type {
+  ConnState,
+  Envelope,
+  Principal,
+  RecentEvents,
+  Refusal,
+  Role,
+  SnapshotPosition,
+  SubscribeAck,
+} from "./types";

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { HubClient } from "../src/client";
+import { HubError } from "../src/errors";
+import type { ConnState } from "../src/types";
+import { FakeSocket } from "./fake-socket";
+import { ManualTimers, flush } from "./helpers";
+
+function setup() {
+  const socket = new FakeSocket();
+  const timers = new ManualTimers();
+  const client = new HubClient({ token: "t", socket, timers, commandTimeoutMs: 1234 });
+  const states: ConnState[] = [];
+  client.onStateChange((s) => states.push(s));
+  return { socket, timers, client, states };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<HubError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof HubError) return error;
+    throw error;
+  }
+  throw new Error("did not reject");
+}
+
+describe("HubClient connection state", () => {
+  it("goes connecting → online → reconnecting → online", () => {
+    const t = setup();
+    t.client.connect();
+    expect(t.socket.connectCalls).toBe(1);
+    t.socket.open();
+    t.socket.drop("transport close");
+    t.socket.refuse({ message: "xhr poll error" }, true); // socket.io keeps retrying
+    t.socket.open();
+    expect(t.states).toEqual(["connecting", "online", "reconnecting", "online"]);
+    expect(t.timers.pending.size).toBe(0);
+  });
+
+  it.each(["UNAUTHENTICATED", "TOKEN_INVALID", "TOKEN_EXPIRED"])(
+    "is refused on %s and does not retry",
+    (code) => {
+      const t = setup();
+      t.client.connect();
+      t.socket.refuse({ code, message: "令牌无效" });
+      expect(t.client.state).toBe("refused");
+      expect(t.client.refusal).toEqual({ code, message: "令牌无效" });
+      expect(t.socket.disconnectCalls).toBe(1);
+      expect(t.timers.pending.size).toBe(0);
+    },
+  );
+
+  it("reconnects by itself when the server closes the socket or refuses for another reason", () => {
+    const t = setup();
+    t.client.connect();
+    t.socket.open();
+    t.socket.drop("io server disconnect");
+    expect(t.client.state).toBe("reconnecting");
+    expect(t.timers.pending.size).toBe(1);
+    t.timers.runAll();
+    expect(t.socket.connectCalls).toBe(2);
+    t.socket.refuse({ code: "INTERNAL", message: "boom" }, false);
+    expect(t.client.state).toBe("reconnecting");
+    t.timers.runAll();
+    expect(t.socket.connectCalls).toBe(3);
+  });
+
+  it("stays quiet after close", () => {
+    const t = setup();
+    t.client.connect();
+    t.socket.open();
+    t.client.close();
+    expect(t.socket.disconnectCalls).toBe(1);
+    expect(t.states).toEqual(["connecting", "online"]);
+  });
+});
+
+describe("HubClient.command", () => {
+  it("resolves with the ack's data", async () => {
+    const t = setup();
+    t.socket.open();
+    const answer = t.client.command<{ n: number }>("ping", { a: 1 });
+    const sent = t.socket.take();
+    expect([sent.name, sent.payload, sent.timeoutMs]).toEqual(["ping", { a: 1 }, 1234]);
+    sent.reply.resolve({ ok: true, data: { n: 2 } });
+    await expect(answer).resolves.toEqual({ n: 2 });
+  });
+
+  it("rejects with the hub's error", async () => {
+    const t = setup();
+    t.socket.open();
+    const answer = t.client.command("take", {}, 50);
+    expect(t.socket.sent[0]!.timeoutMs).toBe(50);
+    t.socket.take().reply.resolve({
+      ok: false,
+      error: { code: "INVALID_PAYLOAD", message: "参数错误", ctx: "abc", details: { errors: [] } },
+    });
+    const error = await rejection(answer);
+    expect([error.code, error.message, error.ctx]).toEqual(["INVALID_PAYLOAD", "参数错误", "abc"]);
+    expect(error.details).toEqual({ errors: [] });
+    expect(error.transient).toBe(false);
+  });
+
+  it("rejects with TIMEOUT, OFFLINE and BAD_RESPONSE", async () => {
+    const t = setup();
+    expect((await rejection(t.client.command("x", {}))).code).toBe("OFFLINE");
+    t.socket.open();
+    const late = t.client.command("x", {});
+    t.socket.take().reply.reject(new Error("operation has timed out"));
+    expect((await rejection(late)).code).toBe("TIMEOUT");
+    const dropped = t.client.command("x", {});
+    t.socket.drop();
+    expect((await rejection(dropped)).code).toBe("OFFLINE");
+    t.socket.open();
+    const odd = t.client.command("x", {});
+    t.socket.take().reply.resolve("pong");
+    const error = await rejection(odd);
+    expect(error.code).toBe("BAD_RESPONSE");
+    expect(error.transient).toBe(true);
+    await flush();
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { RECONNECT, backoffDelay } from "../src/backoff";
+import { formatClock, newestFirst, prependEvent, summarizeData, type SummaryLabels } from "../src/format";
+import { ev, seqs } from "./helpers";
+
+const labels: SummaryLabels = {
+  fields: { hall_id: "大厅编号", name: "名称" },
+  yes: "是",
+  no: "否",
+  empty: "—",
+  colon: "：",
+  separator: "　",
+};
+
+describe("formatClock", () => {
+  it("shows HH:mm:ss in Asia/Shanghai", () => {
+    expect(formatClock("2026-11-26T03:40:00.123Z")).toBe("11:40:00");
+    expect(formatClock("2026-11-26T16:05:09.000Z")).toBe("00:05:09");
+    expect(formatClock(new Date(Date.UTC(2026, 0, 1, 12, 0, 0)), "UTC")).toBe("12:00:00");
+    expect(formatClock("not a date")).toBe("--:--:--");
+  });
+});
+
+describe("summarizeData", () => {
+  it("labels known fields and formats values", () => {
+    expect(summarizeData({ hall_id: "xc-01", name: "西城区政务服务中心" }, labels)).toBe(
+      "大厅编号：xc-01　名称：西城区政务服务中心",
+    );
+    expect(summarizeData({ ok: true, none: null, list: ["A", 2], nested: { a: 1 } }, labels)).toBe(
+      'ok：是　none：—　list：A、2　nested：{"a":1}',
+    );
+    expect(summarizeData({}, labels)).toBe("");
+  });
+});
+
+describe("event lists", () => {
+  it("keeps the newest first, capped", () => {
+    expect(seqs(newestFirst([ev(1), ev(3), ev(2)], 2))).toEqual([3, 2]);
+    expect(seqs(prependEvent([ev(3), ev(2)], ev(4), 2))).toEqual([4, 3]);
+  });
+});
+
+describe("backoffDelay", () => {
+  it("grows from 500 ms to 10 s, spread by ±50%", () => {
+    expect(backoffDelay(0, () => 0.5)).toBe(500);
+    expect(backoffDelay(0, () => 0)).toBe(250);
+    expect(backoffDelay(0, () => 1)).toBe(750);
+    expect(backoffDelay(3, () => 0.5)).toBe(4000);
+    expect(backoffDelay(10, () => 0.5)).toBe(RECONNECT.maxDelayMs);
+    expect(backoffDelay(10, () => 1)).toBe(RECONNECT.maxDelayMs);
+    expect(backoffDelay(10, () => 0)).toBe(5000);
+  });
+});
