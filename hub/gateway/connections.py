@@ -18,16 +18,25 @@ from hub.logs import get_logger
 log = get_logger("hub.gateway")
 
 _TEXT_FIN = 0x81
+_BINARY_FIN = 0x82
+
+
+def _frame(first: int, payload: bytes) -> bytes:
+    """An unmasked, unfragmented WebSocket frame (RFC 6455 §5.2), as servers send."""
+    size = len(payload)
+    if size < 126:
+        return bytes((first, size)) + payload
+    if size < 65536:
+        return struct.pack("!BBH", first, 126, size) + payload
+    return struct.pack("!BBQ", first, 127, size) + payload
 
 
 def text_frame(payload: bytes) -> bytes:
-    """An unmasked, unfragmented WebSocket text frame (RFC 6455 §5.2), as servers send."""
-    size = len(payload)
-    if size < 126:
-        return bytes((_TEXT_FIN, size)) + payload
-    if size < 65536:
-        return struct.pack("!BBH", _TEXT_FIN, 126, size) + payload
-    return struct.pack("!BBQ", _TEXT_FIN, 127, size) + payload
+    return _frame(_TEXT_FIN, payload)
+
+
+def binary_frame(payload: bytes) -> bytes:
+    return _frame(_BINARY_FIN, payload)
 
 
 @dataclass(slots=True)

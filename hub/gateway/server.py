@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import engineio
 import socketio
 from aiohttp import web
 from pydantic import Field
@@ -17,8 +16,8 @@ from hub.events.bus import EventBus
 from hub.events.envelope import Envelope
 from hub.gateway.commands import Call, CommandRegistry, Payload, dispatch
 from hub.gateway.connections import Connections, text_frame
+from hub.gateway.engine import HubEngineIO
 from hub.gateway.fanout import FastLocalManager, HubRedisManager, encode_event
-from hub.gateway.websocket import driver
 from hub.logs import get_logger
 from hub.metrics import HubMetrics
 from hub.settings import Settings
@@ -27,6 +26,7 @@ from hub.topics import TopicPolicy
 log = get_logger("hub.gateway")
 
 REPAIR_SECONDS = 2.0
+_NO_ENVIRON: dict[str, Any] = {}
 
 
 class SubscribeIn(Payload):
@@ -83,7 +83,7 @@ class Gateway:
             logger=False,
             engineio_logger=False,
         )
-        self.sio.eio._async = {**self.sio.eio._async, "websocket": driver(self.connections)}
+        self.sio.eio.connections = self.connections
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on("*", self._on_command)
@@ -107,6 +107,7 @@ class Gateway:
         if not self.sio.manager_initialized:
             self.sio.manager_initialized = True
             self.manager.initialize()
+        self.sio.eio.start_background_task(self.sio.eio.pinger)
         if isinstance(self.manager, HubRedisManager):
             async with asyncio.timeout(10):
                 await self._listening()
@@ -181,6 +182,10 @@ class Gateway:
             ) from None
         self._principals[sid] = principal
         self._metrics.connections.inc()
+        # The request environ (every header) is only needed to connect; keep nothing of it.
+        eio_sid = self.manager.eio_sid_from_sid(sid, "/")
+        if eio_sid in self.sio.environ:
+            self.sio.environ[eio_sid] = _NO_ENVIRON
 
     async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
         if self._principals.pop(sid, None) is not None:
@@ -237,26 +242,6 @@ class Gateway:
         return {"topic": payload.topic}
 
 
-class _TrackedEngineIO(engineio.AsyncServer):  # type: ignore[misc]
-    """engineio's server, keeping hold of the background tasks it starts."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._background: set[asyncio.Task[Any]] = set()
-
-    def start_background_task(self, target: Any, *args: Any, **kwargs: Any) -> Any:
-        task = super().start_background_task(target, *args, **kwargs)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        return task
-
-    async def cancel_background_tasks(self) -> None:
-        tasks = list(self._background)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
 class _HubServer(socketio.AsyncServer):  # type: ignore[misc]
     """Acks and other packets to a registered WebSocket are written straight to it, in order
     with broadcasts, instead of through engineio's per-socket queue and writer task."""
@@ -265,8 +250,8 @@ class _HubServer(socketio.AsyncServer):  # type: ignore[misc]
         super().__init__(**kwargs)
         self._connections = connections
 
-    def _engineio_server_class(self) -> type[engineio.AsyncServer]:
-        return _TrackedEngineIO
+    def _engineio_server_class(self) -> type[HubEngineIO]:
+        return HubEngineIO
 
     async def _send_packet(self, eio_sid: str, pkt: Any) -> None:
         connection = self._connections.get(eio_sid)

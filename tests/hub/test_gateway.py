@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,14 @@ import socketio
 
 from hub import keys
 from hub.auth.models import Role
-from tests.support import RunningHub, connect
+from tests.support import (
+    RunningHub,
+    connect,
+    drop_database,
+    drop_redis_prefix,
+    make_settings,
+    running_hub,
+)
 
 
 async def test_connect_refused_without_token(hub: RunningHub) -> None:
@@ -255,3 +263,101 @@ async def test_event_lost_by_pubsub_is_repaired_from_the_log(redis_hub: RunningH
         assert [e["seq"] for e in events] == [1, 2, 3, 4]
     finally:
         await display.close()
+
+
+@pytest.mark.parametrize("redis", [False, True], ids=["memory", "redis"])
+async def test_resync_required_after_the_log_is_trimmed(
+    tmp_path: Path, mongo_url: str, redis: bool
+) -> None:
+    settings = make_settings(
+        tmp_path, mongo_url, redis=redis, event_log={"max_events": 3, "min_age_seconds": 0}
+    )
+    try:
+        async with running_hub(settings) as small:
+            display = await connect(small.url, small.token(Role.DISPLAY, hall="h1"))
+            try:
+                epoch = (await display.ok("subscribe", {"topic": "hall:h1"}))["epoch"]
+                await small.publish("hall:h1", "queueing.ticket_called", {"n": 1})
+                await display.wait_events(1)
+                small.drop_all_sockets()
+                for n in range(2, 12):  # the log keeps 3: seq 2 is gone
+                    await small.publish("hall:h1", "queueing.ticket_called", {"n": n})
+                    await asyncio.sleep(0.002)
+            finally:
+                await display.close()
+            again = await connect(small.url, small.token(Role.DISPLAY, hall="h1"))
+            try:
+                error = await again.error(
+                    "subscribe", {"topic": "hall:h1", "after_seq": 1, "epoch": epoch}
+                )
+                assert error["code"] == "RESYNC_REQUIRED"
+                # The snapshot path: subscribe fresh, read the recent events with their seq.
+                fresh = await again.ok("subscribe", {"topic": "hall:h1"})
+                assert fresh["seq"] == 11
+                assert fresh["missed"] == []
+                kept = await again.ok(
+                    "subscribe", {"topic": "hall:h1", "after_seq": 8, "epoch": epoch}
+                )
+                assert [e["seq"] for e in kept["missed"]] == [9, 10, 11]
+            finally:
+                await again.close()
+    finally:
+        if redis:
+            await drop_redis_prefix(settings.redis_prefix)
+        drop_database(mongo_url, settings.mongodb_db)
+
+
+async def test_pings_keep_live_clients_and_drop_silent_ones(tmp_path: Path, mongo_url: str) -> None:
+    import aiohttp
+
+    settings = make_settings(tmp_path, mongo_url, ping_interval=0.3, ping_timeout=0.3)
+    try:
+        async with running_hub(settings) as hub:
+            token = hub.token(Role.DISPLAY, hall="h1")
+            live = await connect(hub.url, token)
+            ws_url = hub.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+            async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as silent:
+                opened = await silent.receive_str()
+                assert opened.startswith("0{")
+                await silent.send_str('40{"token":"' + token + '"}')
+                assert (await silent.receive_str()).startswith("40{")
+                # It never answers a ping ("2"): the hub closes it within interval + timeout.
+                frames = []
+                async with asyncio.timeout(5):
+                    async for message in silent:
+                        frames.append(message.data)
+                assert "2" in frames
+                assert silent.closed
+            await asyncio.sleep(1.0)  # several ping rounds
+            assert live.sio.connected
+            await live.ok("subscribe", {"topic": "hall:h1"})
+            await live.close()
+    finally:
+        drop_database(mongo_url, settings.mongodb_db)
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "reason"),
+    [
+        ("EIO=4&transport=polling", {}, "WebSocket transport only"),
+        ("EIO=3&transport=websocket", {"Upgrade": "websocket"}, "protocol 4"),
+        ("EIO=4&transport=websocket&sid=abc", {"Upgrade": "websocket"}, "WebSocket transport"),
+        (
+            "EIO=4&transport=websocket",
+            {"Upgrade": "websocket", "Origin": "http://evil.example"},
+            "not an accepted origin",
+        ),
+    ],
+)
+async def test_engine_refuses_what_it_does_not_serve(
+    memory_hub: RunningHub, query: str, headers: dict[str, str], reason: str
+) -> None:
+    import aiohttp
+
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{memory_hub.url}/socket.io/?{query}", headers=headers) as response,
+    ):
+        assert response.status == 400
+        assert reason in await response.text()
+    assert len(memory_hub.app[keys.GATEWAY].connections) == 0
