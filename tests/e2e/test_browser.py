@@ -74,6 +74,9 @@ async def test_display_shows_live_events_and_survives_a_reconnect(
     await hub.publish("hall:h1", "queueing.ticket_called", {"number": "A004", "counter": "1号"})
     await expect(page.get_by_test_id("event-row")).to_have_count(5)
     assert await _rows(page) == [1, 2, 3, 4, 5]
+    # The hall notice changes live at the foot of the screen.
+    await hub.app[HALLS].set_notice("h1", "今日16:00起系统升级，请提前取号")
+    await expect(page.get_by_test_id("hall-notice")).to_have_text("今日16:00起系统升级，请提前取号")
     assert errors == []
 
 

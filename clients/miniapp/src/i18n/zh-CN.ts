@@ -18,16 +18,16 @@ const zhCN = {
   },
   events: {
     types: {
-      "queueing.ticket_taken": "取号成功",
+      "queueing.ticket_issued": "取号成功",
       "queueing.turn_near": "即将轮到您",
       "queueing.ticket_called": "轮到您了",
       "queueing.ticket_recalled": "再次叫号",
-      "queueing.ticket_skipped": "已过号",
+      "queueing.ticket_no_show": "已过号",
       "queueing.ticket_transferred": "已转窗口",
-      "queueing.ticket_completed": "业务已办结",
+      "queueing.ticket_finished": "业务已办结",
       "queueing.hall_updated": "大厅信息更新",
       "cases.case_updated": "办件进度更新",
-      "notify.message_sent": "新消息",
+      "notifier.message_received": "新消息",
     } as Record<string, string>,
     fields: {
       hall_id: "大厅",
