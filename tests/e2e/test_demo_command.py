@@ -3,6 +3,7 @@ demo data loaded, every printed URL works, data and tokens survive a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
@@ -59,8 +60,17 @@ async def test_demo_runs_on_the_embedded_store_and_prints_working_urls(tmp_path:
             assert answer["seq"] >= 1  # the demo's hall_updated
         finally:
             await display.close()
-        node.process.terminate()
-        assert node.process.wait(20) == 0
+        # A stopping node says "going away" (1001) so clients move to another node.
+        ws_url = node.url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+        async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as ws:
+            await ws.receive_str()
+            await ws.send_str('40{"token":"' + display_token + '"}')
+            await ws.receive_str()
+            node.process.terminate()
+            closing = await ws.receive()
+            assert closing.type == aiohttp.WSMsgType.CLOSE
+            assert closing.data == aiohttp.WSCloseCode.GOING_AWAY
+        assert await asyncio.to_thread(node.process.wait, 20) == 0
     assert _store_processes(data_dir) == []
 
     # Second start: same data directory, accounts kept, the old display token still valid.
