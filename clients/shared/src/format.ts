@@ -60,3 +60,10 @@ export function newestFirst(events: readonly Envelope[], limit: number): Envelop
 export function prependEvent(events: readonly Envelope[], event: Envelope, limit: number): Envelope[] {
   return [event, ...events].slice(0, limit);
 }
+
+/** Fill "{name}" placeholders of a catalog string. */
+export function fmt(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    key in values ? String(values[key]) : whole,
+  );
+}
