@@ -97,22 +97,18 @@ async def _demo_ready(app: web.Application, base_url: str) -> None:
     data = demo.load()
     with console.status("载入演示数据…"):
         await demo.seed(app, data)
-    table = Table(title="HallHub 演示 · 各屏幕地址 (tokens valid 30 days)", show_lines=True)
-    table.add_column("屏幕 Screen", no_wrap=True)
-    table.add_column("对象", no_wrap=True)
-    table.add_column("URL", overflow="fold")
+    console.rule("HallHub 演示 · 各屏幕地址 (tokens valid 30 days)")
+    # Plain lines: whole URLs a terminal can select, and a script can read.
     for screen, who, url in demo.screens(app, data, base_url):
-        table.add_row(screen, who, url)
-    console.print(table)
+        print(
+            f"{screen}: {url}" + (f"  ({who})" if who and "token=" not in url else ""), flush=True
+        )
     accounts = Table(title="演示账号 Demo accounts (/web/ 登录)")
     for column in ("用户名", "密码", "角色", "姓名"):
         accounts.add_column(column)
     for a in data.accounts:
         accounts.add_row(a.username, a.password, a.role.value, a.name)
     console.print(accounts)
-    # Plain lines too, for terminals that wrap tables badly and for scripts.
-    for screen, _, url in demo.screens(app, data, base_url):
-        print(f"{screen}: {url}", flush=True)
 
 
 def cmd_token(args: argparse.Namespace) -> None:
