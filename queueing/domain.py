@@ -1,11 +1,59 @@
-"""Pure rules of the queueing domain: (state, command, now) -> decisions. No I/O."""
+"""Pure rules of the queueing domain: (state, command, now) -> (new state, events). No I/O.
+
+The calling policy (`choose_next`), in order:
+
+1. Only tickets this counter may serve: waiting (not parked), of a service the counter serves
+   and not sent to another counter, or sent to this counter by a transfer.
+2. Appointments inside their arrival window [slot - early, slot + late] go first, earliest slot
+   first: a booking is served on time.
+3. Anyone who has waited `max_wait_minutes` or more goes next, longest wait first: no class of
+   ticket starves.
+4. Priority and normal tickets mix: after `normal_per_priority` normal calls at this counter, a
+   waiting priority ticket is called (highest tag weight, then longest wait); so priority
+   tickets do not jump the whole line. With no normal ticket waiting, priority ones go.
+5. Normal tickets: the longest wait weighted by the counter's weight for the service; equal
+   weights mean first come, first served.
+6. Ties: earlier queue time, then lower number — never last come, first served.
+
+A ticket's queue time is its issue time, kept when it is transferred.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+import secrets
 from collections import Counter as Tally
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from queueing.models import HallSetup
+from hub.privacy import mask_id_number, mask_name, mask_phone
+from queueing import errors, events
+from queueing.models import (
+    AT_COUNTER,
+    Call,
+    CallingPolicy,
+    CitizenIn,
+    CitizenInfo,
+    Counter,
+    CounterState,
+    CounterStatus,
+    Hall,
+    HallSetup,
+    PendingEvent,
+    Service,
+    Tag,
+    Ticket,
+    TicketStatus,
+    Transfer,
+)
+
+# -- hall setup -------------------------------------------------------------------------------
 
 
 def setup_problems(setup: HallSetup) -> list[str]:
@@ -41,3 +89,724 @@ def setup_problems(setup: HallSetup) -> list[str]:
             if served.service_id not in service_ids:
                 problems.append(f"窗口 {counter.id} 引用了不存在的事项 {served.service_id}")
     return problems
+
+
+# -- days, numbers, people --------------------------------------------------------------------
+
+
+def local_day(now: datetime, timezone: str) -> date:
+    """The hall's business day: numbers restart at the hall's local midnight."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def is_open(hours: Sequence[Any], now: datetime, timezone: str) -> bool:
+    """Within opening hours; no hours configured means always open."""
+    if not hours:
+        return True
+    local = now.astimezone(ZoneInfo(timezone))
+    moment = local.time()
+    return any(local.isoweekday() in h.weekdays and h.opens <= moment < h.closes for h in hours)
+
+
+def capacity(service: Service) -> int:
+    """How many tickets a service can issue in a day: its range, capped by its daily cap."""
+    size = service.last_number - service.first_number + 1
+    return min(size, service.daily_cap) if service.daily_cap else size
+
+
+def ticket_code(service: Service, seq: int) -> tuple[int, str]:
+    """The seq-th ticket of the day (1-based): its number and its code ("A001")."""
+    number = service.first_number + seq - 1
+    width = max(3, len(str(service.last_number)))
+    return number, f"{service.prefix}{number:0{width}d}"
+
+
+def ticket_id(hall_id: str, day: date, code: str) -> str:
+    return f"{hall_id}-{day:%Y%m%d}-{code}"
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def valid_id_number(value: str) -> bool:
+    """A mainland resident ID number (GB 11643-1999): 18 characters with a check digit."""
+    value = value.upper()
+    if not _ID_NUMBER.match(value):
+        return False
+    try:
+        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == value[17]
+
+
+def valid_mobile(value: str) -> bool:
+    return bool(_MOBILE.match(value))
+
+
+def citizen_info(citizen: CitizenIn | None, citizen_id: str | None) -> CitizenInfo:
+    """Check and normalise what a citizen gave; raise a coded error for a wrong ID or phone."""
+    if citizen is None:
+        return CitizenInfo(citizen_id=citizen_id)
+    id_number = citizen.id_number.strip().upper()
+    phone = citizen.phone.strip().replace(" ", "").replace("-", "")
+    if id_number and not valid_id_number(id_number):
+        raise errors.InvalidIdNumber()
+    if phone and not valid_mobile(phone):
+        raise errors.InvalidPhone()
+    return CitizenInfo(
+        name=citizen.name.strip(), id_number=id_number, phone=phone, citizen_id=citizen_id
+    )
+
+
+def person_keys(citizen: CitizenInfo, pepper: bytes) -> list[str]:
+    """Keyed hashes naming a person for per-day limits, one per identifier given (ID number,
+    phone, platform account): the same person is matched by any of them. Never the raw
+    values (an index must not hold personal data)."""
+    raw = [
+        citizen.id_number,
+        citizen.phone,
+        f"acct:{citizen.citizen_id}" if citizen.citizen_id else "",
+    ]
+    return [
+        hmac.new(pepper, value.encode(), hashlib.sha256).hexdigest()[:32] for value in raw if value
+    ]
+
+
+def priority_of(tags: Iterable[Tag], policy: CallingPolicy) -> int:
+    return max((policy.tag_weights.get(tag, 0) for tag in tags), default=0)
+
+
+def masked_citizen(citizen: CitizenInfo) -> dict[str, str]:
+    return {
+        "name": mask_name(citizen.name),
+        "id_number": mask_id_number(citizen.id_number) if citizen.id_number else "",
+        "phone": mask_phone(citizen.phone) if citizen.phone else "",
+    }
+
+
+# -- issuing ---------------------------------------------------------------------------------
+
+
+def check_admission(
+    hall: Hall, service: Service, now: datetime, person_tickets_today: int, refusal: str | None
+) -> None:
+    """May this person take a ticket for this service now? Raise the reason if not."""
+    if refusal:
+        raise errors.PersonRefused(refusal)
+    if not service.active:
+        raise errors.ServiceClosed("该事项已停办")
+    if not is_open(hall.opening_hours, now, hall.timezone) or not is_open(
+        service.opening_hours, now, hall.timezone
+    ):
+        raise errors.ServiceClosed()
+    if person_tickets_today >= hall.policy.per_person_daily_limit:
+        raise errors.PersonLimitReached(limit=hall.policy.per_person_daily_limit)
+
+
+def issue(
+    hall: Hall,
+    service: Service,
+    seq: int,
+    *,
+    channel: Any,
+    citizen: CitizenInfo,
+    tags: Sequence[Tag],
+    person: list[str],
+    now: datetime,
+    ahead: int,
+    minutes: float,
+    appointment: Any = None,
+    queue_time: datetime | None = None,
+) -> Ticket:
+    """The seq-th ticket of the day for this service."""
+    day = local_day(now, hall.timezone)
+    number, code = ticket_code(service, seq)
+    unique_tags = list(dict.fromkeys(tags))
+    if appointment is not None and Tag.APPOINTMENT not in unique_tags:
+        unique_tags.append(Tag.APPOINTMENT)
+    ticket = Ticket(
+        id=ticket_id(hall.id, day, code),
+        hall_id=hall.id,
+        service_id=service.id,
+        day=day.isoformat(),
+        number=number,
+        code=code,
+        channel=channel,
+        tags=unique_tags,
+        priority=priority_of(unique_tags, hall.policy),
+        citizen=citizen,
+        person_keys=person,
+        appointment=appointment,
+        issued_at=now,
+        queue_time=queue_time or now,
+        estimate_ahead=ahead,
+        estimate_minutes=minutes,
+    )
+    data = {**public_ticket(ticket, service), "channel": str(channel)}
+    personal = {**data, "ahead": ahead, "estimate_minutes": minutes}
+    outbox = [_event(events.hall_topic(hall.id), events.TICKET_ISSUED, data)]
+    outbox += [_event(t, events.TICKET_ISSUED, personal) for t in ticket_topics(ticket)]
+    return ticket.model_copy(update={"outbox": outbox})
+
+
+def position_event(ticket: Ticket, ahead: int, minutes: float) -> list[PendingEvent]:
+    data = {
+        "ticket_id": ticket.id,
+        "number": ticket.code,
+        "ahead": ahead,
+        "estimate_minutes": minutes,
+    }
+    return [_event(t, events.POSITION_CHANGED, data) for t in ticket_topics(ticket)]
+
+
+def turn_near(ticket: Ticket, ahead: int, minutes: float, policy: CallingPolicy) -> bool:
+    """Time to tell the citizen to come close (once per ticket)."""
+    if ticket.near_notified_at is not None or ticket.status is not TicketStatus.WAITING:
+        return False
+    return ahead <= policy.turn_near_ahead or minutes <= policy.turn_near_minutes
+
+
+def near_events(ticket: Ticket, ahead: int, minutes: float) -> list[PendingEvent]:
+    data = {
+        "ticket_id": ticket.id,
+        "number": ticket.code,
+        "ahead": ahead,
+        "estimate_minutes": minutes,
+    }
+    return [_event(t, events.TURN_NEAR, data) for t in ticket_topics(ticket)]
+
+
+# -- the calling policy -----------------------------------------------------------------------
+
+
+class Reason(StrEnum):
+    APPOINTMENT = "appointment"
+    OVERDUE = "overdue"
+    PRIORITY = "priority"
+    NORMAL = "normal"
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    ticket: Ticket
+    reason: Reason
+
+
+def eligible(ticket: Ticket, counter: Counter) -> bool:
+    if ticket.status is not TicketStatus.WAITING:
+        return False
+    if ticket.target_counter_id is not None:
+        return ticket.target_counter_id == counter.id
+    return any(s.service_id == ticket.service_id for s in counter.services)
+
+
+def in_window(ticket: Ticket, policy: CallingPolicy, now: datetime) -> bool:
+    if ticket.appointment is None:
+        return False
+    start = ticket.appointment.slot_start
+    early = timedelta(minutes=policy.appointment_early_minutes)
+    late = timedelta(minutes=policy.appointment_late_minutes)
+    return start - early <= now <= start + late
+
+
+def _fifo(ticket: Ticket) -> tuple[datetime, int]:
+    return (ticket.queue_time, ticket.number)
+
+
+def _by_slot(ticket: Ticket) -> tuple[datetime, datetime, int]:
+    slot = ticket.appointment.slot_start if ticket.appointment else ticket.queue_time
+    return (slot, *_fifo(ticket))
+
+
+def choose_next(
+    waiting: Iterable[Ticket],
+    counter: Counter,
+    normal_streak: int,
+    policy: CallingPolicy,
+    now: datetime,
+) -> Choice | None:
+    """The ticket this counter calls next, and why (the rules are in the module docstring)."""
+    candidates = [t for t in waiting if eligible(t, counter)]
+    if not candidates:
+        return None
+    booked = [t for t in candidates if in_window(t, policy, now)]
+    if booked:
+        first = min(booked, key=_by_slot)
+        return Choice(first, Reason.APPOINTMENT)
+    limit = now - timedelta(minutes=policy.max_wait_minutes)
+    overdue = [t for t in candidates if t.queue_time <= limit]
+    if overdue:
+        return Choice(min(overdue, key=_fifo), Reason.OVERDUE)
+    priority = [t for t in candidates if t.priority > 0]
+    normal = [t for t in candidates if t.priority <= 0]
+    if priority and (not normal or normal_streak >= policy.normal_per_priority):
+        best = min(priority, key=lambda t: (-t.priority, *_fifo(t)))
+        return Choice(best, Reason.PRIORITY)
+    weights = {s.service_id: s.weight for s in counter.services}
+
+    def weighted_wait(ticket: Ticket) -> tuple[float, datetime, int]:
+        waited = max((now - ticket.queue_time).total_seconds(), 0.0) + 1.0
+        weight = weights.get(ticket.service_id, 1)
+        return (-waited * weight, *_fifo(ticket))
+
+    return Choice(min(normal, key=weighted_wait), Reason.NORMAL)
+
+
+def next_streak(streak: int, choice: Choice) -> int:
+    """Normal calls since the last priority one, after this call."""
+    if choice.ticket.priority > 0:
+        return 0
+    if choice.reason is Reason.APPOINTMENT:
+        return streak
+    return streak + 1
+
+
+def queue_order(waiting: Iterable[Ticket], policy: CallingPolicy, now: datetime) -> list[Ticket]:
+    """Waiting tickets in the order they are expected to be called (for positions and the
+    workstation list): appointments in window, overdue, then priority before normal with the
+    mixing ratio applied as a steady interleave."""
+    tickets = [t for t in waiting if t.status is TicketStatus.WAITING]
+    booked = sorted((t for t in tickets if in_window(t, policy, now)), key=_by_slot)
+    limit = now - timedelta(minutes=policy.max_wait_minutes)
+    rest = [t for t in tickets if not in_window(t, policy, now)]
+    overdue = sorted((t for t in rest if t.queue_time <= limit), key=_fifo)
+    rest = [t for t in rest if t.queue_time > limit]
+    priority = sorted((t for t in rest if t.priority > 0), key=lambda t: (-t.priority, *_fifo(t)))
+    normal = sorted((t for t in rest if t.priority <= 0), key=_fifo)
+    mixed: list[Ticket] = []
+    every = policy.normal_per_priority
+    while priority or normal:
+        for _ in range(every if priority else len(normal)):
+            if normal:
+                mixed.append(normal.pop(0))
+        if priority:
+            mixed.append(priority.pop(0))
+        if every == 0:
+            mixed.extend(priority)
+            priority = []
+    return [*booked, *overdue, *mixed]
+
+
+# -- estimates --------------------------------------------------------------------------------
+
+
+def minutes_per_ticket(recent_minutes: Sequence[float], expected: float) -> float:
+    """Recent service times (newest last), smoothed; the configured time until there are some."""
+    if not recent_minutes:
+        return expected
+    smoothed = expected
+    for minutes in recent_minutes:
+        smoothed = 0.7 * smoothed + 0.3 * minutes
+    return smoothed
+
+
+def serving_capacity(service_id: str, counters: Iterable[Counter], open_ids: set[str]) -> float:
+    """Open counters serving a service, each counted by its share of weight for it."""
+    total = 0.0
+    for counter in counters:
+        if counter.id not in open_ids:
+            continue
+        weights = {s.service_id: s.weight for s in counter.services}
+        if service_id in weights:
+            total += weights[service_id] / sum(weights.values())
+    return total
+
+
+def estimate_minutes(ahead: int, per_ticket: float, capacity_now: float) -> float:
+    """Expected wait: those ahead plus half of one in service, shared by the open counters.
+    With no counter open, as if one were."""
+    return round((ahead + 0.5) * per_ticket / max(capacity_now, 1.0), 1)
+
+
+# -- the ticket lifecycle ---------------------------------------------------------------------
+
+
+def new_event_id() -> str:
+    return secrets.token_hex(12)
+
+
+def _event(topic: str, type: str, data: dict[str, Any]) -> PendingEvent:
+    return PendingEvent(id=new_event_id(), topic=topic, type=type, data=data)
+
+
+def ticket_topics(ticket: Ticket) -> list[str]:
+    topics = [events.ticket_topic(ticket.id)]
+    if ticket.citizen.citizen_id:
+        topics.append(events.citizen_topic(ticket.citizen.citizen_id))
+    return topics
+
+
+def public_ticket(ticket: Ticket, service: Service) -> dict[str, Any]:
+    """What a hall screen may show of a ticket: no personal data."""
+    return {
+        "ticket_id": ticket.id,
+        "number": ticket.code,
+        "service_id": service.id,
+        "service_name": service.name,
+        "priority": ticket.priority > 0,
+        "appointment": ticket.appointment is not None,
+    }
+
+
+def counter_data(counter: Counter) -> dict[str, Any]:
+    return {
+        "counter_id": counter.id,
+        "counter_number": counter.number,
+        "counter_name": counter.name,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The outcome of a counter action: the ticket and counter as they become, and the events
+    that tell everyone (written with the ticket, published after)."""
+
+    ticket: Ticket
+    counter: CounterState
+    events: list[PendingEvent]
+
+
+def require_free(state: CounterState) -> None:
+    """The counter can call: open, not paused, holding no ticket."""
+    if state.status is CounterStatus.CLOSED:
+        raise errors.CounterClosed()
+    if state.status is CounterStatus.PAUSED:
+        raise errors.CounterPaused()
+    if state.current_ticket_id is not None:
+        raise errors.CounterBusy()
+
+
+def _held(state: CounterState, ticket: Ticket) -> None:
+    if state.current_ticket_id != ticket.id or ticket.counter_id != state.id:
+        raise errors.NoCurrentTicket()
+
+
+def call(
+    ticket: Ticket,
+    state: CounterState,
+    counter: Counter,
+    service: Service,
+    policy: CallingPolicy,
+    now: datetime,
+    choice: Choice | None = None,
+) -> Step:
+    """Call a waiting (or parked-here) ticket to this counter."""
+    require_free(state)
+    if ticket.status is TicketStatus.PARKED:
+        if ticket.counter_id != counter.id:
+            raise errors.TicketNotCallable("该号由其他窗口挂起")
+    elif ticket.status is not TicketStatus.WAITING:
+        raise errors.TicketNotCallable(status=ticket.status.value)
+    elif not eligible(ticket, counter):
+        raise errors.TicketNotCallable("本窗口不办理该事项")
+    calls = [*ticket.calls, Call(at=now, counter_id=counter.id, counter_number=counter.number)]
+    called = ticket.model_copy(
+        update={
+            "status": TicketStatus.CALLED,
+            "counter_id": counter.id,
+            "target_counter_id": None,
+            "calls": calls,
+            "called_at": ticket.called_at or now,
+            "last_called_at": now,
+            "staff_id": state.staff_id,
+            "parked_at": None,
+        }
+    )
+    streak = next_streak(state.normal_streak, choice) if choice else state.normal_streak
+    holding = state.model_copy(update={"current_ticket_id": ticket.id, "normal_streak": streak})
+    data = {
+        **public_ticket(called, service),
+        **counter_data(counter),
+        "call_count": len(calls),
+        "repeat": policy.announce_repeat,
+        "reason": choice.reason.value if choice else "chosen",
+    }
+    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_CALLED, data)]
+    out += [_event(topic, events.TICKET_CALLED, data) for topic in ticket_topics(ticket)]
+    return Step(called, holding, out)
+
+
+def recall(
+    ticket: Ticket,
+    state: CounterState,
+    counter: Counter,
+    service: Service,
+    policy: CallingPolicy,
+    now: datetime,
+) -> Step:
+    _held(state, ticket)
+    if ticket.status is not TicketStatus.CALLED:
+        raise errors.TicketNotCallable("只能重呼已叫号未开始办理的号")
+    calls = [*ticket.calls, Call(at=now, counter_id=counter.id, counter_number=counter.number)]
+    recalled = ticket.model_copy(update={"calls": calls, "last_called_at": now})
+    data = {
+        **public_ticket(recalled, service),
+        **counter_data(counter),
+        "call_count": len(calls),
+        "repeat": policy.announce_repeat,
+    }
+    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_RECALLED, data)]
+    out += [_event(topic, events.TICKET_CALLED, data) for topic in ticket_topics(ticket)]
+    return Step(recalled, state, out)
+
+
+def start(
+    ticket: Ticket, state: CounterState, counter: Counter, service: Service, now: datetime
+) -> Step:
+    _held(state, ticket)
+    if ticket.status is not TicketStatus.CALLED:
+        raise errors.InvalidTransition("只有已叫号的票可以开始办理")
+    serving = ticket.model_copy(update={"status": TicketStatus.SERVING, "serving_at": now})
+    data = {**public_ticket(serving, service), **counter_data(counter)}
+    out = [_event(topic, events.TICKET_STARTED, data) for topic in ticket_topics(ticket)]
+    return Step(serving, state, out)
+
+
+def finish(
+    ticket: Ticket,
+    state: CounterState,
+    counter: Counter,
+    service: Service,
+    now: datetime,
+    case_id: str | None,
+) -> Step:
+    _held(state, ticket)
+    if ticket.status not in AT_COUNTER:
+        raise errors.InvalidTransition("该号不在办理中")
+    done = ticket.model_copy(
+        update={
+            "status": TicketStatus.FINISHED,
+            "finished_at": now,
+            "serving_at": ticket.serving_at or now,
+            "case_id": case_id,
+        }
+    )
+    freed = state.model_copy(update={"current_ticket_id": None})
+    data = {**public_ticket(done, service), **counter_data(counter)}
+    data_for_citizen = {**data, "case_id": case_id} if case_id else data
+    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_FINISHED, data)]
+    out += [_event(t, events.TICKET_FINISHED, data_for_citizen) for t in ticket_topics(ticket)]
+    return Step(done, freed, out)
+
+
+def no_show(
+    ticket: Ticket,
+    state: CounterState,
+    counter: Counter,
+    service: Service,
+    policy: CallingPolicy,
+    now: datetime,
+) -> Step:
+    _held(state, ticket)
+    if ticket.status is not TicketStatus.CALLED:
+        raise errors.InvalidTransition("只有已叫号未到的票可以记为过号")
+    if len(ticket.calls) < policy.no_show_min_calls:
+        raise errors.TooFewCalls(calls=len(ticket.calls), needed=policy.no_show_min_calls)
+    gone = ticket.model_copy(update={"status": TicketStatus.NO_SHOW, "no_show_at": now})
+    freed = state.model_copy(update={"current_ticket_id": None})
+    data = {**public_ticket(gone, service), **counter_data(counter)}
+    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_NO_SHOW, data)]
+    out += [_event(t, events.TICKET_NO_SHOW, data) for t in ticket_topics(ticket)]
+    return Step(gone, freed, out)
+
+
+def transfer(
+    ticket: Ticket,
+    state: CounterState,
+    counter: Counter,
+    service: Service,
+    to_service: Service,
+    to_counter: Counter | None,
+    now: datetime,
+) -> Step:
+    """Send the ticket to another service or counter; it keeps its place (queue time)."""
+    _held(state, ticket)
+    if ticket.status not in AT_COUNTER:
+        raise errors.InvalidTransition("该号不在办理中")
+    if to_counter is not None:
+        if to_counter.hall_id != ticket.hall_id:
+            raise errors.CounterNotFound(counter_id=to_counter.id)
+        if to_counter.id == counter.id:
+            raise errors.InvalidTransition("不能转到本窗口")
+    elif to_service.id == service.id:
+        raise errors.InvalidTransition("不能转到同一事项")
+    moved = ticket.model_copy(
+        update={
+            "status": TicketStatus.WAITING,
+            "service_id": to_service.id,
+            "counter_id": None,
+            "target_counter_id": to_counter.id if to_counter else None,
+            "called_at": None,
+            "serving_at": None,
+            "calls": [],
+            "transfers": [
+                *ticket.transfers,
+                Transfer(
+                    at=now,
+                    from_service_id=service.id,
+                    to_service_id=to_service.id,
+                    to_counter_id=to_counter.id if to_counter else None,
+                    by=state.staff_id or "",
+                ),
+            ],
+        }
+    )
+    freed = state.model_copy(update={"current_ticket_id": None})
+    data = {
+        **public_ticket(moved, to_service),
+        "from_service_id": service.id,
+        **counter_data(counter),
+    }
+    if to_counter is not None:
+        data["to_counter_number"] = to_counter.number
+        data["to_counter_name"] = to_counter.name
+    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_TRANSFERRED, data)]
+    out += [_event(t, events.TICKET_TRANSFERRED, data) for t in ticket_topics(ticket)]
+    return Step(moved, freed, out)
+
+
+def park(
+    ticket: Ticket, state: CounterState, counter: Counter, service: Service, now: datetime
+) -> Step:
+    """Set the ticket aside (the citizen fetches a document); the counter is free, and can call
+    it back later with `call`."""
+    _held(state, ticket)
+    if ticket.status not in AT_COUNTER:
+        raise errors.InvalidTransition("该号不在办理中")
+    parked = ticket.model_copy(update={"status": TicketStatus.PARKED, "parked_at": now})
+    freed = state.model_copy(update={"current_ticket_id": None})
+    data = {**public_ticket(parked, service), **counter_data(counter)}
+    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_PARKED, data)]
+    out += [_event(t, events.TICKET_PARKED, data) for t in ticket_topics(ticket)]
+    return Step(parked, freed, out)
+
+
+def unpark(ticket: Ticket, service: Service, now: datetime) -> tuple[Ticket, list[PendingEvent]]:
+    """A parked ticket goes back into the queue at its original place."""
+    if ticket.status is not TicketStatus.PARKED:
+        raise errors.InvalidTransition("该号未挂起")
+    back = ticket.model_copy(
+        update={
+            "status": TicketStatus.WAITING,
+            "counter_id": None,
+            "parked_at": None,
+            "target_counter_id": ticket.counter_id,
+        }
+    )
+    data = public_ticket(back, service)
+    return back, [_event(t, events.TICKET_UNPARKED, data) for t in ticket_topics(ticket)]
+
+
+def cancel(ticket: Ticket, service: Service, now: datetime) -> tuple[Ticket, list[PendingEvent]]:
+    if ticket.status not in (TicketStatus.WAITING, TicketStatus.PARKED):
+        raise errors.InvalidTransition("只能取消等候中的号", status=ticket.status.value)
+    gone = ticket.model_copy(update={"status": TicketStatus.CANCELLED, "cancelled_at": now})
+    data = public_ticket(gone, service)
+    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_CANCELLED, data)]
+    out += [_event(t, events.TICKET_CANCELLED, data) for t in ticket_topics(ticket)]
+    return gone, out
+
+
+# -- counters ---------------------------------------------------------------------------------
+
+
+def counter_view(counter: Counter, state: CounterState) -> dict[str, Any]:
+    return {
+        **counter_data(counter),
+        "status": state.status.value,
+        "pause_reason": state.pause_reason,
+        "staff_name": state.staff_name,
+        "current_ticket_id": state.current_ticket_id,
+    }
+
+
+def open_counter(
+    counter: Counter, state: CounterState, staff_id: str, staff_name: str, now: datetime
+) -> tuple[CounterState, list[PendingEvent]]:
+    """A clerk signs in at a counter. A counter has one clerk; signing in again is harmless."""
+    if state.status is not CounterStatus.CLOSED and state.staff_id not in (None, staff_id):
+        raise errors.CounterTaken(staff=state.staff_name)
+    opened = state.model_copy(
+        update={
+            "status": CounterStatus.OPEN if state.status is CounterStatus.CLOSED else state.status,
+            "staff_id": staff_id,
+            "staff_name": staff_name,
+            "since": now if state.status is CounterStatus.CLOSED else state.since,
+        }
+    )
+    if state.status is not CounterStatus.CLOSED:
+        return opened, []
+    return opened, _counter_events(counter, opened, events.COUNTER_OPENED)
+
+
+def close_counter(
+    counter: Counter, state: CounterState, now: datetime
+) -> tuple[CounterState, list[PendingEvent]]:
+    if state.current_ticket_id is not None:
+        raise errors.CounterBusy("请先办结或转移当前号")
+    if state.status is CounterStatus.CLOSED:
+        return state, []
+    closed = state.model_copy(
+        update={
+            "status": CounterStatus.CLOSED,
+            "staff_id": None,
+            "staff_name": "",
+            "pause_reason": "",
+            "since": now,
+        }
+    )
+    return closed, _counter_events(counter, closed, events.COUNTER_CLOSED)
+
+
+def pause(
+    counter: Counter, state: CounterState, reason: str, now: datetime
+) -> tuple[CounterState, list[PendingEvent]]:
+    if state.status is CounterStatus.CLOSED:
+        raise errors.CounterClosed()
+    if state.current_ticket_id is not None:
+        raise errors.CounterBusy("请先办结或转移当前号再暂停")
+    paused = state.model_copy(
+        update={"status": CounterStatus.PAUSED, "pause_reason": reason, "since": now}
+    )
+    return paused, _counter_events(counter, paused, events.COUNTER_PAUSED)
+
+
+def resume(
+    counter: Counter, state: CounterState, now: datetime
+) -> tuple[CounterState, list[PendingEvent]]:
+    if state.status is not CounterStatus.PAUSED:
+        raise errors.InvalidTransition("窗口未暂停")
+    resumed = state.model_copy(
+        update={"status": CounterStatus.OPEN, "pause_reason": "", "since": now}
+    )
+    return resumed, _counter_events(counter, resumed, events.COUNTER_RESUMED)
+
+
+def _counter_events(counter: Counter, state: CounterState, type: str) -> list[PendingEvent]:
+    view = counter_view(counter, state)
+    return [
+        _event(events.hall_topic(counter.hall_id), type, view),
+        _event(events.counter_topic(counter.id), events.COUNTER_UPDATED, view),
+    ]
+
+
+def counter_updated(
+    counter: Counter, state: CounterState, current: Ticket | None, service: Service | None
+) -> PendingEvent:
+    view = counter_view(counter, state)
+    if current is not None and service is not None:
+        view["current"] = {
+            **public_ticket(current, service),
+            "status": current.status.value,
+            "call_count": len(current.calls),
+        }
+    return _event(events.counter_topic(counter.id), events.COUNTER_UPDATED, view)
+
+
+def hall_services(hall: Hall, services: Sequence[Service]) -> dict[str, Service]:
+    return {s.id: s for s in services if s.hall_id == hall.id}

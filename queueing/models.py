@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import time
-from typing import Annotated
+from datetime import datetime, time
+from enum import StrEnum
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -14,12 +15,60 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class _Input(BaseModel):
+    """A request body or command payload: strict types, unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# -- hall configuration -----------------------------------------------------------------------
+
+
 class OpeningHours(_Model):
     """Opening hours on the given ISO weekdays (1 = Monday)."""
 
     weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(min_length=1)
     opens: time
     closes: time
+
+
+class Tag(StrEnum):
+    """Citizen tags that give priority."""
+
+    ELDERLY = "elderly"  # 老年人
+    DISABLED = "disabled"  # 残疾人
+    PREGNANT = "pregnant"  # 孕妇
+    MILITARY = "military"  # 军人
+    GREEN_CHANNEL = "green_channel"  # 绿色通道
+    APPOINTMENT = "appointment"  # 预约
+
+
+DEFAULT_TAG_WEIGHTS: dict[Tag, int] = {
+    Tag.ELDERLY: 1,
+    Tag.DISABLED: 2,
+    Tag.PREGNANT: 2,
+    Tag.MILITARY: 1,
+    Tag.GREEN_CHANNEL: 3,
+    Tag.APPOINTMENT: 0,  # appointments are served by their arrival window, not by weight
+}
+
+
+class CallingPolicy(_Model):
+    """How a hall picks the next ticket and treats people; see `domain.choose_next`."""
+
+    # 2 means "2 normal : 1 priority": after two normal calls a waiting priority ticket goes.
+    normal_per_priority: int = Field(2, ge=0, le=20)
+    tag_weights: dict[Tag, int] = Field(default_factory=lambda: dict(DEFAULT_TAG_WEIGHTS))
+    # Anyone who waited this long is called next, whatever their class (no starvation).
+    max_wait_minutes: int = Field(60, ge=5, le=600)
+    appointment_early_minutes: int = Field(15, ge=0, le=120)
+    appointment_late_minutes: int = Field(15, ge=0, le=120)
+    no_show_min_calls: int = Field(2, ge=1, le=5)
+    turn_near_ahead: int = Field(3, ge=0, le=50)
+    turn_near_minutes: int = Field(10, ge=0, le=120)
+    announce_repeat: int = Field(2, ge=1, le=5)
+    per_person_daily_limit: int = Field(3, ge=1, le=50)
+    service_level_minutes: int = Field(30, ge=1, le=600)
 
 
 class Hall(_Model):
@@ -31,6 +80,7 @@ class Hall(_Model):
     timezone: str = "Asia/Shanghai"
     opening_hours: list[OpeningHours] = Field(default_factory=list)
     notice: str = Field("", max_length=500)
+    policy: CallingPolicy = Field(default_factory=CallingPolicy)
 
 
 class Service(_Model):
@@ -45,6 +95,7 @@ class Service(_Model):
     daily_cap: int | None = Field(None, ge=1)
     expected_minutes: float = Field(10.0, gt=0)
     opening_hours: list[OpeningHours] = Field(default_factory=list)
+    active: bool = True
 
 
 class CounterService(_Model):
@@ -70,10 +121,190 @@ class HallSetup(_Model):
     counters: list[Counter]
 
 
-class NoticeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+# -- tickets ----------------------------------------------------------------------------------
 
+
+class Channel(StrEnum):
+    KIOSK = "kiosk"
+    MINIAPP = "miniapp"
+    QR = "qr"
+    STAFF = "staff"
+    APPOINTMENT = "appointment"
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    FINISHED = "finished"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    PARKED = "parked"
+
+
+OPEN_STATUSES = frozenset({TicketStatus.WAITING, TicketStatus.PARKED})
+AT_COUNTER = frozenset({TicketStatus.CALLED, TicketStatus.SERVING})
+
+
+class CitizenInfo(_Model):
+    """Who took a ticket (all optional: a kiosk ticket may be anonymous)."""
+
+    name: str = ""
+    id_number: str = ""
+    phone: str = ""
+    citizen_id: str | None = None  # the platform account, when the ticket came from the H5 app
+
+
+class Appointment(_Model):
+    appointment_id: str
+    slot_start: datetime
+    slot_end: datetime
+
+
+class Call(_Model):
+    at: datetime
+    counter_id: str
+    counter_number: int
+
+
+class Transfer(_Model):
+    at: datetime
+    from_service_id: str
+    to_service_id: str
+    to_counter_id: str | None = None
+    by: str = ""
+
+
+class PendingEvent(_Model):
+    """An event written with the state change that causes it, published after (outbox)."""
+
+    id: str
+    topic: str
+    type: str
+    data: dict[str, Any]
+
+
+class Ticket(_Model):
+    id: str = Field(alias="_id")
+    hall_id: str
+    service_id: str
+    day: str  # the hall's local date, YYYY-MM-DD
+    number: int
+    code: str  # "A001"
+    channel: Channel
+    status: TicketStatus = TicketStatus.WAITING
+    tags: list[Tag] = Field(default_factory=list)
+    priority: int = 0  # the highest weight of its tags
+    citizen: CitizenInfo = Field(default_factory=CitizenInfo)
+    # Keyed hashes of the ID number, phone and account given: per-person limits match on any.
+    person_keys: list[str] = Field(default_factory=list)
+    appointment: Appointment | None = None
+    issued_at: datetime
+    # Its place in the queue: the issue time, kept through transfers.
+    queue_time: datetime
+    estimate_ahead: int = 0
+    estimate_minutes: float = 0.0
+    counter_id: str | None = None  # the counter holding it (called, serving) or that parked it
+    target_counter_id: str | None = None  # transferred to one counter
+    calls: list[Call] = Field(default_factory=list)
+    called_at: datetime | None = None
+    last_called_at: datetime | None = None
+    near_notified_at: datetime | None = None
+    serving_at: datetime | None = None
+    finished_at: datetime | None = None
+    no_show_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    parked_at: datetime | None = None
+    staff_id: str | None = None
+    case_id: str | None = None
+    transfers: list[Transfer] = Field(default_factory=list)
+    version: int = 0
+    outbox: list[PendingEvent] = Field(default_factory=list)
+
+
+class CounterStatus(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    PAUSED = "paused"
+
+
+class CounterState(_Model):
+    id: str = Field(alias="_id")  # the counter id
+    hall_id: str
+    status: CounterStatus = CounterStatus.CLOSED
+    staff_id: str | None = None
+    staff_name: str = ""
+    pause_reason: str = ""
+    current_ticket_id: str | None = None
+    normal_streak: int = 0  # normal tickets called since the last priority one
+    since: datetime | None = None  # when the status last changed
+    version: int = 0
+    outbox: list[PendingEvent] = Field(default_factory=list)
+
+
+class CounterLogEntry(_Model):
+    """One status interval of a counter, for idle-time statistics."""
+
+    counter_id: str
+    hall_id: str
+    day: str
+    status: CounterStatus
+    staff_id: str | None
+    start: datetime
+    end: datetime | None = None
+
+
+# -- inputs -----------------------------------------------------------------------------------
+
+
+class CitizenIn(_Input):
+    name: str = Field("", max_length=40)
+    id_number: str = Field("", max_length=18)
+    phone: str = Field("", max_length=20)
+    tags: list[Tag] = Field(default_factory=list, max_length=6)
+
+
+class TakeTicketIn(_Input):
+    hall_id: Slug
+    service_id: Slug
+    channel: Channel
+    citizen: CitizenIn | None = None
+
+
+class CounterIn(_Input):
+    counter_id: Slug
+
+
+class CallTicketIn(_Input):
+    counter_id: Slug
+    ticket_id: str = Field(max_length=80)
+
+
+class FinishIn(_Input):
+    counter_id: Slug
+    case_id: str | None = Field(None, max_length=64)
+
+
+class TransferIn(_Input):
+    counter_id: Slug
+    service_id: Slug | None = None
+    to_counter_id: Slug | None = None
+
+
+class PauseIn(_Input):
+    counter_id: Slug
+    reason: str = Field(min_length=1, max_length=60)
+
+
+class TicketRef(_Input):
+    ticket_id: str = Field(max_length=80)
+
+
+class NoticeIn(_Input):
     notice: str = Field(max_length=500)
+
+
+# -- views ------------------------------------------------------------------------------------
 
 
 class HallSummary(BaseModel):

@@ -1,12 +1,67 @@
-"""Queueing orchestration: load -> domain -> save -> publish."""
+"""Queueing orchestration: load -> domain -> save -> publish.
+
+Every change is written together with the events it causes (the document's `outbox`); the
+events are published after the write and then cleared. A crash in between leaves them in the
+outbox, and the sweeper publishes them (the bus drops a repeat by event id), so a call is
+never lost. A ticket and its counter are two documents: each write is guarded by version, and
+`_counter_state` repairs the pair after a crash between the two writes.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from hub.auth import Principal, Role
 from hub.events import EventBus
-from queueing import domain, events
-from queueing.errors import HallNotFound, InvalidHallSetup
-from queueing.models import Counter, HallDetail, HallSetup, HallSummary
-from queueing.store import HallStore
+from hub.logs import get_logger
+from queueing import domain, errors, events
+from queueing.errors import (
+    ConcurrentChange,
+    CounterNotFound,
+    DailyCapReached,
+    HallNotFound,
+    InvalidHallSetup,
+    NoTicketWaiting,
+    NotYourCounter,
+    ServiceNotFound,
+    TicketNotFound,
+)
+from queueing.models import (
+    AT_COUNTER,
+    Appointment,
+    CallingPolicy,
+    Channel,
+    CitizenIn,
+    Counter,
+    CounterLogEntry,
+    CounterState,
+    CounterStatus,
+    Hall,
+    HallDetail,
+    HallSetup,
+    HallSummary,
+    PendingEvent,
+    Service,
+    Tag,
+    Ticket,
+    TicketStatus,
+)
+from queueing.store import CounterStore, HallStore, TicketStore
+
+log = get_logger("queueing")
+
+# A gate may refuse a person a ticket (the appointment center's blacklist): the reason or None.
+PersonGate = Callable[[str, datetime], Awaitable[str | None]]
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class HallService:
@@ -30,12 +85,15 @@ class HallService:
             )
         return summaries
 
-    async def hall(self, hall_id: str) -> HallDetail:
+    async def get_hall(self, hall_id: str) -> Hall:
         hall = await self._store.get_hall(hall_id)
         if hall is None:
             raise HallNotFound(hall_id=hall_id)
+        return hall
+
+    async def hall(self, hall_id: str) -> HallDetail:
         return HallDetail(
-            hall=hall,
+            hall=await self.get_hall(hall_id),
             services=await self._store.services(hall_id),
             counters=await self._store.counters(hall_id),
         )
@@ -52,14 +110,630 @@ class HallService:
             {"hall_id": hall_id, "notice": notice},
         )
 
+    async def set_policy(self, hall_id: str, policy: CallingPolicy) -> HallDetail:
+        hall = await self.get_hall(hall_id)
+        await self._store.save_hall(hall.model_copy(update={"policy": policy}))
+        return await self._announce(hall_id)
+
+    async def save_service(self, service: Service) -> HallDetail:
+        detail = await self.hall(service.hall_id)
+        services = [s for s in detail.services if s.id != service.id] + [service]
+        self._check(HallSetup(hall=detail.hall, services=services, counters=detail.counters))
+        await self._store.save_service(service)
+        return await self._announce(service.hall_id)
+
+    async def delete_service(self, hall_id: str, service_id: str) -> HallDetail:
+        detail = await self.hall(hall_id)
+        services = [s for s in detail.services if s.id != service_id]
+        if len(services) == len(detail.services):
+            raise ServiceNotFound(service_id=service_id)
+        self._check(HallSetup(hall=detail.hall, services=services, counters=detail.counters))
+        await self._store.delete_service(service_id)
+        return await self._announce(hall_id)
+
+    async def save_counter(self, counter: Counter) -> HallDetail:
+        detail = await self.hall(counter.hall_id)
+        counters = [c for c in detail.counters if c.id != counter.id] + [counter]
+        self._check(HallSetup(hall=detail.hall, services=detail.services, counters=counters))
+        await self._store.save_counter(counter)
+        return await self._announce(counter.hall_id)
+
+    async def delete_counter(self, hall_id: str, counter_id: str) -> HallDetail:
+        detail = await self.hall(hall_id)
+        if not any(c.id == counter_id for c in detail.counters):
+            raise CounterNotFound(counter_id=counter_id)
+        await self._store.delete_counter(counter_id)
+        return await self._announce(hall_id)
+
     async def apply_setup(self, setup: HallSetup) -> HallDetail:
+        self._check(setup)
+        await self._store.replace_setup(setup)
+        return await self._announce(setup.hall.id)
+
+    @staticmethod
+    def _check(setup: HallSetup) -> None:
         problems = domain.setup_problems(setup)
         if problems:
             raise InvalidHallSetup("；".join(problems), problems=problems)
-        await self._store.replace_setup(setup)
+
+    async def _announce(self, hall_id: str) -> HallDetail:
+        detail = await self.hall(hall_id)
         await self._bus.publish(
-            events.hall_topic(setup.hall.id),
+            events.hall_topic(hall_id),
             events.HALL_UPDATED,
-            {"hall_id": setup.hall.id, "name": setup.hall.name},
+            {"hall_id": hall_id, "name": detail.hall.name},
         )
-        return await self.hall(setup.hall.id)
+        return detail
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A counter with everything an action on it needs."""
+
+    hall: Hall
+    counter: Counter
+    services: dict[str, Service]
+
+
+class QueueingService:
+    def __init__(
+        self,
+        halls: HallStore,
+        tickets: TicketStore,
+        counters: CounterStore,
+        bus: EventBus,
+        *,
+        pepper: bytes,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._halls = halls
+        self._tickets = tickets
+        self._counters = counters
+        self._bus = bus
+        self._pepper = pepper
+        self._now = clock  # replaceable in tests and simulations
+        self._gates: list[PersonGate] = []
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        # Position updates: one job per hall at a time, re-run once if asked again meanwhile;
+        # a ticket is told only when its place or estimate changed.
+        self._positions_running: set[str] = set()
+        self._positions_dirty: set[str] = set()
+        self._told: dict[str, tuple[int, float]] = {}
+
+    def add_gate(self, gate: PersonGate) -> None:
+        self._gates.append(gate)
+
+    # -- taking tickets ---------------------------------------------------------------------
+
+    async def take_ticket(
+        self,
+        hall_id: str,
+        service_id: str,
+        channel: Channel,
+        citizen: CitizenIn | None,
+        *,
+        citizen_id: str | None = None,
+        appointment: Appointment | None = None,
+        queue_time: datetime | None = None,
+    ) -> Ticket:
+        now = self._now()
+        hall = await self._hall(hall_id)
+        service = await self._service(hall, service_id)
+        info = domain.citizen_info(citizen, citizen_id)
+        person = domain.person_keys(info, self._pepper)
+        day = domain.local_day(now, hall.timezone).isoformat()
+        refusal = None
+        count = 0
+        if person:
+            for gate in self._gates:
+                for key in person:
+                    refusal = refusal or await gate(key, now)
+            count = await self._tickets.person_count(hall.id, day, service.id, person)
+        domain.check_admission(hall, service, now, count, refusal)
+        seq = await self._tickets.next_seq(hall.id, service.id, day, domain.capacity(service))
+        if seq is None:
+            raise DailyCapReached(service_id=service.id)
+        ahead, minutes = await self._estimate_new(hall, service, day, now)
+        tags: list[Tag] = list(citizen.tags) if citizen else []
+        ticket = domain.issue(
+            hall,
+            service,
+            seq,
+            channel=channel,
+            citizen=info,
+            tags=tags,
+            person=person,
+            now=now,
+            ahead=ahead,
+            minutes=minutes,
+            appointment=appointment,
+            queue_time=queue_time,
+        )
+        await self._tickets.insert(ticket)
+        await self._flush_ticket(ticket)
+        await self._waiting_changed(hall, day)
+        self._positions_later(hall, day)
+        return ticket
+
+    async def _estimate_new(
+        self, hall: Hall, service: Service, day: str, now: datetime
+    ) -> tuple[int, float]:
+        waiting = [
+            t for t in await self._tickets.waiting(hall.id, day) if t.service_id == service.id
+        ]
+        per_ticket, capacity = await self._pace(hall, service, day)
+        ahead = len(waiting)
+        return ahead, domain.estimate_minutes(ahead, per_ticket, capacity)
+
+    async def _pace(self, hall: Hall, service: Service, day: str) -> tuple[float, float]:
+        recent = await self._tickets.recent_service_minutes(hall.id, service.id, day)
+        per_ticket = domain.minutes_per_ticket(recent, service.expected_minutes)
+        states = await self._counters.of_hall(hall.id)
+        open_ids = {cid for cid, s in states.items() if s.status is CounterStatus.OPEN}
+        capacity = domain.serving_capacity(
+            service.id, await self._halls.counters(hall.id), open_ids
+        )
+        return per_ticket, capacity
+
+    async def cancel(self, ticket_id: str, principal: Principal) -> Ticket:
+        ticket = await self._ticket(ticket_id)
+        _may_touch_ticket(principal, ticket)
+        hall = await self._hall(ticket.hall_id)
+        service = await self._service(hall, ticket.service_id)
+        gone, out = domain.cancel(ticket, service, self._now())
+        saved = await self._save_ticket(gone.model_copy(update={"outbox": out}), ticket.version)
+        await self._flush_ticket(saved)
+        await self._waiting_changed(hall, ticket.day)
+        self._positions_later(hall, ticket.day)
+        return saved
+
+    # -- counters ---------------------------------------------------------------------------
+
+    async def open_counter(self, counter_id: str, principal: Principal) -> CounterState:
+        place = await self._place(counter_id, principal)
+        async with self._lock(counter_id):
+            state = await self._counter_state(place)
+            opened, out = domain.open_counter(
+                place.counter, state, principal.sub, principal.name or principal.sub, self._now()
+            )
+            return await self._commit_counter(place, state, opened, out)
+
+    async def close_counter(self, counter_id: str, principal: Principal) -> CounterState:
+        place = await self._place(counter_id, principal)
+        async with self._lock(counter_id):
+            state = await self._counter_state(place)
+            _may_operate(principal, state)
+            closed, out = domain.close_counter(place.counter, state, self._now())
+            return await self._commit_counter(place, state, closed, out)
+
+    async def pause(self, counter_id: str, reason: str, principal: Principal) -> CounterState:
+        place = await self._place(counter_id, principal)
+        async with self._lock(counter_id):
+            state = await self._counter_state(place)
+            _may_operate(principal, state)
+            paused, out = domain.pause(place.counter, state, reason, self._now())
+            return await self._commit_counter(place, state, paused, out)
+
+    async def resume(self, counter_id: str, principal: Principal) -> CounterState:
+        place = await self._place(counter_id, principal)
+        async with self._lock(counter_id):
+            state = await self._counter_state(place)
+            _may_operate(principal, state)
+            resumed, out = domain.resume(place.counter, state, self._now())
+            return await self._commit_counter(place, state, resumed, out)
+
+    async def _commit_counter(
+        self, place: Place, old: CounterState, new: CounterState, out: list[PendingEvent]
+    ) -> CounterState:
+        if not out:
+            return old
+        saved = await self._counters.save(new.model_copy(update={"outbox": out}), old.version)
+        if saved is None:
+            raise ConcurrentChange()
+        if saved.status is not old.status:
+            now = self._now()
+            await self._counters.log_status(
+                CounterLogEntry(
+                    counter_id=saved.id,
+                    hall_id=saved.hall_id,
+                    day=domain.local_day(now, place.hall.timezone).isoformat(),
+                    status=saved.status,
+                    staff_id=saved.staff_id,
+                    start=now,
+                )
+            )
+        await self._flush_counter(saved)
+        self._positions_later(
+            place.hall, domain.local_day(self._now(), place.hall.timezone).isoformat()
+        )
+        return saved
+
+    # -- calling ----------------------------------------------------------------------------
+
+    async def call_next(self, counter_id: str, principal: Principal) -> Ticket:
+        place = await self._place(counter_id, principal)
+        async with self._lock(counter_id):
+            for _ in range(5):  # another counter may take the chosen ticket first
+                state = await self._counter_state(place)
+                _may_operate(principal, state)
+                now = self._now()
+                day = domain.local_day(now, place.hall.timezone).isoformat()
+                waiting = await self._tickets.waiting(place.hall.id, day)
+                domain.require_free(state)
+                choice = domain.choose_next(
+                    waiting, place.counter, state.normal_streak, place.hall.policy, now
+                )
+                if choice is None:
+                    raise NoTicketWaiting()
+                service = place.services[choice.ticket.service_id]
+                step = domain.call(
+                    choice.ticket, state, place.counter, service, place.hall.policy, now, choice
+                )
+                ticket = await self._commit_step(place, choice.ticket, state, step, service)
+                if ticket is not None:
+                    return ticket
+            raise ConcurrentChange()
+
+    async def call_ticket(self, counter_id: str, ticket_id: str, principal: Principal) -> Ticket:
+        place = await self._place(counter_id, principal)
+        async with self._lock(counter_id):
+            state = await self._counter_state(place)
+            _may_operate(principal, state)
+            ticket = await self._ticket(ticket_id)
+            if ticket.hall_id != place.hall.id:
+                raise TicketNotFound(ticket_id=ticket_id)
+            service = place.services[ticket.service_id]
+            step = domain.call(
+                ticket, state, place.counter, service, place.hall.policy, self._now()
+            )
+            called = await self._commit_step(place, ticket, state, step, service)
+            if called is None:
+                raise ConcurrentChange()
+            return called
+
+    async def recall(self, counter_id: str, principal: Principal) -> Ticket:
+        return await self._on_current(
+            counter_id,
+            principal,
+            lambda p, t, s, svc, now: domain.recall(t, s, p.counter, svc, p.hall.policy, now),
+        )
+
+    async def start(self, counter_id: str, principal: Principal) -> Ticket:
+        return await self._on_current(
+            counter_id, principal, lambda p, t, s, svc, now: domain.start(t, s, p.counter, svc, now)
+        )
+
+    async def finish(self, counter_id: str, case_id: str | None, principal: Principal) -> Ticket:
+        return await self._on_current(
+            counter_id,
+            principal,
+            lambda p, t, s, svc, now: domain.finish(t, s, p.counter, svc, now, case_id),
+        )
+
+    async def no_show(self, counter_id: str, principal: Principal) -> Ticket:
+        return await self._on_current(
+            counter_id,
+            principal,
+            lambda p, t, s, svc, now: domain.no_show(t, s, p.counter, svc, p.hall.policy, now),
+        )
+
+    async def park(self, counter_id: str, principal: Principal) -> Ticket:
+        return await self._on_current(
+            counter_id, principal, lambda p, t, s, svc, now: domain.park(t, s, p.counter, svc, now)
+        )
+
+    async def transfer(
+        self,
+        counter_id: str,
+        service_id: str | None,
+        to_counter_id: str | None,
+        principal: Principal,
+    ) -> Ticket:
+        place = await self._place(counter_id, principal)
+        to_counter = None
+        if to_counter_id is not None:
+            to_counter = await self._halls.get_counter(to_counter_id)
+            if to_counter is None or to_counter.hall_id != place.hall.id:
+                raise CounterNotFound(counter_id=to_counter_id)
+
+        def act(p: Place, t: Ticket, s: CounterState, svc: Service, now: datetime) -> domain.Step:
+            target_id = service_id or t.service_id
+            if target_id not in p.services:
+                raise ServiceNotFound(service_id=target_id)
+            return domain.transfer(t, s, p.counter, svc, p.services[target_id], to_counter, now)
+
+        return await self._on_current(counter_id, principal, act, place=place)
+
+    async def unpark(self, counter_id: str, ticket_id: str, principal: Principal) -> Ticket:
+        place = await self._place(counter_id, principal)
+        ticket = await self._ticket(ticket_id)
+        if ticket.counter_id != counter_id:
+            raise TicketNotFound(ticket_id=ticket_id)
+        back, out = domain.unpark(ticket, place.services[ticket.service_id], self._now())
+        saved = await self._save_ticket(back.model_copy(update={"outbox": out}), ticket.version)
+        await self._flush_ticket(saved)
+        await self._waiting_changed(place.hall, ticket.day)
+        self._positions_later(place.hall, ticket.day)
+        return saved
+
+    async def _on_current(
+        self,
+        counter_id: str,
+        principal: Principal,
+        act: Callable[[Place, Ticket, CounterState, Service, datetime], domain.Step],
+        place: Place | None = None,
+    ) -> Ticket:
+        place = place or await self._place(counter_id, principal)
+        async with self._lock(counter_id):
+            state = await self._counter_state(place)
+            _may_operate(principal, state)
+            if state.current_ticket_id is None:
+                raise errors.NoCurrentTicket()
+            ticket = await self._ticket(state.current_ticket_id)
+            service = place.services[ticket.service_id]
+            step = act(place, ticket, state, service, self._now())
+            done = await self._commit_step(place, ticket, state, step, service)
+            if done is None:
+                raise ConcurrentChange()
+            return done
+
+    async def _commit_step(
+        self,
+        place: Place,
+        before: Ticket,
+        state: CounterState,
+        step: domain.Step,
+        service: Service,
+    ) -> Ticket | None:
+        """Write the ticket, then the counter; undo the ticket if the counter changed
+        meanwhile. None when the ticket itself changed meanwhile (nothing written)."""
+        current = step.ticket if step.ticket.status in AT_COUNTER else None
+        update = domain.counter_updated(
+            place.counter,
+            step.counter,
+            current,
+            place.services.get(step.ticket.service_id, service),
+        )
+        ticket = step.ticket.model_copy(update={"outbox": [*step.events, update]})
+        saved = await self._tickets.save(ticket, before.version)
+        if saved is None:
+            return None
+        counter_changed = (
+            step.counter.current_ticket_id != state.current_ticket_id
+            or step.counter.normal_streak != state.normal_streak
+        )
+        if counter_changed and await self._counters.save(step.counter, state.version) is None:
+            await self._tickets.save(before.model_copy(update={"outbox": []}), saved.version)
+            raise ConcurrentChange()
+        await self._flush_ticket(saved)
+        if before.status is TicketStatus.WAITING or saved.status is TicketStatus.WAITING:
+            await self._waiting_changed(place.hall, saved.day)
+            self._positions_later(place.hall, saved.day)
+        return saved
+
+    # -- reads ------------------------------------------------------------------------------
+
+    async def ticket(self, ticket_id: str) -> Ticket:
+        return await self._ticket(ticket_id)
+
+    async def position(self, ticket: Ticket) -> tuple[int, float]:
+        """People ahead and the estimated wait, for a waiting ticket."""
+        if ticket.status is not TicketStatus.WAITING:
+            return 0, 0.0
+        hall = await self._hall(ticket.hall_id)
+        service = await self._service(hall, ticket.service_id)
+        waiting = [
+            t
+            for t in await self._tickets.waiting(hall.id, ticket.day)
+            if t.service_id == ticket.service_id
+        ]
+        order = [t.id for t in domain.queue_order(waiting, hall.policy, self._now())]
+        ahead = order.index(ticket.id) if ticket.id in order else len(order)
+        per_ticket, capacity = await self._pace(hall, service, ticket.day)
+        return ahead, domain.estimate_minutes(ahead, per_ticket, capacity)
+
+    async def counter_state(self, counter_id: str) -> tuple[Place, CounterState]:
+        counter = await self._halls.get_counter(counter_id)
+        if counter is None:
+            raise CounterNotFound(counter_id=counter_id)
+        hall = await self._hall(counter.hall_id)
+        place = Place(hall, counter, {s.id: s for s in await self._halls.services(hall.id)})
+        return place, await self._counter_state(place)
+
+    @property
+    def tickets(self) -> TicketStore:
+        return self._tickets
+
+    @property
+    def counters(self) -> CounterStore:
+        return self._counters
+
+    @property
+    def halls(self) -> HallStore:
+        return self._halls
+
+    def today(self, hall: Hall) -> date:
+        return domain.local_day(self._now(), hall.timezone)
+
+    def now(self) -> datetime:
+        return self._now()
+
+    # -- outbox -----------------------------------------------------------------------------
+
+    async def _flush_ticket(self, ticket: Ticket) -> None:
+        if ticket.outbox:
+            await self._publish(ticket.outbox)
+            await self._tickets.clear_outbox(ticket.id, [e.id for e in ticket.outbox])
+
+    async def _flush_counter(self, state: CounterState) -> None:
+        if state.outbox:
+            await self._publish(state.outbox)
+            await self._counters.clear_outbox(state.id, [e.id for e in state.outbox])
+
+    async def _publish(self, out: list[PendingEvent]) -> None:
+        for event in out:
+            await self._bus.publish(event.topic, event.type, event.data, event_id=event.id)
+
+    async def sweep_outboxes(self) -> int:
+        """Publish what a crash left in outboxes (a repeat is dropped by event id)."""
+        swept = 0
+        for ticket in await self._tickets.with_pending_events():
+            await self._flush_ticket(ticket)
+            swept += len(ticket.outbox)
+        for state in await self._counters.with_pending_events():
+            await self._flush_counter(state)
+            swept += len(state.outbox)
+        if swept:
+            log.warning("outbox_swept", events=swept)
+        return swept
+
+    # -- derived events ---------------------------------------------------------------------
+
+    async def _waiting_changed(self, hall: Hall, day: str) -> None:
+        counts = await self._tickets.waiting_counts(hall.id, day)
+        await self._bus.publish(
+            events.hall_topic(hall.id),
+            events.WAITING_CHANGED,
+            {"hall_id": hall.id, "waiting": counts, "total": sum(counts.values())},
+        )
+
+    def _positions_later(self, hall: Hall, day: str) -> None:
+        """Tell waiting tickets their new place, after the command has answered."""
+        if hall.id in self._positions_running:
+            self._positions_dirty.add(hall.id)
+            return
+        self._positions_running.add(hall.id)
+        task = asyncio.get_running_loop().create_task(self._positions(hall, day))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _positions(self, hall: Hall, day: str) -> None:
+        try:
+            while True:
+                self._positions_dirty.discard(hall.id)
+                await self.publish_positions(hall, day)
+                if hall.id not in self._positions_dirty:
+                    return
+        except Exception:
+            log.exception("positions_failed", hall_id=hall.id)
+        finally:
+            self._positions_running.discard(hall.id)
+
+    async def publish_positions(self, hall: Hall, day: str) -> None:
+        waiting = await self._tickets.waiting(hall.id, day)
+        still = {t.id for t in waiting}
+        for gone in [t for t in self._told if t not in still]:
+            del self._told[gone]
+        services = {s.id: s for s in await self._halls.services(hall.id)}
+        now = self._now()
+        by_service: dict[str, list[Ticket]] = {}
+        for ticket in waiting:
+            by_service.setdefault(ticket.service_id, []).append(ticket)
+        for service_id, tickets in by_service.items():
+            service = services.get(service_id)
+            if service is None:
+                continue
+            per_ticket, capacity = await self._pace(hall, service, day)
+            for ahead, ticket in enumerate(domain.queue_order(tickets, hall.policy, now)):
+                minutes = domain.estimate_minutes(ahead, per_ticket, capacity)
+                if self._told.get(ticket.id) == (ahead, minutes):
+                    continue
+                self._told[ticket.id] = (ahead, minutes)
+                out = domain.position_event(ticket, ahead, minutes)
+                if domain.turn_near(ticket, ahead, minutes, hall.policy):
+                    noted = await self._tickets.save(
+                        ticket.model_copy(update={"near_notified_at": now}), ticket.version
+                    )
+                    if noted is not None:
+                        out += domain.near_events(ticket, ahead, minutes)
+                await self._publish(out)
+
+    async def close(self) -> None:
+        tasks = list(self._background)
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def settle(self) -> None:
+        """Wait for the position updates under way (tests and graceful stops)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def _lock(self, counter_id: str) -> asyncio.Lock:
+        # One action at a time per counter on this node; the version guards cover other nodes.
+        lock = self._locks.get(counter_id)
+        if lock is None:
+            lock = self._locks[counter_id] = asyncio.Lock()
+        return lock
+
+    async def _hall(self, hall_id: str) -> Hall:
+        hall = await self._halls.get_hall(hall_id)
+        if hall is None:
+            raise HallNotFound(hall_id=hall_id)
+        return hall
+
+    async def _service(self, hall: Hall, service_id: str) -> Service:
+        for service in await self._halls.services(hall.id):
+            if service.id == service_id:
+                return service
+        raise ServiceNotFound(service_id=service_id)
+
+    async def _ticket(self, ticket_id: str) -> Ticket:
+        ticket = await self._tickets.get(ticket_id)
+        if ticket is None:
+            raise TicketNotFound(ticket_id=ticket_id)
+        return ticket
+
+    async def _place(self, counter_id: str, principal: Principal) -> Place:
+        counter = await self._halls.get_counter(counter_id)
+        if counter is None:
+            raise CounterNotFound(counter_id=counter_id)
+        if principal.role is not Role.ADMIN and principal.hall not in (None, counter.hall_id):
+            raise NotYourCounter("该窗口不属于您所在的大厅")
+        hall = await self._hall(counter.hall_id)
+        return Place(hall, counter, {s.id: s for s in await self._halls.services(hall.id)})
+
+    async def _counter_state(self, place: Place) -> CounterState:
+        """The counter's state, repaired if a crash split a ticket write from its counter
+        write: the counter holds exactly the ticket that is called or served there."""
+        state = await self._counters.get(place.counter)
+        held = await self._tickets.at_counter(place.counter.id)
+        holding = held[0].id if held else None
+        if state.current_ticket_id == holding:
+            return state
+        repaired = state.model_copy(update={"current_ticket_id": holding})
+        saved = await self._counters.save(repaired, state.version)
+        log.warning("counter_state_repaired", counter_id=place.counter.id, ticket_id=holding)
+        return saved or await self._counters.get(place.counter)
+
+    async def _save_ticket(self, ticket: Ticket, expected_version: int) -> Ticket:
+        saved = await self._tickets.save(ticket, expected_version)
+        if saved is None:
+            raise ConcurrentChange()
+        return saved
+
+
+def _may_operate(principal: Principal, state: CounterState) -> None:
+    """The clerk signed in at a counter works it; a supervisor or admin may step in."""
+    if principal.is_back_office:
+        return
+    if state.status is CounterStatus.CLOSED:
+        raise errors.CounterClosed()
+    if state.staff_id != principal.sub:
+        raise NotYourCounter()
+
+
+def _may_touch_ticket(principal: Principal, ticket: Ticket) -> None:
+    if principal.role in (Role.ADMIN, Role.SUPERVISOR, Role.STAFF):
+        return
+    if principal.role is Role.CITIZEN and (
+        ticket.citizen.citizen_id == principal.sub or principal.ticket == ticket.id
+    ):
+        return
+    if principal.role is Role.DISPLAY and principal.hall == ticket.hall_id:
+        return
+    raise TicketNotFound(ticket_id=ticket.id)

@@ -1,13 +1,32 @@
-"""Collections `queueing_halls`, `queueing_services`, `queueing_counters`; nothing else
-touches them."""
+"""The queueing collections; nothing else touches them.
+
+`queueing_halls`, `queueing_services`, `queueing_counters`: configuration.
+`queueing_tickets`: one document per ticket, written whole and guarded by its `version`, with
+  the events its last change caused (`outbox`) until they are published.
+`queueing_counter_states`: the live state of each counter, guarded the same way.
+`queueing_day_numbers`: the last ticket number per hall, service and day (`$inc`).
+`queueing_counter_log`: counter status intervals, for idle-time statistics.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
-from queueing.models import Counter, Hall, HallSetup, Service
+from queueing.models import (
+    AT_COUNTER,
+    Counter,
+    CounterLogEntry,
+    CounterState,
+    Hall,
+    HallSetup,
+    Service,
+    Ticket,
+    TicketStatus,
+)
 
 Document = dict[str, Any]
 
@@ -33,6 +52,10 @@ class HallStore:
         result = await self._halls.update_one({"_id": hall_id}, {"$set": {"notice": notice}})
         return result.matched_count == 1
 
+    async def save_hall(self, hall: Hall) -> None:
+        doc = hall.model_dump(by_alias=True, mode="json")
+        await self._halls.replace_one({"_id": hall.id}, doc, upsert=True)
+
     async def services(self, hall_id: str) -> list[Service]:
         cursor = self._services.find({"hall_id": hall_id}).sort("prefix", 1)
         return [Service.model_validate(d) async for d in cursor]
@@ -50,19 +73,259 @@ class HallStore:
         counters = await self._counters.count_documents({"hall_id": hall_id})
         return services, counters
 
+    async def save_service(self, service: Service) -> None:
+        doc = service.model_dump(by_alias=True, mode="json")
+        await self._services.replace_one({"_id": service.id}, doc, upsert=True)
+
+    async def delete_service(self, service_id: str) -> bool:
+        return (await self._services.delete_one({"_id": service_id})).deleted_count == 1
+
+    async def save_counter(self, counter: Counter) -> None:
+        doc = counter.model_dump(by_alias=True, mode="json")
+        await self._counters.replace_one({"_id": counter.id}, doc, upsert=True)
+
+    async def delete_counter(self, counter_id: str) -> bool:
+        return (await self._counters.delete_one({"_id": counter_id})).deleted_count == 1
+
     async def replace_setup(self, setup: HallSetup) -> None:
         """Write a hall with exactly these services and counters (the setup is checked)."""
         hall_id = setup.hall.id
-        await self._halls.replace_one(
-            {"_id": hall_id}, setup.hall.model_dump(by_alias=True, mode="json"), upsert=True
-        )
+        await self.save_hall(setup.hall)
         keep_services = [s.id for s in setup.services]
         keep_counters = [c.id for c in setup.counters]
         await self._counters.delete_many({"hall_id": hall_id, "_id": {"$nin": keep_counters}})
         await self._services.delete_many({"hall_id": hall_id, "_id": {"$nin": keep_services}})
         for service in setup.services:
-            doc = service.model_dump(by_alias=True, mode="json")
-            await self._services.replace_one({"_id": service.id}, doc, upsert=True)
+            await self.save_service(service)
         for counter in setup.counters:
-            doc = counter.model_dump(by_alias=True, mode="json")
-            await self._counters.replace_one({"_id": counter.id}, doc, upsert=True)
+            await self.save_counter(counter)
+
+
+def _ticket_doc(ticket: Ticket) -> Document:
+    doc = ticket.model_dump(by_alias=True)
+    doc["pending"] = bool(ticket.outbox)  # indexed: the outbox sweeper's query
+    return doc
+
+
+def _ticket(doc: Document) -> Ticket:
+    doc.pop("pending", None)
+    return Ticket.model_validate(doc)
+
+
+class TicketStore:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._tickets = db["queueing_tickets"]
+        self._numbers = db["queueing_day_numbers"]
+
+    async def ensure_indexes(self) -> None:
+        t = self._tickets
+        await t.create_index([("hall_id", 1), ("day", 1), ("code", 1)], unique=True)
+        await t.create_index([("hall_id", 1), ("day", 1), ("status", 1)])
+        await t.create_index([("hall_id", 1), ("day", 1), ("service_id", 1), ("person_keys", 1)])
+        await t.create_index([("counter_id", 1), ("status", 1)])
+        await t.create_index([("citizen.citizen_id", 1), ("day", 1)])
+        await t.create_index([("hall_id", 1), ("day", 1), ("last_called_at", -1)])
+        await t.create_index([("pending", 1)])
+
+    async def next_seq(self, hall_id: str, service_id: str, day: str, cap: int) -> int | None:
+        """The next number of the day for a service, atomically; None when `cap` are issued."""
+        try:
+            doc = await self._numbers.find_one_and_update(
+                {"_id": f"{hall_id}:{service_id}:{day}", "seq": {"$lt": cap}},
+                {"$inc": {"seq": 1}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:  # MongoDB: the day's document exists and is at the cap
+            return None
+        return int(doc["seq"]) if doc else None  # nx-27017 answers None there instead
+
+    async def insert(self, ticket: Ticket) -> None:
+        await self._tickets.insert_one(_ticket_doc(ticket))
+
+    async def get(self, ticket_id: str) -> Ticket | None:
+        doc = await self._tickets.find_one({"_id": ticket_id})
+        return _ticket(doc) if doc else None
+
+    async def save(self, ticket: Ticket, expected_version: int) -> Ticket | None:
+        """Write the ticket if nobody changed it since `expected_version`; the saved ticket."""
+        saved = ticket.model_copy(update={"version": expected_version + 1})
+        result = await self._tickets.replace_one(
+            {"_id": ticket.id, "version": expected_version}, _ticket_doc(saved)
+        )
+        return saved if result.matched_count == 1 else None
+
+    async def clear_outbox(self, ticket_id: str, event_ids: list[str]) -> None:
+        doc = await self._tickets.find_one_and_update(
+            {"_id": ticket_id},
+            {"$pull": {"outbox": {"id": {"$in": event_ids}}}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is not None and not doc.get("outbox"):
+            await self._tickets.update_one(
+                {"_id": ticket_id, "outbox": {"$size": 0}}, {"$set": {"pending": False}}
+            )
+
+    async def with_pending_events(self, limit: int = 200) -> list[Ticket]:
+        cursor = self._tickets.find({"pending": True}).limit(limit)
+        return [_ticket(d) async for d in cursor]
+
+    async def waiting(self, hall_id: str, day: str) -> list[Ticket]:
+        cursor = self._tickets.find(
+            {"hall_id": hall_id, "day": day, "status": TicketStatus.WAITING.value}
+        )
+        return [_ticket(d) async for d in cursor]
+
+    async def parked(self, counter_id: str, day: str) -> list[Ticket]:
+        cursor = self._tickets.find(
+            {"counter_id": counter_id, "day": day, "status": TicketStatus.PARKED.value}
+        ).sort("parked_at", 1)
+        return [_ticket(d) async for d in cursor]
+
+    async def at_counter(self, counter_id: str) -> list[Ticket]:
+        cursor = self._tickets.find(
+            {"counter_id": counter_id, "status": {"$in": [s.value for s in AT_COUNTER]}}
+        )
+        return [_ticket(d) async for d in cursor]
+
+    async def person_count(self, hall_id: str, day: str, service_id: str, person: list[str]) -> int:
+        return await self._tickets.count_documents(
+            {
+                "hall_id": hall_id,
+                "day": day,
+                "service_id": service_id,
+                "person_keys": {"$in": person},
+            }
+        )
+
+    async def waiting_counts(self, hall_id: str, day: str) -> dict[str, int]:
+        cursor = await self._tickets.aggregate(
+            [
+                {"$match": {"hall_id": hall_id, "day": day, "status": TicketStatus.WAITING.value}},
+                {"$group": {"_id": "$service_id", "n": {"$sum": 1}}},
+            ]
+        )
+        return {d["_id"]: int(d["n"]) async for d in cursor}
+
+    async def recent_service_minutes(
+        self, hall_id: str, service_id: str, day: str, limit: int = 20
+    ) -> list[float]:
+        """Service times of the last finished tickets, oldest first."""
+        cursor = (
+            self._tickets.find(
+                {
+                    "hall_id": hall_id,
+                    "day": day,
+                    "service_id": service_id,
+                    "status": TicketStatus.FINISHED.value,
+                },
+                {"serving_at": 1, "finished_at": 1},
+            )
+            .sort("finished_at", -1)
+            .limit(limit)
+        )
+        minutes = [
+            (d["finished_at"] - d["serving_at"]).total_seconds() / 60
+            async for d in cursor
+            if d.get("serving_at") and d.get("finished_at")
+        ]
+        return list(reversed(minutes))
+
+    async def latest_calls(self, hall_id: str, day: str, limit: int) -> list[Ticket]:
+        cursor = (
+            self._tickets.find({"hall_id": hall_id, "day": day, "last_called_at": {"$ne": None}})
+            .sort("last_called_at", -1)
+            .limit(limit)
+        )
+        return [_ticket(d) async for d in cursor]
+
+    async def of_day(self, hall_id: str, day: str) -> list[Ticket]:
+        cursor = self._tickets.find({"hall_id": hall_id, "day": day}).sort("issued_at", 1)
+        return [_ticket(d) async for d in cursor]
+
+    async def served_by_counter(self, counter_id: str, day: str, limit: int) -> list[Ticket]:
+        cursor = (
+            self._tickets.find(
+                {
+                    "day": day,
+                    "calls.counter_id": counter_id,
+                    "status": {"$in": [TicketStatus.FINISHED.value, TicketStatus.NO_SHOW.value]},
+                }
+            )
+            .sort("last_called_at", -1)
+            .limit(limit)
+        )
+        return [_ticket(d) async for d in cursor]
+
+    async def of_citizen(self, citizen_id: str, day: str) -> list[Ticket]:
+        cursor = self._tickets.find({"citizen.citizen_id": citizen_id, "day": day}).sort(
+            "issued_at", -1
+        )
+        return [_ticket(d) async for d in cursor]
+
+
+class CounterStore:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._states = db["queueing_counter_states"]
+        self._log = db["queueing_counter_log"]
+
+    async def ensure_indexes(self) -> None:
+        await self._states.create_index([("hall_id", 1)])
+        await self._log.create_index([("hall_id", 1), ("day", 1)])
+        await self._log.create_index([("counter_id", 1), ("end", 1)])
+
+    async def get(self, counter: Counter) -> CounterState:
+        doc = await self._states.find_one({"_id": counter.id})
+        if doc is None:
+            state = CounterState(id=counter.id, hall_id=counter.hall_id)
+            try:
+                await self._states.insert_one(_state_doc(state))
+            except DuplicateKeyError:
+                doc = await self._states.find_one({"_id": counter.id})
+                assert doc is not None
+                return _state(doc)
+            return state
+        return _state(doc)
+
+    async def of_hall(self, hall_id: str) -> dict[str, CounterState]:
+        return {d["_id"]: _state(d) async for d in self._states.find({"hall_id": hall_id})}
+
+    async def save(self, state: CounterState, expected_version: int) -> CounterState | None:
+        saved = state.model_copy(update={"version": expected_version + 1})
+        result = await self._states.replace_one(
+            {"_id": state.id, "version": expected_version}, _state_doc(saved)
+        )
+        return saved if result.matched_count == 1 else None
+
+    async def clear_outbox(self, counter_id: str, event_ids: list[str]) -> None:
+        await self._states.update_one(
+            {"_id": counter_id}, {"$pull": {"outbox": {"id": {"$in": event_ids}}}}
+        )
+        await self._states.update_one(
+            {"_id": counter_id, "outbox": {"$size": 0}}, {"$set": {"pending": False}}
+        )
+
+    async def with_pending_events(self) -> list[CounterState]:
+        return [_state(d) async for d in self._states.find({"pending": True})]
+
+    async def log_status(self, entry: CounterLogEntry) -> None:
+        """Close the counter's open interval and open the new one."""
+        await self._log.update_many(
+            {"counter_id": entry.counter_id, "end": None}, {"$set": {"end": entry.start}}
+        )
+        await self._log.insert_one(entry.model_dump())
+
+    async def log_of_day(self, hall_id: str, day: str) -> list[CounterLogEntry]:
+        cursor = self._log.find({"hall_id": hall_id, "day": day}, {"_id": 0}).sort("start", 1)
+        return [CounterLogEntry.model_validate(d) async for d in cursor]
+
+
+def _state_doc(state: CounterState) -> Document:
+    doc = state.model_dump(by_alias=True)
+    doc["pending"] = bool(state.outbox)
+    return doc
+
+
+def _state(doc: Document) -> CounterState:
+    doc.pop("pending", None)
+    return CounterState.model_validate(doc)

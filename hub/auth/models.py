@@ -29,6 +29,8 @@ class Principal:
     hall: str | None = None
     name: str = ""
     exp: int = 0
+    # A token scoped to one ticket (printed as a QR code by a kiosk): it reads that ticket only.
+    ticket: str | None = None
 
     @property
     def is_back_office(self) -> bool:

@@ -30,6 +30,7 @@ class TokenIssuer:
         name: str = "",
         ttl_seconds: int | None = None,
         now: float | None = None,
+        ticket: str | None = None,
     ) -> tuple[str, int]:
         """Return (token, expiry as epoch seconds)."""
         if role is Role.DISPLAY and not hall:
@@ -50,6 +51,8 @@ class TokenIssuer:
             claims["hall"] = hall
         if name:
             claims["name"] = name
+        if ticket:
+            claims["ticket"] = ticket
         return jwt.encode(claims, self._secret, algorithm="HS256"), exp
 
     def verify(self, token: object) -> Principal:
@@ -73,6 +76,7 @@ class TokenIssuer:
         except ValueError as exc:
             raise TokenInvalid("令牌角色无效") from exc
         hall = claims.get("hall")
+        ticket = claims.get("ticket")
         if role is Role.DISPLAY and not isinstance(hall, str):
             raise TokenInvalid("显示屏令牌未绑定大厅")
         return Principal(
@@ -81,4 +85,5 @@ class TokenIssuer:
             hall=hall if isinstance(hall, str) else None,
             name=str(claims.get("name", "")),
             exp=int(claims["exp"]),
+            ticket=ticket if isinstance(ticket, str) else None,
         )

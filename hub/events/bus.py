@@ -33,7 +33,11 @@ class EventBus:
         """Used with the in-process log: the gateway's synchronous room writer."""
         self._deliver = deliver
 
-    async def publish(self, topic: str, type: str, data: Any) -> Envelope:
+    async def publish(
+        self, topic: str, type: str, data: Any, *, event_id: str | None = None
+    ) -> Envelope:
+        """Append and fan out. With `event_id`, publishing the same event again (an outbox
+        retried after a crash) is a no-op answering the first envelope's seq."""
         if not EVENT_TYPE.match(type):
             raise ValueError(f"event type {type!r} is not <domain>.<noun>_<past verb>")
         if split_topic(topic) is None:
@@ -45,11 +49,16 @@ class EventBus:
         ctx = current_ctx() or secrets.token_hex(8)
         log = self._log
         if isinstance(log, MemoryEventLog):
-            envelope = log.append_now(topic, type, payload, ctx)
+            repeat = log.repeat_of(event_id)
+            if repeat is not None:
+                return repeat
+            envelope = log.append_now(topic, type, payload, ctx, event_id)
             if self._deliver is not None:
                 self._deliver(envelope)
         else:
-            envelope = await log.append(topic, type, payload, ctx, wire_publish=True)
+            envelope = await log.append(
+                topic, type, payload, ctx, wire_publish=True, event_id=event_id
+            )
         self._metrics.events_published.labels(type.split(".", 1)[0]).inc()
         return envelope
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,9 +19,19 @@ from hub.events.envelope import Envelope, Replay
 MAX_REPLAY = 5000
 
 
+# Event ids remembered in process memory for repeat detection (an outbox retried).
+_SEEN_IDS = 100_000
+
+
 class EventLog(Protocol):
     async def append(
-        self, topic: str, type: str, data: dict[str, Any], ctx: str, wire_publish: bool
+        self,
+        topic: str,
+        type: str,
+        data: dict[str, Any],
+        ctx: str,
+        wire_publish: bool,
+        event_id: str | None = None,
     ) -> Envelope: ...
 
     async def replay(self, topic: str, after_seq: int | None, epoch: str | None) -> Replay: ...
@@ -65,14 +75,28 @@ class MemoryEventLog:
         self._max = max_events
         self._min_age_ms = min_age_seconds * 1000
         self._topics: dict[str, _TopicLog] = {}
+        self._seen: OrderedDict[str, Envelope] = OrderedDict()
         self.epoch = secrets.token_hex(6)
 
     async def append(
-        self, topic: str, type: str, data: dict[str, Any], ctx: str, wire_publish: bool = False
+        self,
+        topic: str,
+        type: str,
+        data: dict[str, Any],
+        ctx: str,
+        wire_publish: bool = False,
+        event_id: str | None = None,
     ) -> Envelope:
-        return self.append_now(topic, type, data, ctx)
+        return self.append_now(topic, type, data, ctx, event_id)
 
-    def append_now(self, topic: str, type: str, data: dict[str, Any], ctx: str) -> Envelope:
+    def repeat_of(self, event_id: str | None) -> Envelope | None:
+        return self._seen.get(event_id) if event_id else None
+
+    def append_now(
+        self, topic: str, type: str, data: dict[str, Any], ctx: str, event_id: str | None = None
+    ) -> Envelope:
+        if event_id and (first := self._seen.get(event_id)) is not None:
+            return first
         log = self._topics.get(topic)
         if log is None:
             log = self._topics[topic] = _TopicLog()
@@ -81,6 +105,10 @@ class MemoryEventLog:
         envelope = Envelope(type, topic, log.seq, now_ms, data, ctx)
         log.events.append(envelope)
         self._trim(log, now_ms)
+        if event_id:
+            self._seen[event_id] = envelope
+            if len(self._seen) > _SEEN_IDS:
+                self._seen.popitem(last=False)
         return envelope
 
     def _trim(self, log: _TopicLog, now_ms: int) -> None:

@@ -52,15 +52,22 @@ class RedisEventLog:
         return [f"{self._prefix}topic:{topic}", f"{self._prefix}log:{topic}"]
 
     async def append(
-        self, topic: str, type: str, data: dict[str, Any], ctx: str, wire_publish: bool
+        self,
+        topic: str,
+        type: str,
+        data: dict[str, Any],
+        ctx: str,
+        wire_publish: bool,
+        event_id: str | None = None,
     ) -> Envelope:
         now_ms = int(time.time() * 1000)
         entry = msgpack.packb([type, now_ms, data, ctx], use_bin_type=True)
         prefix = suffix = ""
         if wire_publish:
             prefix, suffix = self._pubsub_message(topic, type, now_ms, data, ctx)
-        seq, _epoch = await self._append(
-            keys=self._keys(topic),
+        keys = [*self._keys(topic), f"{self._prefix}eid:{event_id}" if event_id else ""]
+        seq, _epoch, _repeat = await self._append(
+            keys=keys,
             args=[
                 secrets.token_hex(6),
                 entry,

@@ -33,7 +33,7 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-P = TypeVar("P", bound=Payload)
+P = TypeVar("P", bound=BaseModel)  # a Payload, or any model with the same strict rules
 
 
 class CommandTimeout(HubError):

@@ -125,3 +125,12 @@ async def test_too_many_missed_events_require_resync(make_log: Any) -> None:
     with pytest.raises(ResyncRequired):
         await log.replay("hall:big", 0, None)
     assert len((await log.replay("hall:big", 2, None)).events) == MAX_REPLAY
+
+
+async def test_a_repeated_event_id_is_appended_once(make_log: Any) -> None:
+    log = make_log()
+    first = await log.append("hall:a", "test.thing_happened", {"n": 1}, "", False, "ev-1")
+    await log.append("hall:a", "test.thing_happened", {"n": 2}, "", False, "ev-2")
+    again = await log.append("hall:a", "test.thing_happened", {"n": 1}, "", False, "ev-1")
+    assert again.seq == first.seq == 1
+    assert (await log.replay("hall:a", None, None)).seq == 2

@@ -361,3 +361,19 @@ async def test_engine_refuses_what_it_does_not_serve(
         assert response.status == 400
         assert reason in await response.text()
     assert len(memory_hub.app[keys.GATEWAY].connections) == 0
+
+
+async def test_publishing_an_event_id_twice_delivers_it_once(hub: RunningHub) -> None:
+    display = await connect(hub.url, hub.token(Role.DISPLAY, hall="h1"))
+    try:
+        await display.ok("subscribe", {"topic": "hall:h1"})
+        bus = hub.app[keys.BUS]
+        first = await bus.publish("hall:h1", "queueing.ticket_called", {"n": 1}, event_id="e1")
+        again = await bus.publish("hall:h1", "queueing.ticket_called", {"n": 1}, event_id="e1")
+        await bus.publish("hall:h1", "queueing.ticket_called", {"n": 2}, event_id="e2")
+        await display.wait_events(2)
+        await asyncio.sleep(0.2)
+        assert first.seq == again.seq == 1
+        assert [e["seq"] for e in display.events] == [1, 2]
+    finally:
+        await display.close()

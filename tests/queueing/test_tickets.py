@@ -1,0 +1,507 @@
+"""Tickets and counters against the real store, bus and hub (both event-log backends)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+
+from hub import keys
+from hub.auth.models import Principal, Role
+from hub.errors import HubError
+from queueing import errors
+from queueing.api import HALLS, QUEUE
+from queueing.models import Channel, CitizenIn, Tag, TicketStatus
+from queueing.service import QueueingService
+from tests.queueing.factories import setup
+from tests.support import RunningHub, connect
+
+CLERK_1 = Principal("clerk1", Role.STAFF, hall="h1", name="王芳")
+CLERK_2 = Principal("clerk2", Role.STAFF, hall="h1", name="刘洋")
+ADMIN = Principal("root", Role.ADMIN)
+
+
+@pytest.fixture
+async def hall(hub: RunningHub) -> RunningHub:
+    await hub.app[HALLS].apply_setup(setup())
+    return hub
+
+
+def queue(hub: RunningHub) -> QueueingService:
+    return hub.app[QUEUE]
+
+
+async def take(hub: RunningHub, service: str = "s1", **citizen: Any) -> str:
+    ticket = await queue(hub).take_ticket(
+        "h1", service, Channel.KIOSK, CitizenIn(**citizen) if citizen else None
+    )
+    return ticket.code
+
+
+async def test_200_concurrent_takers_get_200_consecutive_numbers(hall: RunningHub) -> None:
+    codes = await asyncio.gather(*(take(hall) for _ in range(200)))
+    assert sorted(codes) == [f"A{n:03d}" for n in range(1, 201)]
+    day = queue(hall).today(await hall.app[HALLS].get_hall("h1")).isoformat()
+    assert len(await queue(hall).tickets.of_day("h1", day)) == 200
+
+
+async def test_daily_cap_refuses_and_changes_nothing(hall: RunningHub) -> None:
+    assert [await take(hall, "s3") for _ in range(3)] == ["C001", "C002", "C003"]
+    with pytest.raises(errors.DailyCapReached):
+        await take(hall, "s3")
+    day = queue(hall).today(await hall.app[HALLS].get_hall("h1")).isoformat()
+    assert sum(t.service_id == "s3" for t in await queue(hall).tickets.of_day("h1", day)) == 3
+
+
+async def test_two_counters_calling_at_once_never_share_a_ticket(hall: RunningHub) -> None:
+    service = queue(hall)
+    # A second service instance: another node's locks, the same database.
+    other = QueueingService(
+        service.halls, service.tickets, service.counters, hall.app[keys.BUS], pepper=b"x"
+    )
+    await service.open_counter("w1", CLERK_1)
+    await other.open_counter("w2", CLERK_2)
+    for _ in range(12):
+        await take(hall)
+    called: list[str] = []
+    for _ in range(6):
+        first, second = await asyncio.gather(
+            service.call_next("w1", CLERK_1), other.call_next("w2", CLERK_2)
+        )
+        assert first.id != second.id
+        called += [first.id, second.id]
+        await asyncio.gather(service.finish("w1", None, CLERK_1), other.finish("w2", None, CLERK_2))
+    assert len(set(called)) == 12
+    with pytest.raises(errors.NoTicketWaiting):
+        await service.call_next("w1", CLERK_1)
+    await other.close()
+
+
+async def test_a_finished_ticket_cannot_be_called_again(hall: RunningHub) -> None:
+    service = queue(hall)
+    await service.open_counter("w1", CLERK_1)
+    await take(hall)
+    called = await service.call_next("w1", CLERK_1)
+    await service.start("w1", CLERK_1)
+    await service.finish("w1", "CASE-9", CLERK_1)
+    with pytest.raises(errors.TicketNotCallable):
+        await service.call_ticket("w1", called.id, CLERK_1)
+    finished = await service.ticket(called.id)
+    assert finished.status is TicketStatus.FINISHED
+    assert finished.case_id == "CASE-9"
+    assert finished.serving_at is not None
+    assert finished.finished_at is not None
+
+
+async def test_call_a_specific_ticket_and_the_counter_holds_one(hall: RunningHub) -> None:
+    service = queue(hall)
+    await service.open_counter("w1", CLERK_1)
+    for _ in range(3):
+        await take(hall)
+    day = queue(hall).today(await hall.app[HALLS].get_hall("h1")).isoformat()
+    third = next(t for t in await service.tickets.of_day("h1", day) if t.code == "A003")
+    called = await service.call_ticket("w1", third.id, CLERK_1)
+    assert called.code == "A003"
+    with pytest.raises(errors.CounterBusy):
+        await service.call_next("w1", CLERK_1)
+
+
+async def test_clerks_work_only_their_own_counter(hall: RunningHub) -> None:
+    service = queue(hall)
+    await service.open_counter("w1", CLERK_1)
+    await take(hall)
+    with pytest.raises(errors.CounterTaken):
+        await service.open_counter("w1", CLERK_2)
+    with pytest.raises(errors.NotYourCounter):
+        await service.call_next("w1", CLERK_2)
+    with pytest.raises(errors.CounterClosed):
+        await service.call_next("w2", CLERK_2)
+    other_hall = Principal("clerk9", Role.STAFF, hall="h9")
+    with pytest.raises(errors.NotYourCounter):
+        await service.open_counter("w2", other_hall)
+    # A supervisor may step in at a counter.
+    assert (await service.call_next("w1", ADMIN)).code == "A001"
+
+
+async def test_person_limits_and_checks(hall: RunningHub) -> None:
+    person = {"name": "张三", "id_number": "11010519491231002X", "phone": "13812340000"}
+    for _ in range(3):
+        await take(hall, **person)
+    with pytest.raises(errors.PersonLimitReached):
+        await take(hall, **person)
+    with pytest.raises(errors.PersonLimitReached):  # the same person by phone alone
+        await take(hall, phone="13812340000")
+    await take(hall, "s2", **person)  # another service is another count
+    with pytest.raises(errors.InvalidIdNumber):
+        await take(hall, id_number="110105194912310021")
+    with pytest.raises(errors.InvalidPhone):
+        await take(hall, phone="12345")
+    with pytest.raises(errors.ServiceNotFound):
+        await take(hall, "nope")
+
+    async def blacklisted(person_key: str, now: datetime) -> str | None:
+        return "您因多次爽约已被限制取号至12月1日"
+
+    queue(hall).add_gate(blacklisted)
+    with pytest.raises(errors.PersonRefused, match="爽约"):
+        await take(hall, "s2", phone="13900000000")
+    await take(hall, "s2")  # an anonymous kiosk ticket has no person to refuse
+
+
+async def test_opening_hours(hall: RunningHub) -> None:
+    hours = [{"weekdays": [1, 2, 3, 4, 5], "opens": "08:30", "closes": "17:30"}]
+    await hall.app[HALLS].apply_setup(setup(opening_hours=hours))
+    service = queue(hall)
+    thursday_evening = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)  # 19:00 in Shanghai
+    service._now = lambda: thursday_evening
+    with pytest.raises(errors.ServiceClosed):
+        await take(hall)
+    service._now = lambda: thursday_evening - timedelta(hours=3)
+    assert await take(hall) == "A001"
+
+
+async def test_no_show_transfer_park(hall: RunningHub) -> None:
+    service = queue(hall)
+    await service.open_counter("w1", CLERK_1)
+    await service.open_counter("w2", CLERK_2)
+    for _ in range(3):
+        await take(hall)
+    first = await service.call_next("w1", CLERK_1)
+    with pytest.raises(errors.TooFewCalls):
+        await service.no_show("w1", CLERK_1)
+    await service.recall("w1", CLERK_1)
+    assert (await service.no_show("w1", CLERK_1)).status is TicketStatus.NO_SHOW
+    second = await service.call_next("w1", CLERK_1)
+    moved = await service.transfer("w1", None, "w2", CLERK_1)
+    assert moved.target_counter_id == "w2"
+    assert moved.queue_time == second.queue_time
+    # w2 gets the transferred ticket first: it is older than A003.
+    assert (await service.call_next("w2", CLERK_2)).id == second.id
+    third = await service.call_next("w1", CLERK_1)
+    parked = await service.park("w1", CLERK_1)
+    assert parked.status is TicketStatus.PARKED
+    with pytest.raises(errors.NoTicketWaiting):
+        await service.call_next("w1", CLERK_1)  # a parked ticket is not in the queue
+    back = await service.call_ticket("w1", third.id, CLERK_1)
+    assert back.status is TicketStatus.CALLED
+    assert first.code == "A001"
+
+
+async def test_displays_and_phones_hear_every_step(hall: RunningHub) -> None:
+    display = await connect(hall.url, hall.token(Role.DISPLAY, hall="h1"))
+    citizen_token = hall.token(Role.CITIZEN, sub="c-7")
+    phone = await connect(hall.url, citizen_token)
+    try:
+        await display.ok("subscribe", {"topic": "hall:h1"})
+        await phone.ok("subscribe", {"topic": "citizen:c-7"})
+        taken = await phone.ok(
+            "queueing.take_ticket",
+            {
+                "hall_id": "h1",
+                "service_id": "s1",
+                "channel": "miniapp",
+                "citizen": {"name": "李四", "phone": "13700001111", "tags": ["elderly"]},
+            },
+        )
+        assert taken["number"] == "A001"
+        assert taken["follow_token"] is None
+        assert taken["status"] == "waiting"
+        service = queue(hall)
+        await service.settle()  # position updates follow the answer
+        await service.open_counter("w1", CLERK_1)
+        await service.call_next("w1", CLERK_1)
+        await service.settle()
+        hall_events = await display.wait_events(4)
+        types = [e["type"] for e in hall_events]
+        assert types[:2] == ["queueing.ticket_issued", "queueing.waiting_changed"]
+        called = next(e for e in hall_events if e["type"] == "queueing.ticket_called")
+        assert called["data"]["number"] == "A001"
+        assert called["data"]["counter_number"] == 1
+        assert called["data"]["counter_name"] == "1号窗口"
+        assert called["data"]["service_name"] == "户籍"
+        text = str(hall_events)
+        assert "李四" not in text
+        assert "13700001111" not in text
+        phone_types = [e["type"] for e in await phone.wait_events(3)]
+        assert "queueing.ticket_issued" in phone_types
+        assert "queueing.turn_near" in phone_types
+        assert "queueing.ticket_called" in phone_types
+        seqs = [e["seq"] for e in display.events]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # in order, no gap
+    finally:
+        await display.close()
+        await phone.close()
+
+
+async def test_a_crash_between_write_and_publish_loses_nothing(hall: RunningHub) -> None:
+    """The ticket is written with its events, the process dies before publishing: the
+    sweeper publishes them once; publishing again changes nothing."""
+    display = await connect(hall.url, hall.token(Role.DISPLAY, hall="h1"))
+    try:
+        await display.ok("subscribe", {"topic": "hall:h1"})
+        service = queue(hall)
+        flush = service._flush_ticket
+
+        async def crash(*_: Any) -> None:
+            raise ConnectionError("process killed")
+
+        service._flush_ticket = crash  # type: ignore[method-assign,assignment]
+        with pytest.raises(ConnectionError):
+            await take(hall)
+        service._flush_ticket = flush  # type: ignore[method-assign,assignment]
+        assert display.events == []
+        assert await service.sweep_outboxes() == 2  # hall and ticket topics
+        events = await display.wait_events(1)
+        assert events[0]["type"] == "queueing.ticket_issued"
+        assert await service.sweep_outboxes() == 0
+        day = queue(hall).today(await hall.app[HALLS].get_hall("h1")).isoformat()
+        ticket = (await service.tickets.of_day("h1", day))[0]
+        # Published again (a sweeper on another node racing this one): no second event.
+        for event in [e for e in ticket.outbox]:
+            await hall.app[keys.BUS].publish(event.topic, event.type, event.data, event_id=event.id)
+        await asyncio.sleep(0.2)
+        assert len([e for e in display.events if e["type"] == "queueing.ticket_issued"]) == 1
+    finally:
+        await display.close()
+
+
+async def test_a_counter_split_from_its_ticket_by_a_crash_is_repaired(hall: RunningHub) -> None:
+    service = queue(hall)
+    await service.open_counter("w1", CLERK_1)
+    await take(hall)
+    real_save = service.counters.save
+
+    async def lost(*_: Any) -> None:
+        return None
+
+    service.counters.save = lost  # type: ignore[method-assign,assignment]
+    with pytest.raises(errors.ConcurrentChange):
+        await service.call_next("w1", CLERK_1)
+    service.counters.save = real_save  # type: ignore[method-assign,assignment]
+    # The ticket write was undone; the counter is free and the ticket still waits.
+    called = await service.call_next("w1", CLERK_1)
+    assert called.code == "A001"
+    # Now the other order: the ticket is at the counter but the counter forgot it.
+    place, state = await service.counter_state("w1")
+    forgot = state.model_copy(update={"current_ticket_id": None})
+    assert await service.counters.save(forgot, state.version) is not None
+    _, repaired = await service.counter_state("w1")
+    assert repaired.current_ticket_id == called.id
+    assert place.counter.id == "w1"
+
+
+async def test_commands_check_their_input_and_change_nothing(hall: RunningHub) -> None:
+    staff = await connect(hall.url, hall.token(Role.STAFF, sub="clerk1", hall="h1"))
+    kiosk = await connect(hall.url, hall.token(Role.DISPLAY, hall="h1"))
+    try:
+        cases: list[tuple[Any, str, dict[str, Any], str]] = [
+            (
+                kiosk,
+                "queueing.take_ticket",
+                {"hall_id": "h1", "service_id": "nope", "channel": "kiosk"},
+                "SERVICE_NOT_FOUND",
+            ),
+            (
+                kiosk,
+                "queueing.take_ticket",
+                {"hall_id": "h1", "service_id": "s1", "channel": "miniapp"},
+                "CHANNEL_NOT_ALLOWED",
+            ),
+            (
+                kiosk,
+                "queueing.take_ticket",
+                {"hall_id": "h2", "service_id": "s1", "channel": "kiosk"},
+                "FORBIDDEN",
+            ),
+            (
+                kiosk,
+                "queueing.take_ticket",
+                {"hall_id": "h1", "service_id": 5, "channel": "kiosk"},
+                "INVALID_PAYLOAD",
+            ),
+            (
+                kiosk,
+                "queueing.take_ticket",
+                {"hall_id": "h1", "service_id": {"$ne": ""}, "channel": "kiosk"},
+                "INVALID_PAYLOAD",
+            ),
+            (
+                kiosk,
+                "queueing.take_ticket",
+                {"hall_id": "h1", "service_id": "s1", "channel": "fax"},
+                "INVALID_PAYLOAD",
+            ),
+            (
+                kiosk,
+                "queueing.take_ticket",
+                {
+                    "hall_id": "h1",
+                    "service_id": "s1",
+                    "channel": "kiosk",
+                    "citizen": {"tags": ["vip"]},
+                },
+                "INVALID_PAYLOAD",
+            ),
+            (kiosk, "queueing.call_next", {"counter_id": "w1"}, "FORBIDDEN"),
+            (staff, "queueing.call_next", {"counter_id": "w1"}, "COUNTER_CLOSED"),
+            (staff, "queueing.call_next", {"counter_id": "nope"}, "COUNTER_NOT_FOUND"),
+            (staff, "queueing.call_next", {}, "INVALID_PAYLOAD"),
+            (staff, "queueing.transfer", {"counter_id": "w1"}, "INVALID_PAYLOAD"),
+            (
+                staff,
+                "queueing.call_ticket",
+                {"counter_id": "w1", "ticket_id": "x"},
+                "COUNTER_CLOSED",
+            ),
+        ]
+        for client, command, payload, code in cases:
+            error = await client.error(command, payload)
+            assert error["code"] == code, (command, payload, error)
+        day = queue(hall).today(await hall.app[HALLS].get_hall("h1")).isoformat()
+        assert await queue(hall).tickets.of_day("h1", day) == []
+        await staff.ok("queueing.open_counter", {"counter_id": "w1"})
+        assert (await staff.error("queueing.call_next", {"counter_id": "w1"}))["code"] == (
+            "NO_TICKET_WAITING"
+        )
+        taken = await kiosk.ok(
+            "queueing.take_ticket", {"hall_id": "h1", "service_id": "s1", "channel": "kiosk"}
+        )
+        assert taken["follow_token"]
+        assert (await staff.ok("queueing.call_next", {"counter_id": "w1"}))["number"] == "A001"
+        assert (await staff.error("queueing.transfer", {"counter_id": "w1", "service_id": "nope"}))[
+            "code"
+        ] == ("SERVICE_NOT_FOUND")
+        assert (await staff.ok("queueing.finish", {"counter_id": "w1"}))["status"] == "finished"
+    finally:
+        await staff.close()
+        await kiosk.close()
+
+
+async def _rest(
+    hub: RunningHub, method: str, path: str, token: str, body: Any = None
+) -> tuple[int, Any]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.request(
+            method, hub.url + path, json=body, headers={"Authorization": f"Bearer {token}"}
+        ) as response,
+    ):
+        if response.content_type in ("application/json", "application/problem+json"):
+            return response.status, await response.json()
+        return response.status, await response.read()
+
+
+async def test_rest_counter_actions_board_and_follow_token(hall: RunningHub) -> None:
+    kiosk = hall.token(Role.DISPLAY, hall="h1")
+    clerk = hall.token(
+        Role.STAFF,
+        sub="clerk1",
+        hall="h1",
+    )
+    status, taken = await _rest(
+        hall, "POST", "/api/v1/halls/h1/tickets", kiosk, {"service_id": "s2", "channel": "kiosk"}
+    )
+    assert status == 201
+    assert taken["number"] == "B001"
+    assert "/m/ticket.html?id=" in taken["follow_url"]
+    follow = taken["follow_token"]
+    status, mine = await _rest(
+        hall, "GET", f"/api/v1/halls/h1/tickets/{taken['ticket_id']}", follow
+    )
+    assert (status, mine["status"], mine["ahead"]) == (200, "waiting", 0)
+    status, _ = await _rest(hall, "GET", "/api/v1/halls/h1/board", follow)  # ticket scope only
+    assert status == 200  # hall boards are public information
+    for action, body in (("open-counter", None), ("call-next", None), ("start", None)):
+        status, answer = await _rest(
+            hall, "POST", f"/api/v1/halls/h1/counters/w1/{action}", clerk, body
+        )
+        assert status == 200, answer
+    status, board = await _rest(hall, "GET", "/api/v1/halls/h1/board", kiosk)
+    assert board["calls"][0]["number"] == "B001"
+    assert board["calls"][0]["counter_number"] == 1
+    assert next(c for c in board["counters"] if c["counter_id"] == "w1")["current"]["number"] == (
+        "B001"
+    )
+    assert board["seq"] >= 3
+    status, desk = await _rest(hall, "GET", "/api/v1/halls/h1/counters/w1/workstation", clerk)
+    assert desk["current"]["number"] == "B001"
+    assert desk["current"]["status"] == "serving"
+    status, answer = await _rest(
+        hall, "POST", "/api/v1/halls/h1/counters/w1/finish", clerk, {"case_id": "CASE-1"}
+    )
+    assert answer["status"] == "finished"
+    status, answer = await _rest(
+        hall, "POST", "/api/v1/halls/h1/counters/w1/pause", clerk, {"reason": 12}
+    )
+    assert (status, answer["code"]) == (422, "INVALID_PAYLOAD")
+    status, answer = await _rest(
+        hall, "POST", "/api/v1/halls/h2/counters/w1/pause", clerk, {"reason": "午休"}
+    )
+    assert (status, answer["code"]) == (404, "COUNTER_NOT_FOUND")
+    status, desk = await _rest(hall, "GET", "/api/v1/halls/h1/counters/w1/workstation", clerk)
+    assert desk["figures"]["served"] == 1
+    assert desk["history"][0]["case_id"] == "CASE-1"
+
+
+async def test_statistics_and_exports(hall: RunningHub) -> None:
+    service = queue(hall)
+    await service.open_counter("w1", CLERK_1)
+    for _ in range(4):
+        await take(hall)
+    await service.call_next("w1", CLERK_1)
+    await service.start("w1", CLERK_1)
+    await service.finish("w1", None, CLERK_1)
+    await service.call_next("w1", CLERK_1)
+    await service.recall("w1", CLERK_1)
+    await service.no_show("w1", CLERK_1)
+    admin = hall.token(Role.ADMIN)
+    day = service.today(await hall.app[HALLS].get_hall("h1")).isoformat()
+    status, report = await _rest(hall, "GET", f"/api/v1/halls/h1/stats?day={day}&by=service", admin)
+    assert status == 200
+    row = report["rows"][0]
+    assert (row["label"], row["arrived"], row["served"], row["no_show"]) == ("A 户籍", 4, 1, 1)
+    assert row["no_show_rate"] == 0.5
+    status, by_counter = await _rest(
+        hall, "GET", f"/api/v1/halls/h1/stats?day={day}&by=counter", admin
+    )
+    assert by_counter["rows"][0]["label"] == "1号窗口"
+    assert by_counter["rows"][0]["idle_minutes"] is not None
+    status, by_clerk = await _rest(hall, "GET", f"/api/v1/halls/h1/stats?day={day}&by=clerk", admin)
+    assert [r["key"] for r in by_clerk["rows"]] == ["clerk1"]
+    status, csv_body = await _rest(
+        hall, "GET", f"/api/v1/halls/h1/stats?day={day}&by=hour&format=csv", admin
+    )
+    assert status == 200
+    assert "取号数" in csv_body.decode("utf-8-sig")
+    status, xlsx = await _rest(hall, "GET", f"/api/v1/halls/h1/stats?day={day}&format=xlsx", admin)
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert sheet is not None
+    assert sheet["A1"].value == "分组"
+    assert sheet["B2"].value == 4
+    status, problem = await _rest(hall, "GET", "/api/v1/halls/h1/stats?day=26-11-2026", admin)
+    assert (status, problem["code"]) == (422, "INVALID_PAYLOAD")
+    staff = hall.token(Role.STAFF, sub="clerk1", hall="h1")
+    status, problem = await _rest(hall, "GET", f"/api/v1/halls/h1/stats?day={day}", staff)
+    assert status == 403
+
+
+def test_hub_errors_have_stable_codes() -> None:
+    codes = {
+        cls.code
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, HubError)
+    }
+    assert {
+        "DAILY_CAP_REACHED",
+        "COUNTER_BUSY",
+        "TICKET_NOT_CALLABLE",
+        "PERSON_LIMIT_REACHED",
+    } <= codes
+    assert Tag.GREEN_CHANNEL.value == "green_channel"
