@@ -251,7 +251,7 @@ async def test_a_crash_between_write_and_publish_loses_nothing(hall: RunningHub)
         service._flush_ticket = crash  # type: ignore[method-assign,assignment]
         with pytest.raises(ConnectionError):
             await take(hall)
-        service._flush_ticket = flush  # type: ignore[method-assign,assignment]
+        service._flush_ticket = flush  # type: ignore[method-assign]
         assert display.events == []
         assert await service.sweep_outboxes() == 2  # hall and ticket topics
         events = await display.wait_events(1)
@@ -280,7 +280,7 @@ async def test_a_counter_split_from_its_ticket_by_a_crash_is_repaired(hall: Runn
     service.counters.save = lost  # type: ignore[method-assign,assignment]
     with pytest.raises(errors.ConcurrentChange):
         await service.call_next("w1", CLERK_1)
-    service.counters.save = real_save  # type: ignore[method-assign,assignment]
+    service.counters.save = real_save  # type: ignore[method-assign]
     # The ticket write was undone; the counter is free and the ticket still waits.
     called = await service.call_next("w1", CLERK_1)
     assert called.code == "A001"
