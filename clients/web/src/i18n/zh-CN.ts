@@ -1,5 +1,8 @@
 /** Every string the web app shows (zh-CN). An English catalog follows this shape. */
+import staff from "./staff.zh-CN";
+
 const zhCN = {
+  ...staff,
   appName: "HallHub 政务服务大厅",
   conn: {
     online: "已连接",
