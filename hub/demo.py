@@ -61,6 +61,8 @@ def screens(app: web.Application, data: DemoData, base_url: str) -> list[tuple[s
     tokens = app[keys.TOKENS]
     rows: list[tuple[str, str, str]] = [
         ("后台登录 Back office sign-in", "见下方账号", f"{base_url}/web/"),
+        ("后台管理 Back office", "admin / supervisor", f"{base_url}/web/admin.html"),
+        ("窗口工作台 Counter workstation", "clerk01 / clerk02", f"{base_url}/web/workstation.html"),
     ]
     for raw in data.halls:
         hall_id = raw["hall"]["id"]
@@ -79,6 +81,28 @@ def screens(app: web.Application, data: DemoData, base_url: str) -> list[tuple[s
                 f"{base_url}/web/display.html?hall={hall_id}&token={token}",
             )
         )
+        rows.append(
+            ("取号机 Kiosk", hall_name, f"{base_url}/web/kiosk.html?hall={hall_id}&token={token}")
+        )
+        first_counter = raw["counters"][0]
+        rows.append(
+            (
+                "窗口屏 Counter display",
+                first_counter["name"],
+                f"{base_url}/web/counter.html?counter={first_counter['id']}&token={token}",
+            )
+        )
+        for citizen in data.citizens:
+            citizen_token, _ = tokens.issue(
+                citizen.id, Role.CITIZEN, name=citizen.name, ttl_seconds=DEVICE_TTL
+            )
+            rows.append(
+                (
+                    "码上取号 QR ticket (H5)",
+                    f"{hall_name} · {citizen.name}",
+                    f"{base_url}/m/take.html?hall={hall_id}&token={citizen_token}",
+                )
+            )
     for citizen in data.citizens:
         token, _ = tokens.issue(citizen.id, Role.CITIZEN, name=citizen.name, ttl_seconds=DEVICE_TTL)
         rows.append(("市民H5 Citizen mini-app", citizen.name, f"{base_url}/m/?token={token}"))

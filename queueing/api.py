@@ -40,7 +40,7 @@ from queueing.models import (
     TicketRef,
     TransferIn,
 )
-from queueing.service import HallService, QueueingService
+from queueing.service import ConfigCache, HallService, QueueingService
 from queueing.store import CounterStore, HallStore, TicketStore
 
 log = get_logger("queueing")
@@ -727,11 +727,12 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     for store in (halls, tickets, counters):
         await store.ensure_indexes()
     bus = app[keys.BUS]
-    app[HALLS] = HallService(halls, bus)
+    cache = ConfigCache(halls)
+    app[HALLS] = HallService(halls, bus, cache)
     pepper = hashlib.sha256(
         b"queueing-person-key:" + app[keys.SETTINGS].signing_secret().encode()
     ).digest()
-    queue = QueueingService(halls, tickets, counters, bus, pepper=pepper)
+    queue = QueueingService(halls, tickets, counters, bus, pepper=pepper, cache=cache)
     app[QUEUE] = queue
     await queue.sweep_outboxes()
     sweeper = asyncio.create_task(_sweep(queue), name="queueing-outbox-sweeper")
@@ -747,8 +748,9 @@ async def _sweep(queue: QueueingService) -> None:
         await asyncio.sleep(SWEEP_SECONDS)
         try:
             await queue.sweep_outboxes()
+            await queue.reconcile_counters()
         except Exception:
-            log.exception("outbox_sweep_failed")
+            log.exception("sweep_failed")
 
 
 __all__ = ["HALLS", "QUEUE", "install"]

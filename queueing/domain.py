@@ -405,15 +405,26 @@ def minutes_per_ticket(recent_minutes: Sequence[float], expected: float) -> floa
     return smoothed
 
 
-def serving_capacity(service_id: str, counters: Iterable[Counter], open_ids: set[str]) -> float:
-    """Open counters serving a service, each counted by its share of weight for it."""
+def serving_capacity(
+    service_id: str,
+    counters: Iterable[Counter],
+    open_ids: set[str],
+    queued: set[str] | None = None,
+) -> float:
+    """Open counters serving a service, each counted by its share for it: its weight for the
+    service over its weights for the services that have people waiting (`queued`; a counter
+    whose other services have nobody waiting gives this one all its time)."""
     total = 0.0
     for counter in counters:
         if counter.id not in open_ids:
             continue
         weights = {s.service_id: s.weight for s in counter.services}
-        if service_id in weights:
-            total += weights[service_id] / sum(weights.values())
+        if service_id not in weights:
+            continue
+        competing = [
+            w for sid, w in weights.items() if sid == service_id or queued is None or sid in queued
+        ]
+        total += weights[service_id] / sum(competing)
     return total
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -59,15 +60,69 @@ PersonGate = Callable[[str, datetime], Awaitable[str | None]]
 
 Clock = Callable[[], datetime]
 
+PACE_SECONDS = 5.0
+REFRESH_SECONDS = 0.3
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class HallConfig:
+    hall: Hall
+    services: dict[str, Service]
+    counters: dict[str, Counter]
+
+
+class ConfigCache:
+    """Hall configuration, read on every ticket and counter action, changed rarely: kept a
+    couple of seconds (this node forgets at once what it changes itself; other nodes within
+    the time to live)."""
+
+    def __init__(self, store: HallStore, ttl_seconds: float = 2.0) -> None:
+        self._store = store
+        self._ttl = ttl_seconds
+        self._halls: dict[str, tuple[float, HallConfig]] = {}
+        self._counter_halls: dict[str, str] = {}
+
+    async def config(self, hall_id: str) -> HallConfig:
+        cached = self._halls.get(hall_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        hall = await self._store.get_hall(hall_id)
+        if hall is None:
+            raise HallNotFound(hall_id=hall_id)
+        config = HallConfig(
+            hall,
+            {s.id: s for s in await self._store.services(hall_id)},
+            {c.id: c for c in await self._store.counters(hall_id)},
+        )
+        self._halls[hall_id] = (time.monotonic() + self._ttl, config)
+        for counter_id in config.counters:
+            self._counter_halls[counter_id] = hall_id
+        return config
+
+    async def counter(self, counter_id: str) -> tuple[HallConfig, Counter] | None:
+        hall_id = self._counter_halls.get(counter_id) or await self._store.counter_hall(counter_id)
+        if hall_id is None:
+            return None
+        config = await self.config(hall_id)
+        counter = config.counters.get(counter_id)
+        if counter is None:
+            self._counter_halls.pop(counter_id, None)
+            return None
+        return config, counter
+
+    def forget(self, hall_id: str) -> None:
+        self._halls.pop(hall_id, None)
+
+
 class HallService:
-    def __init__(self, store: HallStore, bus: EventBus) -> None:
+    def __init__(self, store: HallStore, bus: EventBus, cache: ConfigCache | None = None) -> None:
         self._store = store
         self._bus = bus
+        self._cache = cache or ConfigCache(store)
 
     async def list_halls(self) -> list[HallSummary]:
         summaries = []
@@ -104,6 +159,7 @@ class HallService:
     async def set_notice(self, hall_id: str, notice: str) -> None:
         if not await self._store.set_notice(hall_id, notice):
             raise HallNotFound(hall_id=hall_id)
+        self._cache.forget(hall_id)
         await self._bus.publish(
             events.hall_topic(hall_id),
             events.NOTICE_CHANGED,
@@ -128,10 +184,11 @@ class HallService:
         if len(services) == len(detail.services):
             raise ServiceNotFound(service_id=service_id)
         self._check(HallSetup(hall=detail.hall, services=services, counters=detail.counters))
-        await self._store.delete_service(service_id)
+        await self._store.delete_service(hall_id, service_id)
         return await self._announce(hall_id)
 
     async def save_counter(self, counter: Counter) -> HallDetail:
+        await self._counter_ids_free(counter.hall_id, [counter.id])
         detail = await self.hall(counter.hall_id)
         counters = [c for c in detail.counters if c.id != counter.id] + [counter]
         self._check(HallSetup(hall=detail.hall, services=detail.services, counters=counters))
@@ -147,8 +204,19 @@ class HallService:
 
     async def apply_setup(self, setup: HallSetup) -> HallDetail:
         self._check(setup)
+        await self._counter_ids_free(setup.hall.id, [c.id for c in setup.counters])
         await self._store.replace_setup(setup)
         return await self._announce(setup.hall.id)
+
+    async def _counter_ids_free(self, hall_id: str, counter_ids: list[str]) -> None:
+        """Counter ids name topics (`counter:<id>`) and devices: unique across all halls."""
+        taken = []
+        for counter_id in counter_ids:
+            owner = await self._store.counter_hall(counter_id)
+            if owner is not None and owner != hall_id:
+                taken.append(f"窗口编号 {counter_id} 已被大厅 {owner} 使用")
+        if taken:
+            raise InvalidHallSetup("；".join(taken), problems=taken)
 
     @staticmethod
     def _check(setup: HallSetup) -> None:
@@ -157,6 +225,7 @@ class HallService:
             raise InvalidHallSetup("；".join(problems), problems=problems)
 
     async def _announce(self, hall_id: str) -> HallDetail:
+        self._cache.forget(hall_id)
         detail = await self.hall(hall_id)
         await self._bus.publish(
             events.hall_topic(hall_id),
@@ -185,8 +254,11 @@ class QueueingService:
         *,
         pepper: bytes,
         clock: Clock = utc_now,
+        cache: ConfigCache | None = None,
     ) -> None:
         self._halls = halls
+        self._config = cache or ConfigCache(halls)
+        self._paces: dict[tuple[str, str], tuple[float, float, frozenset[str]]] = {}
         self._tickets = tickets
         self._counters = counters
         self._bus = bus
@@ -197,9 +269,11 @@ class QueueingService:
         self._background: set[asyncio.Task[None]] = set()
         # Position updates: one job per hall at a time, re-run once if asked again meanwhile;
         # a ticket is told only when its place or estimate changed.
-        self._positions_running: set[str] = set()
-        self._positions_dirty: set[str] = set()
-        self._told: dict[str, tuple[int, float]] = {}
+        self._refresh_running: set[str] = set()
+        self._refresh_dirty: set[str] = set()
+        self._counts: dict[str, dict[str, int]] = {}
+        self._suspects: set[tuple[str, int, str | None, int]] = set()
+        self._told: dict[str, dict[str, tuple[int, float]]] = {}  # hall -> ticket -> told
 
     def add_gate(self, gate: PersonGate) -> None:
         self._gates.append(gate)
@@ -218,8 +292,9 @@ class QueueingService:
         queue_time: datetime | None = None,
     ) -> Ticket:
         now = self._now()
-        hall = await self._hall(hall_id)
-        service = await self._service(hall, service_id)
+        config = await self._config.config(hall_id)
+        hall = config.hall
+        service = _service_of(config, service_id)
         info = domain.citizen_info(citizen, citizen_id)
         person = domain.person_keys(info, self._pepper)
         day = domain.local_day(now, hall.timezone).isoformat()
@@ -229,7 +304,9 @@ class QueueingService:
             for gate in self._gates:
                 for key in person:
                     refusal = refusal or await gate(key, now)
-            count = await self._tickets.person_count(hall.id, day, service.id, person)
+            count = await self._tickets.person_count(
+                hall.id, day, service.id, person, hall.policy.per_person_daily_limit
+            )
         domain.check_admission(hall, service, now, count, refusal)
         seq = await self._tickets.next_seq(hall.id, service.id, day, domain.capacity(service))
         if seq is None:
@@ -252,41 +329,67 @@ class QueueingService:
         )
         await self._tickets.insert(ticket)
         await self._flush_ticket(ticket)
-        await self._waiting_changed(hall, day)
-        self._positions_later(hall, day)
+        self._refresh_later(hall, day)
         return ticket
 
     async def _estimate_new(
         self, hall: Hall, service: Service, day: str, now: datetime
     ) -> tuple[int, float]:
-        waiting = [
-            t for t in await self._tickets.waiting(hall.id, day) if t.service_id == service.id
-        ]
-        per_ticket, capacity = await self._pace(hall, service, day)
-        ahead = len(waiting)
+        # Everyone waiting for the service is ahead of a new ticket (priority ones too).
+        counts = await self._tickets.waiting_counts(hall.id, day)
+        ahead = counts.get(service.id, 0)
+        queued = {sid for sid, n in counts.items() if n}
+        per_ticket, capacity = await self._pace(hall, service, day, queued)
         return ahead, domain.estimate_minutes(ahead, per_ticket, capacity)
 
-    async def _pace(self, hall: Hall, service: Service, day: str) -> tuple[float, float]:
-        recent = await self._tickets.recent_service_minutes(hall.id, service.id, day)
-        per_ticket = domain.minutes_per_ticket(recent, service.expected_minutes)
-        states = await self._counters.of_hall(hall.id)
-        open_ids = {cid for cid, s in states.items() if s.status is CounterStatus.OPEN}
+    async def _pace(
+        self, hall: Hall, service: Service, day: str, queued: set[str]
+    ) -> tuple[float, float]:
+        """Minutes per ticket and the counters' capacity for a service. The recent service
+        times and the open counters are kept a few seconds (an estimate does not need the last
+        second, and every ticket action asks)."""
+        key = (hall.id, service.id)
+        cached = self._paces.get(key)
+        if cached is None or cached[0] <= time.monotonic():
+            recent = await self._tickets.recent_service_minutes(hall.id, service.id, day)
+            per_ticket = domain.minutes_per_ticket(recent, service.expected_minutes)
+            states = await self._counters.of_hall(hall.id)
+            open_ids = frozenset(cid for cid, s in states.items() if s.status is CounterStatus.OPEN)
+            cached = (time.monotonic() + PACE_SECONDS, per_ticket, open_ids)
+            self._paces[key] = cached
+        config = await self._config.config(hall.id)
         capacity = domain.serving_capacity(
-            service.id, await self._halls.counters(hall.id), open_ids
+            service.id, config.counters.values(), set(cached[2]), queued
         )
-        return per_ticket, capacity
+        return cached[1], capacity
 
     async def cancel(self, ticket_id: str, principal: Principal) -> Ticket:
-        ticket = await self._ticket(ticket_id)
-        _may_touch_ticket(principal, ticket)
-        hall = await self._hall(ticket.hall_id)
-        service = await self._service(hall, ticket.service_id)
-        gone, out = domain.cancel(ticket, service, self._now())
-        saved = await self._save_ticket(gone.model_copy(update={"outbox": out}), ticket.version)
-        await self._flush_ticket(saved)
-        await self._waiting_changed(hall, ticket.day)
-        self._positions_later(hall, ticket.day)
-        return saved
+        def change(ticket: Ticket, service: Service) -> tuple[Ticket, list[PendingEvent]]:
+            _may_touch_ticket(principal, ticket)
+            return domain.cancel(ticket, service, self._now())
+
+        return await self._change_waiting_ticket(ticket_id, change)
+
+    async def _change_waiting_ticket(
+        self,
+        ticket_id: str,
+        change: Callable[[Ticket, Service], tuple[Ticket, list[PendingEvent]]],
+    ) -> Ticket:
+        """Load, change, write guarded by version (again if the ticket moved meanwhile, e.g.
+        its position was noted), publish; the queue then changed."""
+        for _ in range(5):
+            ticket = await self._ticket(ticket_id)
+            config = await self._config.config(ticket.hall_id)
+            changed, out = change(ticket, _service_of(config, ticket.service_id))
+            saved = await self._tickets.save(
+                changed.model_copy(update={"outbox": [*ticket.outbox, *out]}), ticket.version
+            )
+            if saved is None:
+                continue
+            await self._flush_ticket(saved)
+            self._refresh_later(config.hall, ticket.day)
+            return saved
+        raise ConcurrentChange()
 
     # -- counters ---------------------------------------------------------------------------
 
@@ -328,9 +431,13 @@ class QueueingService:
     ) -> CounterState:
         if not out:
             return old
-        saved = await self._counters.save(new.model_copy(update={"outbox": out}), old.version)
+        saved = await self._counters.save(
+            new.model_copy(update={"outbox": [*old.outbox, *out]}), old.version
+        )
         if saved is None:
             raise ConcurrentChange()
+        for key in [k for k in self._paces if k[0] == place.hall.id]:
+            del self._paces[key]  # open counters changed: estimates change
         if saved.status is not old.status:
             now = self._now()
             await self._counters.log_status(
@@ -344,7 +451,7 @@ class QueueingService:
                 )
             )
         await self._flush_counter(saved)
-        self._positions_later(
+        self._refresh_later(
             place.hall, domain.local_day(self._now(), place.hall.timezone).isoformat()
         )
         return saved
@@ -359,18 +466,27 @@ class QueueingService:
                 _may_operate(principal, state)
                 now = self._now()
                 day = domain.local_day(now, place.hall.timezone).isoformat()
-                waiting = await self._tickets.waiting(place.hall.id, day)
                 domain.require_free(state)
+                waiting = await self._tickets.waiting(
+                    place.hall.id,
+                    day,
+                    services=[s.service_id for s in place.counter.services],
+                    counter_id=place.counter.id,
+                )
                 choice = domain.choose_next(
                     waiting, place.counter, state.normal_streak, place.hall.policy, now
                 )
                 if choice is None:
                     raise NoTicketWaiting()
-                service = place.services[choice.ticket.service_id]
+                chosen = await self._tickets.get(choice.ticket.id)
+                if chosen is None or chosen.version != choice.ticket.version:
+                    continue  # taken or changed since the list was read
+                choice = domain.Choice(chosen, choice.reason)
+                service = place.services[chosen.service_id]
                 step = domain.call(
-                    choice.ticket, state, place.counter, service, place.hall.policy, now, choice
+                    chosen, state, place.counter, service, place.hall.policy, now, choice
                 )
-                ticket = await self._commit_step(place, choice.ticket, state, step, service)
+                ticket = await self._commit_step(place, chosen, state, step, service)
                 if ticket is not None:
                     return ticket
             raise ConcurrentChange()
@@ -378,19 +494,20 @@ class QueueingService:
     async def call_ticket(self, counter_id: str, ticket_id: str, principal: Principal) -> Ticket:
         place = await self._place(counter_id, principal)
         async with self._lock(counter_id):
-            state = await self._counter_state(place)
-            _may_operate(principal, state)
-            ticket = await self._ticket(ticket_id)
-            if ticket.hall_id != place.hall.id:
-                raise TicketNotFound(ticket_id=ticket_id)
-            service = place.services[ticket.service_id]
-            step = domain.call(
-                ticket, state, place.counter, service, place.hall.policy, self._now()
-            )
-            called = await self._commit_step(place, ticket, state, step, service)
-            if called is None:
-                raise ConcurrentChange()
-            return called
+            for _ in range(5):  # the ticket may change under us (its position was noted)
+                state = await self._counter_state(place)
+                _may_operate(principal, state)
+                ticket = await self._ticket(ticket_id)
+                if ticket.hall_id != place.hall.id:
+                    raise TicketNotFound(ticket_id=ticket_id)
+                service = place.services[ticket.service_id]
+                step = domain.call(
+                    ticket, state, place.counter, service, place.hall.policy, self._now()
+                )
+                called = await self._commit_step(place, ticket, state, step, service)
+                if called is not None:
+                    return called
+            raise ConcurrentChange()
 
     async def recall(self, counter_id: str, principal: Principal) -> Ticket:
         return await self._on_current(
@@ -433,8 +550,8 @@ class QueueingService:
         place = await self._place(counter_id, principal)
         to_counter = None
         if to_counter_id is not None:
-            to_counter = await self._halls.get_counter(to_counter_id)
-            if to_counter is None or to_counter.hall_id != place.hall.id:
+            to_counter = (await self._config.config(place.hall.id)).counters.get(to_counter_id)
+            if to_counter is None:
                 raise CounterNotFound(counter_id=to_counter_id)
 
         def act(p: Place, t: Ticket, s: CounterState, svc: Service, now: datetime) -> domain.Step:
@@ -446,16 +563,14 @@ class QueueingService:
         return await self._on_current(counter_id, principal, act, place=place)
 
     async def unpark(self, counter_id: str, ticket_id: str, principal: Principal) -> Ticket:
-        place = await self._place(counter_id, principal)
-        ticket = await self._ticket(ticket_id)
-        if ticket.counter_id != counter_id:
-            raise TicketNotFound(ticket_id=ticket_id)
-        back, out = domain.unpark(ticket, place.services[ticket.service_id], self._now())
-        saved = await self._save_ticket(back.model_copy(update={"outbox": out}), ticket.version)
-        await self._flush_ticket(saved)
-        await self._waiting_changed(place.hall, ticket.day)
-        self._positions_later(place.hall, ticket.day)
-        return saved
+        await self._place(counter_id, principal)
+
+        def change(ticket: Ticket, service: Service) -> tuple[Ticket, list[PendingEvent]]:
+            if ticket.counter_id != counter_id:
+                raise TicketNotFound(ticket_id=ticket_id)
+            return domain.unpark(ticket, service, self._now())
+
+        return await self._change_waiting_ticket(ticket_id, change)
 
     async def _on_current(
         self,
@@ -495,7 +610,8 @@ class QueueingService:
             current,
             place.services.get(step.ticket.service_id, service),
         )
-        ticket = step.ticket.model_copy(update={"outbox": [*step.events, update]})
+        # Events still unpublished from an earlier change ride along (never dropped).
+        ticket = step.ticket.model_copy(update={"outbox": [*before.outbox, *step.events, update]})
         saved = await self._tickets.save(ticket, before.version)
         if saved is None:
             return None
@@ -508,8 +624,7 @@ class QueueingService:
             raise ConcurrentChange()
         await self._flush_ticket(saved)
         if before.status is TicketStatus.WAITING or saved.status is TicketStatus.WAITING:
-            await self._waiting_changed(place.hall, saved.day)
-            self._positions_later(place.hall, saved.day)
+            self._refresh_later(place.hall, saved.day)
         return saved
 
     # -- reads ------------------------------------------------------------------------------
@@ -521,24 +636,23 @@ class QueueingService:
         """People ahead and the estimated wait, for a waiting ticket."""
         if ticket.status is not TicketStatus.WAITING:
             return 0, 0.0
-        hall = await self._hall(ticket.hall_id)
-        service = await self._service(hall, ticket.service_id)
-        waiting = [
-            t
-            for t in await self._tickets.waiting(hall.id, ticket.day)
-            if t.service_id == ticket.service_id
-        ]
+        config = await self._config.config(ticket.hall_id)
+        hall = config.hall
+        service = _service_of(config, ticket.service_id)
+        everyone = await self._tickets.waiting(hall.id, ticket.day)
+        waiting = [t for t in everyone if t.service_id == ticket.service_id]
         order = [t.id for t in domain.queue_order(waiting, hall.policy, self._now())]
         ahead = order.index(ticket.id) if ticket.id in order else len(order)
-        per_ticket, capacity = await self._pace(hall, service, ticket.day)
+        queued = {t.service_id for t in everyone}
+        per_ticket, capacity = await self._pace(hall, service, ticket.day, queued)
         return ahead, domain.estimate_minutes(ahead, per_ticket, capacity)
 
     async def counter_state(self, counter_id: str) -> tuple[Place, CounterState]:
-        counter = await self._halls.get_counter(counter_id)
-        if counter is None:
+        found = await self._config.counter(counter_id)
+        if found is None:
             raise CounterNotFound(counter_id=counter_id)
-        hall = await self._hall(counter.hall_id)
-        place = Place(hall, counter, {s.id: s for s in await self._halls.services(hall.id)})
+        config, counter = found
+        place = Place(config.hall, counter, config.services)
         return place, await self._counter_state(place)
 
     @property
@@ -564,16 +678,45 @@ class QueueingService:
     async def _flush_ticket(self, ticket: Ticket) -> None:
         if ticket.outbox:
             await self._publish(ticket.outbox)
-            await self._tickets.clear_outbox(ticket.id, [e.id for e in ticket.outbox])
+            await self._tickets.clear_outbox(ticket)
 
     async def _flush_counter(self, state: CounterState) -> None:
         if state.outbox:
             await self._publish(state.outbox)
-            await self._counters.clear_outbox(state.id, [e.id for e in state.outbox])
+            await self._counters.clear_outbox(state)
 
     async def _publish(self, out: list[PendingEvent]) -> None:
         for event in out:
             await self._bus.publish(event.topic, event.type, event.data, event_id=event.id)
+
+    async def reconcile_counters(self) -> int:
+        """A crash between a ticket's write and its counter's leaves them disagreeing about
+        which ticket the counter holds. A disagreement seen on two sweeps in a row, with
+        neither side changed in between (not an action under way), is settled by the ticket:
+        the counter holds exactly the ticket called or served there."""
+        held = {t.counter_id: t for t in await self._tickets.held_at_counters() if t.counter_id}
+        states = {s.id: s for s in await self._counters.holding()}
+        for counter_id in held:
+            if counter_id not in states:
+                lost = await self._counters.by_id(counter_id)
+                if lost is not None:
+                    states[counter_id] = lost
+        suspects: set[tuple[str, int, str | None, int]] = set()
+        repaired = 0
+        for counter_id, state in states.items():
+            at_counter = held.get(counter_id)
+            holding = at_counter.id if at_counter else None
+            if state.current_ticket_id == holding:
+                continue
+            key = (counter_id, state.version, holding, at_counter.version if at_counter else -1)
+            suspects.add(key)
+            if key in self._suspects:
+                fixed = state.model_copy(update={"current_ticket_id": holding})
+                if await self._counters.save(fixed, state.version) is not None:
+                    repaired += 1
+                    log.warning("counter_state_repaired", counter_id=counter_id, ticket_id=holding)
+        self._suspects = suspects
+        return repaired
 
     async def sweep_outboxes(self) -> int:
         """Publish what a crash left in outboxes (a repeat is dropped by event id)."""
@@ -590,42 +733,48 @@ class QueueingService:
 
     # -- derived events ---------------------------------------------------------------------
 
+    def _refresh_later(self, hall: Hall, day: str) -> None:
+        """After a change to a hall's queue: publish the waiting counts and tell waiting
+        tickets their new place, in the background. One job per hall at a time, at most every
+        REFRESH_SECONDS; asked again meanwhile, it runs once more."""
+        if hall.id in self._refresh_running:
+            self._refresh_dirty.add(hall.id)
+            return
+        self._refresh_running.add(hall.id)
+        task = asyncio.get_running_loop().create_task(self._refresh(hall, day))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _refresh(self, hall: Hall, day: str) -> None:
+        try:
+            while True:
+                self._refresh_dirty.discard(hall.id)
+                await self._waiting_changed(hall, day)
+                await self.publish_positions(hall, day)
+                await asyncio.sleep(REFRESH_SECONDS)
+                if hall.id not in self._refresh_dirty:
+                    return
+        except Exception:
+            log.exception("refresh_failed", hall_id=hall.id)
+        finally:
+            self._refresh_running.discard(hall.id)
+
     async def _waiting_changed(self, hall: Hall, day: str) -> None:
         counts = await self._tickets.waiting_counts(hall.id, day)
+        if counts == self._counts.get(hall.id):
+            return
+        self._counts[hall.id] = counts
         await self._bus.publish(
             events.hall_topic(hall.id),
             events.WAITING_CHANGED,
             {"hall_id": hall.id, "waiting": counts, "total": sum(counts.values())},
         )
 
-    def _positions_later(self, hall: Hall, day: str) -> None:
-        """Tell waiting tickets their new place, after the command has answered."""
-        if hall.id in self._positions_running:
-            self._positions_dirty.add(hall.id)
-            return
-        self._positions_running.add(hall.id)
-        task = asyncio.get_running_loop().create_task(self._positions(hall, day))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _positions(self, hall: Hall, day: str) -> None:
-        try:
-            while True:
-                self._positions_dirty.discard(hall.id)
-                await self.publish_positions(hall, day)
-                if hall.id not in self._positions_dirty:
-                    return
-        except Exception:
-            log.exception("positions_failed", hall_id=hall.id)
-        finally:
-            self._positions_running.discard(hall.id)
-
     async def publish_positions(self, hall: Hall, day: str) -> None:
         waiting = await self._tickets.waiting(hall.id, day)
-        still = {t.id for t in waiting}
-        for gone in [t for t in self._told if t not in still]:
-            del self._told[gone]
-        services = {s.id: s for s in await self._halls.services(hall.id)}
+        previous = self._told.get(hall.id, {})
+        told = self._told[hall.id] = {}
+        services = (await self._config.config(hall.id)).services
         now = self._now()
         by_service: dict[str, list[Ticket]] = {}
         for ticket in waiting:
@@ -634,19 +783,17 @@ class QueueingService:
             service = services.get(service_id)
             if service is None:
                 continue
-            per_ticket, capacity = await self._pace(hall, service, day)
+            per_ticket, capacity = await self._pace(hall, service, day, set(by_service))
             for ahead, ticket in enumerate(domain.queue_order(tickets, hall.policy, now)):
                 minutes = domain.estimate_minutes(ahead, per_ticket, capacity)
-                if self._told.get(ticket.id) == (ahead, minutes):
+                told[ticket.id] = (ahead, minutes)
+                if previous.get(ticket.id) == (ahead, minutes):
                     continue
-                self._told[ticket.id] = (ahead, minutes)
                 out = domain.position_event(ticket, ahead, minutes)
-                if domain.turn_near(ticket, ahead, minutes, hall.policy):
-                    noted = await self._tickets.save(
-                        ticket.model_copy(update={"near_notified_at": now}), ticket.version
-                    )
-                    if noted is not None:
-                        out += domain.near_events(ticket, ahead, minutes)
+                if domain.turn_near(ticket, ahead, minutes, hall.policy) and (
+                    await self._tickets.mark_near(ticket, now)
+                ):
+                    out += domain.near_events(ticket, ahead, minutes)
                 await self._publish(out)
 
     async def close(self) -> None:
@@ -670,18 +817,6 @@ class QueueingService:
             lock = self._locks[counter_id] = asyncio.Lock()
         return lock
 
-    async def _hall(self, hall_id: str) -> Hall:
-        hall = await self._halls.get_hall(hall_id)
-        if hall is None:
-            raise HallNotFound(hall_id=hall_id)
-        return hall
-
-    async def _service(self, hall: Hall, service_id: str) -> Service:
-        for service in await self._halls.services(hall.id):
-            if service.id == service_id:
-                return service
-        raise ServiceNotFound(service_id=service_id)
-
     async def _ticket(self, ticket_id: str) -> Ticket:
         ticket = await self._tickets.get(ticket_id)
         if ticket is None:
@@ -689,32 +824,23 @@ class QueueingService:
         return ticket
 
     async def _place(self, counter_id: str, principal: Principal) -> Place:
-        counter = await self._halls.get_counter(counter_id)
-        if counter is None:
+        found = await self._config.counter(counter_id)
+        if found is None:
             raise CounterNotFound(counter_id=counter_id)
+        config, counter = found
         if principal.role is not Role.ADMIN and principal.hall not in (None, counter.hall_id):
             raise NotYourCounter("该窗口不属于您所在的大厅")
-        hall = await self._hall(counter.hall_id)
-        return Place(hall, counter, {s.id: s for s in await self._halls.services(hall.id)})
+        return Place(config.hall, counter, config.services)
 
     async def _counter_state(self, place: Place) -> CounterState:
-        """The counter's state, repaired if a crash split a ticket write from its counter
-        write: the counter holds exactly the ticket that is called or served there."""
-        state = await self._counters.get(place.counter)
-        held = await self._tickets.at_counter(place.counter.id)
-        holding = held[0].id if held else None
-        if state.current_ticket_id == holding:
-            return state
-        repaired = state.model_copy(update={"current_ticket_id": holding})
-        saved = await self._counters.save(repaired, state.version)
-        log.warning("counter_state_repaired", counter_id=place.counter.id, ticket_id=holding)
-        return saved or await self._counters.get(place.counter)
+        return await self._counters.get(place.counter)
 
-    async def _save_ticket(self, ticket: Ticket, expected_version: int) -> Ticket:
-        saved = await self._tickets.save(ticket, expected_version)
-        if saved is None:
-            raise ConcurrentChange()
-        return saved
+
+def _service_of(config: HallConfig, service_id: str) -> Service:
+    service = config.services.get(service_id)
+    if service is None:
+        raise ServiceNotFound(service_id=service_id)
+    return service
 
 
 def _may_operate(principal: Principal, state: CounterState) -> None:

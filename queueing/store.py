@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -58,7 +59,7 @@ class HallStore:
 
     async def services(self, hall_id: str) -> list[Service]:
         cursor = self._services.find({"hall_id": hall_id}).sort("prefix", 1)
-        return [Service.model_validate(d) async for d in cursor]
+        return [_service(d) async for d in cursor]
 
     async def counters(self, hall_id: str) -> list[Counter]:
         cursor = self._counters.find({"hall_id": hall_id}).sort("number", 1)
@@ -74,11 +75,17 @@ class HallStore:
         return services, counters
 
     async def save_service(self, service: Service) -> None:
-        doc = service.model_dump(by_alias=True, mode="json")
-        await self._services.replace_one({"_id": service.id}, doc, upsert=True)
+        doc = _service_doc(service)
+        await self._services.replace_one({"_id": doc["_id"]}, doc, upsert=True)
 
-    async def delete_service(self, service_id: str) -> bool:
-        return (await self._services.delete_one({"_id": service_id})).deleted_count == 1
+    async def delete_service(self, hall_id: str, service_id: str) -> bool:
+        key = _service_key(hall_id, service_id)
+        return (await self._services.delete_one({"_id": key})).deleted_count == 1
+
+    async def counter_hall(self, counter_id: str) -> str | None:
+        """The hall a counter id belongs to (counter ids are unique across halls)."""
+        doc = await self._counters.find_one({"_id": counter_id}, {"hall_id": 1})
+        return str(doc["hall_id"]) if doc else None
 
     async def save_counter(self, counter: Counter) -> None:
         doc = counter.model_dump(by_alias=True, mode="json")
@@ -91,7 +98,7 @@ class HallStore:
         """Write a hall with exactly these services and counters (the setup is checked)."""
         hall_id = setup.hall.id
         await self.save_hall(setup.hall)
-        keep_services = [s.id for s in setup.services]
+        keep_services = [_service_key(hall_id, s.id) for s in setup.services]
         keep_counters = [c.id for c in setup.counters]
         await self._counters.delete_many({"hall_id": hall_id, "_id": {"$nin": keep_counters}})
         await self._services.delete_many({"hall_id": hall_id, "_id": {"$nin": keep_services}})
@@ -99,6 +106,48 @@ class HallStore:
             await self.save_service(service)
         for counter in setup.counters:
             await self.save_counter(counter)
+
+
+def _service_key(hall_id: str, service_id: str) -> str:
+    # Service ids are the hall's own ("huji" in every hall); the document key is per hall.
+    return f"{hall_id}/{service_id}"
+
+
+def _service_doc(service: Service) -> Document:
+    doc = service.model_dump(by_alias=True, mode="json")
+    doc["service_id"] = doc["_id"]
+    doc["_id"] = _service_key(service.hall_id, service.id)
+    return doc
+
+
+def _service(doc: Document) -> Service:
+    doc["_id"] = doc.pop("service_id")
+    return Service.model_validate(doc)
+
+
+# The fields that order a queue and address a ticket's holder.
+_QUEUE_FIELDS = {
+    field: 1
+    for field in (
+        "hall_id",
+        "service_id",
+        "day",
+        "number",
+        "code",
+        "channel",
+        "status",
+        "tags",
+        "priority",
+        "appointment",
+        "issued_at",
+        "queue_time",
+        "target_counter_id",
+        "counter_id",
+        "version",
+        "near_notified_at",
+        "citizen.citizen_id",
+    )
+}
 
 
 def _ticket_doc(ticket: Ticket) -> Document:
@@ -109,6 +158,10 @@ def _ticket_doc(ticket: Ticket) -> Document:
 
 def _ticket(doc: Document) -> Ticket:
     doc.pop("pending", None)
+    for key in [k for k in doc if "." in k]:
+        # nx-27017 answers a projected sub-field flat ("citizen.citizen_id"); MongoDB nests it.
+        outer, inner = key.split(".", 1)
+        doc.setdefault(outer, {})[inner] = doc.pop(key)
     return Ticket.model_validate(doc)
 
 
@@ -126,6 +179,7 @@ class TicketStore:
         await t.create_index([("citizen.citizen_id", 1), ("day", 1)])
         await t.create_index([("hall_id", 1), ("day", 1), ("last_called_at", -1)])
         await t.create_index([("pending", 1)])
+        await t.create_index([("status", 1)])
 
     async def next_seq(self, hall_id: str, service_id: str, day: str, cap: int) -> int | None:
         """The next number of the day for a service, atomically; None when `cap` are issued."""
@@ -155,24 +209,46 @@ class TicketStore:
         )
         return saved if result.matched_count == 1 else None
 
-    async def clear_outbox(self, ticket_id: str, event_ids: list[str]) -> None:
-        doc = await self._tickets.find_one_and_update(
-            {"_id": ticket_id},
-            {"$pull": {"outbox": {"id": {"$in": event_ids}}}},
-            return_document=ReturnDocument.AFTER,
+    async def mark_near(self, ticket: Ticket, now: datetime) -> bool:
+        """Note that the holder was told their turn is near (once: guarded by version)."""
+        result = await self._tickets.update_one(
+            {"_id": ticket.id, "version": ticket.version, "near_notified_at": None},
+            {"$set": {"near_notified_at": now}, "$inc": {"version": 1}},
         )
-        if doc is not None and not doc.get("outbox"):
-            await self._tickets.update_one(
-                {"_id": ticket_id, "outbox": {"$size": 0}}, {"$set": {"pending": False}}
-            )
+        return result.modified_count == 1
+
+    async def clear_outbox(self, ticket: Ticket) -> None:
+        """The ticket's events are published. Guarded by version: a newer write carries them
+        in its own outbox (published again is a no-op by event id) and clears it itself."""
+        await self._tickets.update_one(
+            {"_id": ticket.id, "version": ticket.version},
+            {"$set": {"outbox": [], "pending": False}},
+        )
 
     async def with_pending_events(self, limit: int = 200) -> list[Ticket]:
         cursor = self._tickets.find({"pending": True}).limit(limit)
         return [_ticket(d) async for d in cursor]
 
-    async def waiting(self, hall_id: str, day: str) -> list[Ticket]:
+    async def waiting(
+        self,
+        hall_id: str,
+        day: str,
+        *,
+        services: list[str] | None = None,
+        counter_id: str | None = None,
+    ) -> list[Ticket]:
+        """Waiting tickets, light: what ordering the queue needs, without personal data,
+        calls or outbox (read them whole with `get` before changing one). With `services`,
+        those a counter serving them may call (and those sent to `counter_id`)."""
+        query: Document = {"hall_id": hall_id, "day": day, "status": TicketStatus.WAITING.value}
+        if services is not None:
+            query["$or"] = [{"service_id": {"$in": services}}, {"target_counter_id": counter_id}]
+        cursor = self._tickets.find(query, _QUEUE_FIELDS)
+        return [_ticket(d) async for d in cursor]
+
+    async def held_at_counters(self) -> list[Ticket]:
         cursor = self._tickets.find(
-            {"hall_id": hall_id, "day": day, "status": TicketStatus.WAITING.value}
+            {"status": {"$in": [s.value for s in AT_COUNTER]}}, _QUEUE_FIELDS
         )
         return [_ticket(d) async for d in cursor]
 
@@ -188,15 +264,21 @@ class TicketStore:
         )
         return [_ticket(d) async for d in cursor]
 
-    async def person_count(self, hall_id: str, day: str, service_id: str, person: list[str]) -> int:
-        return await self._tickets.count_documents(
+    async def person_count(
+        self, hall_id: str, day: str, service_id: str, person: list[str], limit: int
+    ) -> int:
+        """Tickets of the day for this person and service, counted up to `limit` (all a limit
+        check needs; nx-27017's count_documents is far slower than a bounded find)."""
+        cursor = self._tickets.find(
             {
                 "hall_id": hall_id,
                 "day": day,
                 "service_id": service_id,
                 "person_keys": {"$in": person},
-            }
-        )
+            },
+            {"_id": 1},
+        ).limit(limit)
+        return len(await cursor.to_list())
 
     async def waiting_counts(self, hall_id: str, day: str) -> dict[str, int]:
         cursor = await self._tickets.aggregate(
@@ -297,13 +379,18 @@ class CounterStore:
         )
         return saved if result.matched_count == 1 else None
 
-    async def clear_outbox(self, counter_id: str, event_ids: list[str]) -> None:
+    async def clear_outbox(self, state: CounterState) -> None:
         await self._states.update_one(
-            {"_id": counter_id}, {"$pull": {"outbox": {"id": {"$in": event_ids}}}}
+            {"_id": state.id, "version": state.version},
+            {"$set": {"outbox": [], "pending": False}},
         )
-        await self._states.update_one(
-            {"_id": counter_id, "outbox": {"$size": 0}}, {"$set": {"pending": False}}
-        )
+
+    async def by_id(self, counter_id: str) -> CounterState | None:
+        doc = await self._states.find_one({"_id": counter_id})
+        return _state(doc) if doc else None
+
+    async def holding(self) -> list[CounterState]:
+        return [_state(d) async for d in self._states.find({"current_ticket_id": {"$ne": None}})]
 
     async def with_pending_events(self) -> list[CounterState]:
         return [_state(d) async for d in self._states.find({"pending": True})]

@@ -103,3 +103,27 @@ async def test_counter_topic_follows_the_counters_hall(memory_hub: RunningHub) -
     finally:
         await display_h1.close()
         await display_h2.close()
+
+
+async def test_service_ids_are_per_hall_and_counter_ids_unique(memory_hub: RunningHub) -> None:
+    halls = memory_hub.app[HALLS]
+    await halls.apply_setup(_setup())
+    second = _setup(hall={"id": "h2", "name": "二号厅"})
+    second = second.model_copy(
+        update={
+            "services": [s.model_copy(update={"hall_id": "h2"}) for s in second.services],
+            "counters": [
+                c.model_copy(update={"hall_id": "h2", "id": "h2-w1"}) for c in second.counters
+            ],
+        }
+    )
+    await halls.apply_setup(second)  # the same service ids "s1", "s2" in another hall
+    assert [s.hall_id for s in (await halls.hall("h1")).services] == ["h1", "h1"]
+    assert [s.hall_id for s in (await halls.hall("h2")).services] == ["h2", "h2"]
+    stealing = second.model_copy(
+        update={"counters": [c.model_copy(update={"id": "w1"}) for c in second.counters]}
+    )
+    with pytest.raises(InvalidHallSetup, match="w1"):
+        await halls.apply_setup(stealing)
+    assert (await halls.counter("w1")) is not None
+    assert (await halls.counter("w1")).hall_id == "h1"  # type: ignore[union-attr]

@@ -288,9 +288,20 @@ async def test_a_counter_split_from_its_ticket_by_a_crash_is_repaired(hall: Runn
     place, state = await service.counter_state("w1")
     forgot = state.model_copy(update={"current_ticket_id": None})
     assert await service.counters.save(forgot, state.version) is not None
+    assert await service.reconcile_counters() == 0  # seen once: maybe an action under way
+    assert await service.reconcile_counters() == 1  # still so on the next sweep: repaired
     _, repaired = await service.counter_state("w1")
     assert repaired.current_ticket_id == called.id
     assert place.counter.id == "w1"
+    # And a counter holding a ticket that was finished meanwhile lets it go.
+    await service.finish("w1", None, CLERK_1)
+    _, state = await service.counter_state("w1")
+    stale = state.model_copy(update={"current_ticket_id": called.id})
+    assert await service.counters.save(stale, state.version) is not None
+    await service.reconcile_counters()
+    await service.reconcile_counters()
+    _, state = await service.counter_state("w1")
+    assert state.current_ticket_id is None
 
 
 async def test_commands_check_their_input_and_change_nothing(hall: RunningHub) -> None:

@@ -6,7 +6,7 @@ export { MESSAGES } from "./messages";
 export { TopicSequencer } from "./sequencer";
 export type { CatchUp, SequencerLimits, SequencerPhase, Sequenced, Step } from "./sequencer";
 export { TopicSubscription } from "./topic";
-export type { Commander, Timers, TopicHandlers } from "./topic";
+export type { Commander, EventMeta, Timers, TopicHandlers } from "./topic";
 export { createSocket } from "./socket";
 export type { ConnectError, HubSocket } from "./socket";
 export { RECONNECT, backoffDelay } from "./backoff";
@@ -27,3 +27,32 @@ export type {
   SnapshotPosition,
   SubscribeAck,
 } from "./types";
+export {
+  COUNTER_STATUSES,
+  TICKET_STATUSES,
+  hallOfTicket,
+  isCounterStatus,
+  isTicketStatus,
+  num,
+  rec,
+  str,
+} from "./queueing";
+export type {
+  Board,
+  BoardCounter,
+  BoardService,
+  CallRow,
+  Channel,
+  CitizenInput,
+  CitizenTag,
+  CounterStatus,
+  TakenTicket,
+  TicketStatus,
+  TicketView,
+} from "./queueing";
+export { BOARD_CALLS, applyBoardEvent, applyCounterEvent } from "./board";
+export type { BoardCall, BoardChange, CounterChange } from "./board";
+export { OPEN_TICKET_STATUSES, applyTicketEvent, ticketEnded } from "./ticket";
+export type { TicketAlert, TicketAlertKind, TicketChange } from "./ticket";
+export { AnnouncementQueue, REPLAY_ANNOUNCE_MS, ServerClock, shouldAnnounce } from "./announcer";
+export type { AnnouncementOutput, AnnouncerListener, AnnouncerOptions } from "./announcer";

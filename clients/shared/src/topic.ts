@@ -8,9 +8,16 @@ import {
   type SubscribeAck,
 } from "./types";
 
+/** How an event reached the screen. */
+export interface EventMeta {
+  /** True when it came in a catch-up's `missed` list (published while this client was away or
+   * behind), false when it was pushed live. */
+  replayed: boolean;
+}
+
 export interface TopicHandlers {
   /** Called once per event, in seq order, after the snapshot it follows. */
-  onEvent(event: Envelope): void;
+  onEvent(event: Envelope, meta: EventMeta): void;
   /** (Re)build the screen's state from REST; answer the seq (and epoch) it matches. */
   loadSnapshot(): Promise<SnapshotPosition>;
   /** A subscribe or snapshot failure. Transient ones are retried; others end the topic. */
@@ -117,7 +124,8 @@ export class TopicSubscription {
       });
       if (run !== this.#run) return;
       this.#succeeded();
-      this.#handle(this.#sequencer.caughtUp(ack), true);
+      const missed = new Set(ack.missed.map((event) => event.seq));
+      this.#handle(this.#sequencer.caughtUp(ack), true, missed);
     } catch (error) {
       this.#failed(run, error);
     }
@@ -129,17 +137,18 @@ export class TopicSubscription {
     return ack;
   }
 
-  /** Apply a step; `settled`: it answers a baseline or catch-up (the topic may be live now). */
-  #handle(step: Step<Envelope>, settled = false): void {
-    for (const event of step.apply) this.#deliver(event);
+  /** Apply a step; `settled`: it answers a baseline or catch-up (the topic may be live now);
+   * `missed`: the seqs a catch-up brought (replayed events). */
+  #handle(step: Step<Envelope>, settled = false, missed?: ReadonlySet<number>): void {
+    for (const event of step.apply) this.#deliver(event, missed?.has(event.seq) ?? false);
     if (step.resync) void this.#start();
     else if (step.catchUp !== null) void this.#catchUp(step.catchUp);
     else if (settled) this.#handlers.onLive?.();
   }
 
-  #deliver(event: Envelope): void {
+  #deliver(event: Envelope, replayed: boolean): void {
     try {
-      this.#handlers.onEvent(event);
+      this.#handlers.onEvent(event, { replayed });
     } catch (error) {
       // A screen's bug must not stop the topic: the next events still come in order.
       this.#handlers.onError?.(toHubError(error));

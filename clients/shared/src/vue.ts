@@ -5,7 +5,8 @@ import { HubClient, type Subscription } from "./client";
 import type { HubError } from "./errors";
 import { newestFirst, prependEvent } from "./format";
 import { loadRecentEvents, type Api } from "./rest";
-import type { ConnState, Envelope, Refusal } from "./types";
+import type { EventMeta } from "./topic";
+import type { ConnState, Envelope, Refusal, SnapshotPosition } from "./types";
 
 /** A client for this component's lifetime: connected now, closed when the scope ends. */
 export function useHubClient(token: string, url?: string): HubClient {
@@ -94,4 +95,62 @@ export function useTopicFeed(options: TopicFeedOptions): TopicFeed {
   watch(options.topic, follow, { immediate: true });
   onScopeDispose(() => subscription?.unsubscribe());
   return { events, error, loaded };
+}
+
+export interface TopicOptions {
+  client: HubClient;
+  /** The topic to follow; null: none (yet). A new value leaves the old topic. */
+  topic: WatchSource<string | null>;
+  /** (Re)build the screen's state from REST; answer the seq (and epoch) it matches. */
+  loadSnapshot: (topic: string) => Promise<SnapshotPosition>;
+  /** Every event after the snapshot, in order. */
+  onEvent: (event: Envelope, meta: EventMeta) => void;
+}
+
+export interface TopicStatus {
+  /** The last subscribe or snapshot failure; cleared when the topic is live again. */
+  error: ShallowRef<HubError | null>;
+  /** True once a snapshot is loaded. */
+  loaded: ShallowRef<boolean>;
+  /** Follow the topic afresh: subscribe again, reload the snapshot, continue from its seq (when
+   * an event says the screen's state cannot be followed any more). */
+  restart: () => void;
+}
+
+/** Follow a topic whose state the screen keeps itself (snapshot-then-stream, across reconnects
+ * and resyncs). */
+export function useTopic(options: TopicOptions): TopicStatus {
+  const error = shallowRef<HubError | null>(null);
+  const loaded = shallowRef(false);
+  let subscription: Subscription | null = null;
+
+  const follow = (topic: string | null): void => {
+    subscription?.unsubscribe();
+    subscription = null;
+    loaded.value = false;
+    error.value = null;
+    if (!topic) return;
+    subscription = options.client.subscribe(topic, {
+      loadSnapshot: async () => {
+        const position = await options.loadSnapshot(topic);
+        loaded.value = true;
+        return position;
+      },
+      onEvent: (event, meta) => options.onEvent(event, meta),
+      onError: (failure) => {
+        error.value = failure;
+      },
+      onLive: () => {
+        error.value = null;
+      },
+    });
+  };
+
+  const stop = watch(options.topic, follow, { immediate: true });
+  onScopeDispose(() => {
+    stop();
+    subscription?.unsubscribe();
+    subscription = null;
+  });
+  return { error, loaded, restart: () => follow(subscription?.topic ?? null) };
 }

@@ -25,13 +25,17 @@ function setup() {
   const timers = new ManualTimers();
   const client = new HubClient({ token: "t", socket, timers });
   const applied: Envelope[] = [];
+  const replayed: number[] = [];
   const errors: HubError[] = [];
   const snapshots: Deferred<SnapshotPosition>[] = [];
   let live = 0;
   client.connect();
   socket.open();
   client.subscribe(TOPIC, {
-    onEvent: (e) => applied.push(e),
+    onEvent: (e, meta) => {
+      applied.push(e);
+      if (meta.replayed) replayed.push(e.seq);
+    },
     loadSnapshot: () => {
       const d = deferred<SnapshotPosition>();
       snapshots.push(d);
@@ -40,7 +44,7 @@ function setup() {
     onError: (e) => errors.push(e),
     onLive: () => (live += 1),
   });
-  return { socket, timers, client, applied, errors, snapshots, live: () => live };
+  return { socket, timers, client, applied, replayed, errors, snapshots, live: () => live };
 }
 
 /** Subscribe acked at `seq`, snapshot at `seq`: the topic is live. */
@@ -110,6 +114,20 @@ describe("TopicSubscription with HubClient", () => {
     await flush();
     expect(seqs(t.applied)).toEqual([4, 5, 6, 7]);
     expect(t.snapshots).toHaveLength(0); // no reload needed
+  });
+
+  it("tells replayed events (a catch-up's missed) from live ones", async () => {
+    const t = setup();
+    await goLive(t, 3);
+    t.socket.push(ev(4));
+    t.socket.drop();
+    t.socket.open();
+    t.socket.push(ev(7)); // live, held during the catch-up
+    t.socket.take().reply.resolve(subAck(6, [ev(5), ev(6)]));
+    await flush();
+    t.socket.push(ev(8));
+    expect(seqs(t.applied)).toEqual([4, 5, 6, 7, 8]);
+    expect(t.replayed).toEqual([5, 6]);
   });
 
   it("reloads the snapshot on RESYNC_REQUIRED and continues from its seq", async () => {

@@ -1,0 +1,36 @@
+/** Priority tags as the clerk sees them: a Chinese label and a color each. */
+import { fmt } from "@hallhub/client";
+import { t } from "../i18n";
+import { hallTime } from "../staff/format";
+import type { DeskTicket } from "./types";
+
+const COLORS: Readonly<Record<string, string>> = {
+  elderly: "#d97706",
+  disabled: "#2563eb",
+  pregnant: "#db2777",
+  military: "#b91c1c",
+  green_channel: "#16a34a",
+  appointment: "#7c3aed",
+};
+
+export interface TagView {
+  key: string;
+  label: string;
+  color: string;
+}
+
+/** The ticket's tags; an appointment shows its slot ("预约 09:00–09:30"). */
+export function ticketTags(ticket: Pick<DeskTicket, "tags" | "appointment">, timeZone?: string): TagView[] {
+  const keys = [...ticket.tags];
+  if (ticket.appointment !== null && !keys.includes("appointment")) keys.push("appointment");
+  return keys.map((key) => {
+    let label = t.staffUi.tags[key] ?? key;
+    if (key === "appointment" && ticket.appointment !== null) {
+      label = fmt(t.staffUi.appointmentSlot, {
+        start: hallTime(ticket.appointment.slot_start, timeZone),
+        end: hallTime(ticket.appointment.slot_end, timeZone),
+      });
+    }
+    return { key, label, color: COLORS[key] ?? "#6b7280" };
+  });
+}

@@ -1,0 +1,11 @@
+/** The current time, refreshed every `everyMs` while the component lives. */
+import { onScopeDispose, shallowRef, type ShallowRef } from "vue";
+
+export function useNow(everyMs: number): ShallowRef<number> {
+  const now = shallowRef(Date.now());
+  const timer = setInterval(() => {
+    now.value = Date.now();
+  }, everyMs);
+  onScopeDispose(() => clearInterval(timer));
+  return now;
+}
