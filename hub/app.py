@@ -121,6 +121,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
         await client.close()
         if embedded is not None:
             await embedded.stop()
+            embedded.release()
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import fcntl
 import os
 import signal
 import socket
@@ -46,8 +47,9 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 class EmbeddedMongo:
     def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.dir = data_dir / "mongo"
+        self.data_dir = data_dir.resolve()
+        self.dir = self.data_dir / "mongo"
+        self._lock: int | None = None
         self.pid_file = data_dir / "nx-27017.pid"
         self.log_file = data_dir / "nx-27017.log"
         self.url = ""
@@ -55,6 +57,14 @@ class EmbeddedMongo:
 
     async def start(self) -> str:
         self.dir.mkdir(parents=True, exist_ok=True)
+        self._claim_data_dir()
+        try:
+            return await self._start()
+        except BaseException:
+            self.release()
+            raise
+
+    async def _start(self) -> str:
         self._stop_leftover()
         port = free_port()
         with self.log_file.open("ab") as out:
@@ -104,6 +114,24 @@ class EmbeddedMongo:
         finally:
             await client.close()
 
+    def _claim_data_dir(self) -> None:
+        """One hub per data directory: a second one would run a second store on the same
+        SQLite files. The lock dies with the process, so a crashed hub never blocks."""
+        path = self.data_dir / "hub.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise Unavailable(
+                f"数据目录 {self.data_dir} 正被另一个 HallHub 进程（pid {owner}）使用；"
+                "请先停止它，或用 HALLHUB_DATA_DIR 指定另一个目录"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._lock = fd
+
     def _stop_leftover(self) -> None:
         """A previous run killed without cleanup may have left its server running."""
         try:
@@ -136,3 +164,8 @@ class EmbeddedMongo:
         with contextlib.suppress(OSError):
             self.pid_file.unlink()
         log.info("embedded_store_stopped")
+
+    def release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None

@@ -41,13 +41,66 @@ class InvalidPayload(HubError):
 
     @classmethod
     def from_validation(cls, exc: ValidationError) -> InvalidPayload:
-        """Which fields are wrong and why; never echoes the input (it may be personal data)."""
-        errors = [
-            {"loc": ".".join(str(x) for x in e["loc"]), "msg": e["msg"], "type": e["type"]}
-            for e in exc.errors(include_url=False, include_input=False, include_context=False)
-        ]
+        """Which fields are wrong and why, in Chinese; never echoes the input (it may be
+        personal data)."""
+        errors = []
+        for e in exc.errors(include_url=False, include_input=False):
+            context = {k: v for k, v in (e.get("ctx") or {}).items() if k != "error"}
+            template = _VALIDATION_MESSAGES.get(e["type"])
+            try:
+                msg = template.format(**context) if template else e["msg"]
+            except (KeyError, IndexError):
+                msg = e["msg"]
+            errors.append(
+                {
+                    "loc": ".".join(str(x) for x in e["loc"]),
+                    "msg": msg,
+                    "type": e["type"],
+                    **({"ctx": context} if context else {}),
+                }
+            )
         first = errors[0] if errors else {"loc": "", "msg": ""}
-        return cls(f"参数错误：{first['loc']} {first['msg']}", errors=errors)
+        where = f"{first['loc']}：" if first["loc"] else ""
+        return cls(f"参数错误：{where}{first['msg']}", errors=errors)
+
+
+# pydantic error types, said in Chinese ({…} from the error's context).
+_VALIDATION_MESSAGES = {
+    "missing": "必填",
+    "extra_forbidden": "不允许的字段",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为是或否",
+    "bool_parsing": "应为是或否",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "list_type": "应为列表",
+    "enum": "取值无效，可选：{expected}",
+    "literal_error": "取值无效，可选：{expected}",
+    "string_too_short": "至少 {min_length} 个字",
+    "string_too_long": "最多 {max_length} 个字",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "string_pattern_mismatch": "格式不正确",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}",
+    "datetime_type": "时间格式不正确",
+    "datetime_parsing": "时间格式不正确",
+    "datetime_from_date_parsing": "时间格式不正确",
+    "date_parsing": "日期格式不正确",
+    "date_type": "日期格式不正确",
+    "time_parsing": "时间格式不正确",
+    "time_type": "时间格式不正确",
+    "json_invalid": "不是合法的 JSON",
+    "value_error": "取值无效",
+}
 
 
 class UnknownCommand(HubError):

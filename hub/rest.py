@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -10,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
-from pydantic_core import to_jsonable_python
+from pydantic import BaseModel, ValidationError, create_model
+from pydantic_core import PydanticUndefined, to_jsonable_python
 
 from hub.auth.models import Principal, Role
 from hub.auth.tokens import TokenIssuer
@@ -199,6 +200,25 @@ class RestApi:
         }
 
 
+_required_models: dict[type[BaseModel], type[BaseModel]] = {}
+
+
+def required(model: type[BaseModel]) -> type[BaseModel]:
+    """The same model with every field required: a PUT body replaces the whole resource, so a
+    field left out is an error, not its default."""
+    if model not in _required_models:
+        fields: dict[str, Any] = {}
+        for name, field in model.model_fields.items():
+            strict_field = copy.copy(field)
+            strict_field.default = PydanticUndefined
+            strict_field.default_factory = None
+            fields[name] = (field.annotation, strict_field)
+        _required_models[model] = create_model(
+            f"{model.__name__}In", __config__=model.model_config, **fields
+        )
+    return _required_models[model]
+
+
 def _path_params(path: str) -> list[str]:
     return [part[1:-1].split(":")[0] for part in path.split("/") if part.startswith("{")]
 
@@ -289,9 +309,8 @@ def _endpoint(
 async def _parse_body(request: web.Request, model: type[BaseModel] | None) -> Any:
     if model is None:
         return NoBody()
-    raw = await request.read()
-    if not raw:
-        raise BadRequest("缺少请求体")
+    # No body is an empty object: a body whose fields are all optional may be left out.
+    raw = await request.read() or b"{}"
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:

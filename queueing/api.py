@@ -18,7 +18,7 @@ from hub.auth import Principal, Role
 from hub.errors import Forbidden, InvalidPayload
 from hub.gateway.commands import Call, Payload
 from hub.logs import get_logger
-from hub.rest import NoBody, Request
+from hub.rest import NoBody, Request, required
 from queueing import errors, events, statistics, views
 from queueing.errors import ChannelNotAllowed, InvalidHallSetup, TicketNotFound
 from queueing.models import (
@@ -139,16 +139,17 @@ def _install_halls(app: web.Application) -> None:
     @rest.route(
         "PUT",
         "/halls/{hall_id}/policy",
-        body=CallingPolicy,
+        body=required(CallingPolicy),
         response=HallDetail,
         roles=BACK_OFFICE,
         tag="queueing",
         summary="The hall's calling policy, priorities and per-person limits",
     )
-    async def put_policy(req: Request[CallingPolicy, NoBody]) -> HallDetail:
+    async def put_policy(req: Request[BaseModel, NoBody]) -> HallDetail:
         hall_id = req.path("hall_id")
         _hall_scope(req.require_principal(), hall_id)
-        return await req.app[HALLS].set_policy(hall_id, req.body)
+        policy = CallingPolicy.model_validate(req.body.model_dump())
+        return await req.app[HALLS].set_policy(hall_id, policy)
 
     @rest.route(
         "PUT",
@@ -652,6 +653,7 @@ def _install_reads(app: web.Application) -> None:
         labels = {hall.id: hall.name}
         labels |= {s.id: f"{s.prefix} {s.name}" for s in detail.services}
         labels |= {c.id: c.name for c in detail.counters}
+        labels |= {t.staff_id: t.staff_name for t in tickets if t.staff_id and t.staff_name}
         rows = statistics.report(
             tickets,
             intervals,

@@ -366,6 +366,28 @@ def next_streak(streak: int, choice: Choice) -> int:
     return streak + 1
 
 
+def calling_order(
+    waiting: Iterable[Ticket],
+    counter: Counter,
+    normal_streak: int,
+    policy: CallingPolicy,
+    now: datetime,
+) -> list[Ticket]:
+    """The order this counter will call its waiting tickets in if nothing changes: the policy
+    applied again and again, from where the counter is in its normal/priority cycle."""
+    left = [t for t in waiting if eligible(t, counter)]
+    order: list[Ticket] = []
+    streak = normal_streak
+    while left:
+        choice = choose_next(left, counter, streak, policy, now)
+        if choice is None:
+            break
+        order.append(choice.ticket)
+        streak = next_streak(streak, choice)
+        left = [t for t in left if t.id != choice.ticket.id]
+    return order
+
+
 def queue_order(waiting: Iterable[Ticket], policy: CallingPolicy, now: datetime) -> list[Ticket]:
     """Waiting tickets in the order they are expected to be called (for positions and the
     workstation list): appointments in window, overdue, then priority before normal with the
@@ -525,6 +547,7 @@ def call(
             "called_at": ticket.called_at or now,
             "last_called_at": now,
             "staff_id": state.staff_id,
+            "staff_name": state.staff_name,
             "parked_at": None,
         }
     )
@@ -731,6 +754,7 @@ def counter_view(counter: Counter, state: CounterState) -> dict[str, Any]:
         **counter_data(counter),
         "status": state.status.value,
         "pause_reason": state.pause_reason,
+        "staff_id": state.staff_id,
         "staff_name": state.staff_name,
         "current_ticket_id": state.current_ticket_id,
     }

@@ -216,6 +216,7 @@ class Ticket(_Model):
     cancelled_at: datetime | None = None
     parked_at: datetime | None = None
     staff_id: str | None = None
+    staff_name: str = ""
     case_id: str | None = None
     transfers: list[Transfer] = Field(default_factory=list)
     version: int = 0

@@ -563,14 +563,16 @@ class QueueingService:
         return await self._on_current(counter_id, principal, act, place=place)
 
     async def unpark(self, counter_id: str, ticket_id: str, principal: Principal) -> Ticket:
-        await self._place(counter_id, principal)
+        place = await self._place(counter_id, principal)
 
         def change(ticket: Ticket, service: Service) -> tuple[Ticket, list[PendingEvent]]:
             if ticket.counter_id != counter_id:
                 raise TicketNotFound(ticket_id=ticket_id)
             return domain.unpark(ticket, service, self._now())
 
-        return await self._change_waiting_ticket(ticket_id, change)
+        async with self._lock(counter_id):
+            _may_operate(principal, await self._counter_state(place))
+            return await self._change_waiting_ticket(ticket_id, change)
 
     async def _on_current(
         self,

@@ -161,6 +161,11 @@ def report(
         idle = {k.removeprefix("clerk:"): v for k, v in idle.items()}
         for key in idle:
             groups.setdefault(key, [])
+    elif group_by is GroupBy.HOUR and groups:
+        # Every hour from the first to the last with arrivals: a curve without holes.
+        hours = [int(key[:2]) for key in groups]
+        for hour in range(min(hours), max(hours) + 1):
+            groups.setdefault(f"{hour:02d}:00", [])
     return [
         kpi_row(
             key,

@@ -67,6 +67,7 @@ def board(
                 **domain.counter_data(counter),
                 "status": state.status.value,
                 "pause_reason": state.pause_reason,
+                "staff_name": state.staff_name,
                 "current": call_row(current, by_service, by_counter) if current else None,
             }
         )
@@ -133,9 +134,7 @@ def workstation(
     """The counter workstation: current ticket, its queue in calling order, parked tickets,
     today's history at this counter and the clerk's own figures."""
     by_service = {s.id: s for s in services}
-    queue = [
-        t for t in domain.queue_order(waiting, hall.policy, now) if domain.eligible(t, counter)
-    ]
+    queue = domain.calling_order(waiting, counter, state.normal_streak, hall.policy, now)
     return {
         "hall": {
             "id": hall.id,

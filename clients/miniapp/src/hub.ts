@@ -1,8 +1,24 @@
 /** The citizen app's link to the hub: its token, the REST helper, and how events read. */
-import { createApi, formatClock, summarizeData, type Envelope, type TokenPlace } from "@hallhub/client";
-import { t } from "./i18n";
+import {
+  createApi,
+  formatClock,
+  num,
+  str,
+  summarizeData,
+  waitMinutes,
+  type Envelope,
+  type TokenPlace,
+} from "@hallhub/client";
+import { fmt, t } from "./i18n";
 
+/** The citizen's own token (their account in the platform). */
 export const TOKEN_PLACE: TokenPlace = { key: "hallhub.citizen.token" };
+
+/** A ticket's follow token (from the QR code a kiosk printed): kept apart from the account's
+ * token, per ticket, so scanning a slip never signs anyone out. */
+export function followPlace(ticketId: string): TokenPlace {
+  return { key: `hallhub.follow.${ticketId}` };
+}
 
 let current: string | null = null;
 
@@ -17,9 +33,36 @@ export function eventTitle(event: Envelope): string {
 }
 
 export function eventSummary(event: Envelope): string {
-  return summarizeData(event.data, t.events);
+  const ticket = event.type.startsWith("queueing.") ? ticketSummary(event.data) : "";
+  return ticket || summarizeData(event.data, t.events);
+}
+
+/** "A003 户籍办理；前面还有 2 人，约 6 分钟" or "A003 户籍办理；窗口：5号窗口". */
+function ticketSummary(data: Record<string, unknown>): string {
+  const number = str(data, "number");
+  if (!number) return "";
+  const parts = [[number, str(data, "service_name")].filter(Boolean).join(" ")];
+  const ahead = num(data, "ahead");
+  if (ahead !== null) {
+    const minutes = waitMinutes(num(data, "estimate_minutes") ?? 0, ahead);
+    parts.push(fmt(t.events.ticketAhead, { n: ahead, m: minutes }));
+  }
+  const counterNumber = num(data, "counter_number");
+  const counter = counterNumber !== null ? fmt(t.ticket.counterLabel, { n: counterNumber }) : str(data, "counter_name");
+  if (counter) parts.push(fmt(t.events.ticketCounter, { counter }));
+  return parts.join(t.events.separator);
 }
 
 export function eventTime(event: Envelope): string {
   return formatClock(event.ts);
+}
+
+/** The page of one ticket. */
+export function ticketUrl(ticketId: string, hallId: string): string {
+  return `ticket.html?id=${encodeURIComponent(ticketId)}&hall=${encodeURIComponent(hallId)}`;
+}
+
+/** The page that takes a ticket in a hall. */
+export function takeUrl(hallId: string): string {
+  return `take.html?hall=${encodeURIComponent(hallId)}`;
 }

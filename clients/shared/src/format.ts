@@ -67,3 +67,33 @@ export function fmt(template: string, values: Record<string, string | number>): 
     key in values ? String(values[key]) : whole,
   );
 }
+
+const stamps = new Map<string, Intl.DateTimeFormat>();
+
+/** "2026-11-26 12:40" (24-hour) of a moment in a time zone (default: Asia/Shanghai). */
+export function formatDateTime(moment: Date | string, timeZone: string = HALL_TIME_ZONE): string {
+  let format = stamps.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    stamps.set(timeZone, format);
+  }
+  const date = typeof moment === "string" ? new Date(moment) : moment;
+  if (Number.isNaN(date.getTime())) return "";
+  const p = Object.fromEntries(format.formatToParts(date).map((part) => [part.type, part.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+/** An estimated wait in whole minutes to tell a person: rounded up, and never 0 while anyone
+ * is still ahead. */
+export function waitMinutes(minutes: number, ahead: number): number {
+  const rounded = Math.ceil(Math.max(0, Number.isFinite(minutes) ? minutes : 0));
+  return ahead > 0 ? Math.max(1, rounded) : rounded;
+}

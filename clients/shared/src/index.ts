@@ -14,7 +14,16 @@ export { createApi, loadRecentEvents } from "./rest";
 export type { Api, ApiOptions, HttpMethod } from "./rest";
 export { clearToken, saveToken, takeToken } from "./token";
 export type { TokenPlace } from "./token";
-export { HALL_TIME_ZONE, fmt, formatClock, newestFirst, prependEvent, summarizeData } from "./format";
+export {
+  HALL_TIME_ZONE,
+  fmt,
+  formatClock,
+  formatDateTime,
+  newestFirst,
+  prependEvent,
+  summarizeData,
+  waitMinutes,
+} from "./format";
 export type { SummaryLabels } from "./format";
 export { isEnvelope, isSubscribeAck } from "./types";
 export type {

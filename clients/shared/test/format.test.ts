@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { RECONNECT, backoffDelay } from "../src/backoff";
-import { formatClock, newestFirst, prependEvent, summarizeData, type SummaryLabels } from "../src/format";
+import {
+  formatClock,
+  formatDateTime,
+  newestFirst,
+  prependEvent,
+  summarizeData,
+  waitMinutes,
+  type SummaryLabels,
+} from "../src/format";
 import { ev, seqs } from "./helpers";
 
 const labels: SummaryLabels = {
@@ -49,5 +57,22 @@ describe("backoffDelay", () => {
     expect(backoffDelay(10, () => 0.5)).toBe(RECONNECT.maxDelayMs);
     expect(backoffDelay(10, () => 1)).toBe(RECONNECT.maxDelayMs);
     expect(backoffDelay(10, () => 0)).toBe(5000);
+  });
+});
+
+describe("formatDateTime", () => {
+  it("shows the hall's local date and time", () => {
+    expect(formatDateTime("2026-11-26T16:05:09.000Z")).toBe("2026-11-27 00:05");
+    expect(formatDateTime("2026-11-26T03:40:00Z", "UTC")).toBe("2026-11-26 03:40");
+    expect(formatDateTime("nonsense")).toBe("");
+  });
+});
+
+describe("waitMinutes", () => {
+  it("rounds up and never says 0 while someone is ahead", () => {
+    expect(waitMinutes(4.2, 3)).toBe(5);
+    expect(waitMinutes(0, 2)).toBe(1);
+    expect(waitMinutes(0, 0)).toBe(0);
+    expect(waitMinutes(Number.NaN, 0)).toBe(0);
   });
 });

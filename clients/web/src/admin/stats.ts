@@ -73,15 +73,33 @@ export function volumeChart(report: StatsReport): EChartsOption {
   };
 }
 
+/** Arrivals per hour ("09:00" → n), every hour of the working day present: from 08:00 (or
+ * earlier) to 17:00 (or later), 0 for an hour nobody came. */
+export function arrivalsByHour(rows: readonly StatsRow[]): { hour: string; arrived: number }[] {
+  const counts = new Map<number, number>();
+  for (const row of rows) {
+    const hour = /^(\d{1,2}):/.exec(row.label)?.[1];
+    if (hour !== undefined) counts.set(Number(hour), (counts.get(Number(hour)) ?? 0) + row.arrived);
+  }
+  const hours = [...counts.keys()];
+  const first = Math.min(8, ...hours);
+  const last = Math.max(17, ...hours);
+  const out: { hour: string; arrived: number }[] = [];
+  for (let h = first; h <= last; h += 1) {
+    out.push({ hour: `${String(h).padStart(2, "0")}:00`, arrived: counts.get(h) ?? 0 });
+  }
+  return out;
+}
+
 /** Arrivals by hour of the day as a curve (for `by=hour`). */
 export function arrivalCurve(report: StatsReport): EChartsOption {
   const c = t.admin.stats.chart;
+  const points = arrivalsByHour(report.rows);
   return {
     color: [COLORS.arrived],
     tooltip: { trigger: "axis" },
-    grid: { left: 48, right: 24, top: 40, bottom: 32 },
-    title: { text: c.arrivalCurve, left: 0, top: 0, textStyle: { fontSize: 14 } },
-    xAxis: { type: "category", boundaryGap: false, data: report.rows.map((r) => r.label) },
+    grid: { left: 48, right: 24, top: 36, bottom: 32 },
+    xAxis: { type: "category", boundaryGap: false, data: points.map((p) => p.hour) },
     yAxis: { type: "value", name: c.people, minInterval: 1 },
     series: [
       {
@@ -89,7 +107,7 @@ export function arrivalCurve(report: StatsReport): EChartsOption {
         type: "line",
         smooth: true,
         areaStyle: { opacity: 0.15 },
-        data: report.rows.map((r) => r.arrived),
+        data: points.map((p) => p.arrived),
       },
     ],
   };

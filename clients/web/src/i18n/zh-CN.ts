@@ -80,7 +80,7 @@ const zhCN = {
     idleSub: "欢迎光临，请留意叫号",
     paused: "暂停服务",
     closed: "暂停叫号",
-    closedSub: "窗口关闭，请到其他窗口办理",
+    closedSub: "请到其他窗口办理",
   },
   kiosk: {
     title: "自助取号",

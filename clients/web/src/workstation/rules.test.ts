@@ -1,0 +1,185 @@
+import { describe, expect, it } from "vitest";
+import {
+  ACTIONS,
+  COUNTER_RELOAD_EVENTS,
+  HALL_RELOAD_EVENTS,
+  HOTKEY_OF,
+  actionState,
+  actionStates,
+  callsNeeded,
+  decideKey,
+  hotkeyAction,
+  isHotkey,
+  pauseReason,
+  transferTarget,
+  waitedNow,
+  type DeskState,
+  type KeyPress,
+} from "./rules";
+import type { DeskTicket } from "./types";
+
+const open: DeskState = { status: "open", current: null, waiting: 3, selected: false, noShowMinCalls: 2 };
+const press = (key: string, extra: Partial<KeyPress> = {}): KeyPress => ({
+  key,
+  repeat: false,
+  ctrlKey: false,
+  altKey: false,
+  metaKey: false,
+  shiftKey: false,
+  ...extra,
+});
+
+function enabled(state: DeskState): string[] {
+  const states = actionStates(state);
+  return ACTIONS.filter((a) => states[a].enabled);
+}
+
+describe("hotkeys", () => {
+  it("maps F1–F8 to the actions, F7 by the counter's status", () => {
+    expect(hotkeyAction("F1", "open")).toBe("call_next");
+    expect(hotkeyAction("F2", "open")).toBe("recall");
+    expect(hotkeyAction("F3", "open")).toBe("start");
+    expect(hotkeyAction("F4", "open")).toBe("finish");
+    expect(hotkeyAction("F5", "open")).toBe("no_show");
+    expect(hotkeyAction("F6", "open")).toBe("transfer");
+    expect(hotkeyAction("F7", "open")).toBe("pause");
+    expect(hotkeyAction("F7", "paused")).toBe("resume");
+    expect(hotkeyAction("F8", "open")).toBe("call_ticket");
+    expect(hotkeyAction("F9", "open")).toBeNull();
+    expect(hotkeyAction("Enter", "open")).toBeNull();
+  });
+
+  it("shows on each button the key that runs it", () => {
+    for (const action of ACTIONS) {
+      const key = HOTKEY_OF[action];
+      if (key === null) continue;
+      expect([hotkeyAction(key, "open"), hotkeyAction(key, "paused")]).toContain(action);
+    }
+    expect(HOTKEY_OF.park).toBeNull();
+  });
+
+  it("keeps every F1–F8 from the browser, even when it does nothing", () => {
+    expect(isHotkey("F5")).toBe(true);
+    expect(decideKey(press("F5"), "open", false)).toEqual({ prevent: true, action: "no_show" });
+    expect(decideKey(press("F5"), "open", true)).toEqual({ prevent: true, action: null });
+    expect(decideKey(press("F5", { ctrlKey: true }), "open", false)).toEqual({ prevent: true, action: null });
+    expect(decideKey(press("F1", { repeat: true }), "open", false)).toEqual({ prevent: true, action: null });
+  });
+
+  it("leaves other keys alone", () => {
+    expect(decideKey(press("a"), "open", false)).toEqual({ prevent: false, action: null });
+    expect(decideKey(press("F12"), "open", false)).toEqual({ prevent: false, action: null });
+  });
+});
+
+describe("which actions make sense", () => {
+  it("a closed counter can do nothing", () => {
+    expect(enabled({ ...open, status: "closed" })).toEqual([]);
+    expect(actionState("call_next", { ...open, status: "closed" }).reason).toBe("COUNTER_CLOSED");
+  });
+
+  it("a free open counter calls and pauses", () => {
+    expect(enabled(open)).toEqual(["call_next", "pause"]);
+    expect(enabled({ ...open, selected: true })).toEqual(["call_next", "pause", "call_ticket"]);
+    expect(actionState("call_ticket", open).reason).toBe("NO_SELECTION");
+    expect(actionState("finish", open).reason).toBe("NO_CURRENT_TICKET");
+    expect(actionState("resume", open).reason).toBe("NOT_PAUSED");
+  });
+
+  it("an empty queue has no one to call", () => {
+    expect(actionState("call_next", { ...open, waiting: 0 })).toMatchObject({ enabled: false, reason: "NO_TICKET_WAITING" });
+  });
+
+  it("a paused counter only resumes", () => {
+    const paused: DeskState = { ...open, status: "paused", selected: true };
+    expect(enabled(paused)).toEqual(["resume"]);
+    expect(actionState("call_next", paused).reason).toBe("COUNTER_PAUSED");
+  });
+
+  it("a called ticket: recall, start, finish, transfer, park; no-show after enough calls", () => {
+    const called: DeskState = { ...open, current: { status: "called", call_count: 1 } };
+    expect(enabled(called)).toEqual(["recall", "start", "finish", "transfer", "park"]);
+    expect(actionState("no_show", called)).toEqual({
+      enabled: false,
+      reason: "TOO_FEW_CALLS",
+      values: { calls: 1, needed: 2 },
+    });
+    expect(actionState("call_next", called).reason).toBe("COUNTER_BUSY");
+    expect(actionState("pause", called).reason).toBe("COUNTER_BUSY");
+    const twice: DeskState = { ...called, current: { status: "called", call_count: 2 } };
+    expect(enabled(twice)).toContain("no_show");
+  });
+
+  it("a ticket being served: finish, transfer, park", () => {
+    const serving: DeskState = { ...open, current: { status: "serving", call_count: 3 } };
+    expect(enabled(serving)).toEqual(["finish", "transfer", "park"]);
+    expect(actionState("recall", serving).reason).toBe("NOT_CALLED");
+    expect(actionState("no_show", serving).reason).toBe("NOT_CALLED");
+  });
+
+  it("counts the calls still needed for a no-show", () => {
+    expect(callsNeeded(null, 2)).toBe(0);
+    expect(callsNeeded({ call_count: 1 }, 3)).toBe(2);
+    expect(callsNeeded({ call_count: 4 }, 3)).toBe(0);
+  });
+});
+
+describe("live reloads", () => {
+  it("reloads on the hall events that change this counter's queue", () => {
+    for (const type of ["ticket_issued", "ticket_called", "ticket_transferred", "ticket_cancelled", "waiting_changed", "ticket_parked"]) {
+      expect(HALL_RELOAD_EVENTS.has(`queueing.${type}`)).toBe(true);
+    }
+    expect(HALL_RELOAD_EVENTS.has("queueing.notice_changed")).toBe(false);
+    expect(COUNTER_RELOAD_EVENTS.has("queueing.counter_updated")).toBe(true);
+  });
+});
+
+describe("waited minutes", () => {
+  const ticket = (status: DeskTicket["status"], waited: number | null): DeskTicket => ({
+    ticket_id: "t",
+    number: "A001",
+    service_id: "s",
+    service_name: "S",
+    status,
+    channel: "kiosk",
+    tags: [],
+    priority: 0,
+    citizen: { name: "", id_number: "", phone: "" },
+    appointment: null,
+    issued_at: "2026-11-26T01:00:00Z",
+    waited_minutes: waited,
+    call_count: 0,
+    called_at: null,
+    serving_at: null,
+    finished_at: null,
+    case_id: null,
+    transferred: false,
+  });
+
+  it("a waiting ticket keeps counting after the snapshot", () => {
+    expect(waitedNow(ticket("waiting", 4), 1_000, 1_000 + 90_000)).toBeCloseTo(5.5);
+    expect(waitedNow(ticket("waiting", 4), 1_000, 0)).toBe(4);
+  });
+
+  it("a called ticket waited until its call", () => {
+    expect(waitedNow(ticket("called", 4), 1_000, 1_000 + 90_000)).toBe(4);
+    expect(waitedNow(ticket("waiting", null), 0, 60_000)).toBeNull();
+  });
+});
+
+describe("dialogs", () => {
+  it("composes the pause reason", () => {
+    expect(pauseReason("午休", "", "其他")).toBe("午休");
+    expect(pauseReason("午休", " 13:30 回来 ", "其他")).toBe("午休：13:30 回来");
+    expect(pauseReason("其他", "培训", "其他")).toBe("培训");
+    expect(pauseReason("其他", "  ", "其他")).toBeNull();
+    expect(pauseReason("业务咨询", "x".repeat(100), "其他")?.length).toBe(60);
+  });
+
+  it("sends exactly one transfer target", () => {
+    expect(transferTarget("service", "huji", "w2")).toEqual({ service_id: "huji" });
+    expect(transferTarget("counter", "huji", "w2")).toEqual({ to_counter_id: "w2" });
+    expect(transferTarget("service", "", "w2")).toBeNull();
+    expect(transferTarget("counter", "huji", "")).toBeNull();
+  });
+});
