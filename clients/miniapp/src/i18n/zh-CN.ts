@@ -54,7 +54,6 @@ const zhCN = {
     cancel: "取消排队",
     cancelTitle: "取消排队",
     cancelConfirm: "取消后需重新取号，确定取消吗？",
-    cancelled: "已取消排队",
     keep: "继续等候",
     live: "号票状态会实时更新，请保持本页打开",
     home: "我的动态",

@@ -32,11 +32,6 @@ export class BrowserSound implements AnnouncementOutput {
     return this.#speechBlocked || this.#audio?.state === "suspended";
   }
 
-  /** True when a Chinese voice can speak. */
-  get hasVoice(): boolean {
-    return this.#voice !== null;
-  }
-
   /** Call from a click or key press: lets audio and speech play from now on. */
   async unlock(): Promise<void> {
     this.#speechBlocked = false;

@@ -69,11 +69,9 @@ const zhCN = {
     },
   },
   counterScreen: {
-    title: "窗口屏",
     noCounter: "缺少窗口编号：请在地址中加上 ?counter=窗口编号",
     notFound: "本大厅没有窗口 {id}",
     refused: "窗口屏令牌无效或已过期（{code}），请联系管理员更换链接",
-    now: "当前号码",
     called: "请 {number} 号到本窗口办理",
     serving: "正在办理",
     idle: "等待叫号",
