@@ -4,8 +4,10 @@ lifetimes. Validate, call the service, answer."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
+import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
@@ -18,7 +20,7 @@ from hub.auth import Principal, Role
 from hub.errors import Forbidden, InvalidPayload
 from hub.gateway.commands import Call, Payload
 from hub.logs import get_logger
-from hub.rest import NoBody, Request, required
+from hub.rest import PUBLIC, NoBody, Request, required
 from queueing import errors, events, statistics, views
 from queueing.errors import ChannelNotAllowed, InvalidHallSetup, TicketNotFound
 from queueing.models import (
@@ -69,6 +71,17 @@ class TakeTicketBody(BaseModel):
     service_id: str = Field(max_length=40)
     channel: Channel
     citizen: CitizenIn | None = None
+
+
+class FollowIn(BaseModel):
+    model_config = TakeTicketIn.model_config
+
+    code: str = Field(min_length=4, max_length=32)
+
+
+class FollowCodeInvalid(Forbidden):
+    code = "FOLLOW_CODE_INVALID"
+    default_message = "号票二维码无效"
 
 
 class StatsQuery(BaseModel):
@@ -402,8 +415,10 @@ def _body_model(model: type[BaseModel], fields: dict[str, Any]) -> type[BaseMode
 
 
 async def _take(
-    app: web.Application, principal: Principal, payload: TakeTicketIn, base_url: str
+    app: web.Application, principal: Principal, payload: TakeTicketIn
 ) -> dict[str, Any]:
+    if principal.ticket is not None:
+        raise Forbidden("号票二维码只能查看该号，不能再取号")
     if payload.channel not in CHANNELS.get(principal.role, set()):
         raise ChannelNotAllowed(channel=payload.channel.value, role=principal.role.value)
     if principal.role in (Role.DISPLAY, Role.STAFF, Role.SUPERVISOR):
@@ -414,21 +429,31 @@ async def _take(
         payload.hall_id, payload.service_id, payload.channel, payload.citizen, citizen_id=citizen_id
     )
     status = await _ticket_status(app, ticket)
-    follow_token = None
-    if citizen_id is None:
-        # A ticket without an account (kiosk, counter): a token that follows this ticket only.
-        follow_token, _ = app[keys.TOKENS].issue(
-            f"ticket-{ticket.id}",
-            Role.CITIZEN,
-            ticket=ticket.id,
-            ttl_seconds=FOLLOW_TOKEN_SECONDS,
-        )
+    if citizen_id is not None:
+        path = f"/m/ticket.html?id={ticket.id}"
+        return {
+            **status,
+            "follow_code": None,
+            "follow_path": path,
+            "follow_url": app[keys.SETTINGS].base_url + path,
+        }
+    # A ticket without an account (kiosk, counter): a short code, printed in the QR code, that
+    # the phone trades for a token following this ticket only (a whole token makes a QR code
+    # too dense for a thermal slip).
+    code = follow_code(app, ticket.id)
+    path = f"/m/ticket.html?id={ticket.id}&k={code}"
     return {
         **status,
-        "follow_token": follow_token,
-        "follow_url": f"{base_url}/m/ticket.html?id={ticket.id}"
-        + (f"&token={follow_token}" if follow_token else ""),
+        "follow_code": code,
+        "follow_path": path,
+        "follow_url": app[keys.SETTINGS].base_url + path,
     }
+
+
+def follow_code(app: web.Application, ticket_id: str) -> str:
+    secret = app[keys.SETTINGS].signing_secret().encode()
+    digest = hmac.new(secret, b"follow:" + ticket_id.encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:10]).decode().rstrip("=").lower()
 
 
 async def _ticket_status(app: web.Application, ticket: Ticket) -> dict[str, Any]:
@@ -446,13 +471,6 @@ async def _ticket_status(app: web.Application, ticket: Ticket) -> dict[str, Any]
     }
 
 
-def _base_url(request: web.Request) -> str:
-    settings = request.app[keys.SETTINGS]
-    if settings.public_url:
-        return settings.public_url.rstrip("/")
-    return f"{request.scheme}://{request.host}"
-
-
 def _install_tickets(app: web.Application) -> None:
     rest = app[keys.REST]
     commands = app[keys.COMMANDS]
@@ -464,8 +482,7 @@ def _install_tickets(app: web.Application) -> None:
         summary="Take a ticket (kiosk, H5 app, QR code or staff)",
     )
     async def take_ticket(call: Call, payload: TakeTicketIn) -> dict[str, Any]:
-        base = call.app[keys.SETTINGS].base_url
-        return await _take(call.app, call.principal, payload, base)
+        return await _take(call.app, call.principal, payload)
 
     @rest.route(
         "POST",
@@ -486,7 +503,31 @@ def _install_tickets(app: web.Application) -> None:
             )
         except ValidationError as exc:
             raise InvalidPayload.from_validation(exc) from exc
-        return await _take(req.app, req.require_principal(), payload, _base_url(req.http))
+        return await _take(req.app, req.require_principal(), payload)
+
+    @rest.route(
+        "POST",
+        "/halls/{hall_id}/tickets/{ticket_id}/follow",
+        body=FollowIn,
+        roles=PUBLIC,
+        tag="tickets",
+        summary="Trade a printed ticket's code for a token that follows that ticket",
+    )
+    async def follow(req: Request[FollowIn, NoBody]) -> dict[str, Any]:
+        ticket_id = req.path("ticket_id")
+        expected = follow_code(req.app, ticket_id)
+        if not hmac.compare_digest(expected, req.body.code.strip().lower()):
+            raise FollowCodeInvalid()
+        ticket = await req.app[QUEUE].ticket(ticket_id)
+        if ticket.hall_id != req.path("hall_id"):
+            raise TicketNotFound(ticket_id=ticket_id)
+        token, expires = req.app[keys.TOKENS].issue(
+            f"ticket-{ticket.id}",
+            Role.CITIZEN,
+            ticket=ticket.id,
+            ttl_seconds=FOLLOW_TOKEN_SECONDS,
+        )
+        return {"token": token, "expires": expires, "ticket_id": ticket.id}
 
     @commands.command(
         "queueing.cancel_ticket",

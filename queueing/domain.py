@@ -597,7 +597,8 @@ def start(
         raise errors.InvalidTransition("只有已叫号的票可以开始办理")
     serving = ticket.model_copy(update={"status": TicketStatus.SERVING, "serving_at": now})
     data = {**public_ticket(serving, service), **counter_data(counter)}
-    out = [_event(topic, events.TICKET_STARTED, data) for topic in ticket_topics(ticket)]
+    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_STARTED, data)]
+    out += [_event(topic, events.TICKET_STARTED, data) for topic in ticket_topics(ticket)]
     return Step(serving, state, out)
 
 

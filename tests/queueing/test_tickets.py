@@ -209,7 +209,7 @@ async def test_displays_and_phones_hear_every_step(hall: RunningHub) -> None:
             },
         )
         assert taken["number"] == "A001"
-        assert taken["follow_token"] is None
+        assert taken["follow_code"] is None  # an account follows its own tickets
         assert taken["status"] == "waiting"
         service = queue(hall)
         await service.settle()  # position updates follow the answer
@@ -383,7 +383,7 @@ async def test_commands_check_their_input_and_change_nothing(hall: RunningHub) -
         taken = await kiosk.ok(
             "queueing.take_ticket", {"hall_id": "h1", "service_id": "s1", "channel": "kiosk"}
         )
-        assert taken["follow_token"]
+        assert taken["follow_code"]
         assert (await staff.ok("queueing.call_next", {"counter_id": "w1"}))["number"] == "A001"
         assert (await staff.error("queueing.transfer", {"counter_id": "w1", "service_id": "nope"}))[
             "code"
@@ -397,11 +397,10 @@ async def test_commands_check_their_input_and_change_nothing(hall: RunningHub) -
 async def _rest(
     hub: RunningHub, method: str, path: str, token: str, body: Any = None
 ) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with (
         aiohttp.ClientSession() as http,
-        http.request(
-            method, hub.url + path, json=body, headers={"Authorization": f"Bearer {token}"}
-        ) as response,
+        http.request(method, hub.url + path, json=body, headers=headers) as response,
     ):
         if response.content_type in ("application/json", "application/problem+json"):
             return response.status, await response.json()
@@ -420,8 +419,21 @@ async def test_rest_counter_actions_board_and_follow_token(hall: RunningHub) -> 
     )
     assert status == 201
     assert taken["number"] == "B001"
-    assert "/m/ticket.html?id=" in taken["follow_url"]
-    follow = taken["follow_token"]
+    assert taken["follow_url"].endswith(taken["follow_path"])
+    assert taken["follow_path"] == (
+        f"/m/ticket.html?id={taken['ticket_id']}&k={taken['follow_code']}"
+    )
+    follow_path = f"/api/v1/halls/h1/tickets/{taken['ticket_id']}/follow"
+    status, refused = await _rest(hall, "POST", follow_path, "", {"code": "wrong-code"})
+    assert (status, refused["code"]) == (403, "FOLLOW_CODE_INVALID")
+    status, traded = await _rest(hall, "POST", follow_path, "", {"code": taken["follow_code"]})
+    assert status == 200
+    follow = traded["token"]
+    # A follow token reads its ticket; it takes no tickets.
+    status, refused = await _rest(
+        hall, "POST", "/api/v1/halls/h1/tickets", follow, {"service_id": "s1", "channel": "qr"}
+    )
+    assert (status, refused["code"]) == (403, "FORBIDDEN")
     status, mine = await _rest(
         hall, "GET", f"/api/v1/halls/h1/tickets/{taken['ticket_id']}", follow
     )
