@@ -8,12 +8,15 @@ updates correctly (under the per-database lock, so atomically); this routes ever
 values are not plain scalars there. Updates of plain scalars (the `$inc` of a ticket counter)
 keep the SQL tier.
 
+It also shortens the interpreter's thread switch interval (see `main`).
+
 Run as `python -m hub.nx_server <nx-27017 arguments>`.
 """
 
 from __future__ import annotations
 
 import datetime
+import sys
 from typing import Any
 
 from neosqlite.collection.query_helper import _sql_updates
@@ -37,6 +40,9 @@ def _can_use_sql_updates(
 
 def main() -> None:
     _sql_updates.SqlUpdatesMixin._can_use_sql_updates = _can_use_sql_updates
+    # nx-27017 runs every command in a worker thread while its event loop reads the sockets:
+    # with the default 5 ms GIL switch interval a reply can wait whole intervals for its turn.
+    sys.setswitchinterval(0.0005)
     from nx_27017.nx_27017 import main as nx_main
 
     nx_main()

@@ -428,7 +428,7 @@ async def _take(
     ticket = await queue.take_ticket(
         payload.hall_id, payload.service_id, payload.channel, payload.citizen, citizen_id=citizen_id
     )
-    status = await _ticket_status(app, ticket)
+    status = await _ticket_status(app, ticket, fresh=True)
     if citizen_id is not None:
         path = f"/m/ticket.html?id={ticket.id}"
         return {
@@ -456,16 +456,23 @@ def follow_code(app: web.Application, ticket_id: str) -> str:
     return base64.b32encode(digest[:10]).decode().rstrip("=").lower()
 
 
-async def _ticket_status(app: web.Application, ticket: Ticket) -> dict[str, Any]:
+async def _ticket_status(
+    app: web.Application, ticket: Ticket, *, fresh: bool = False
+) -> dict[str, Any]:
+    """A ticket as its holder sees it. A ticket just issued carries its estimate already; any
+    other asks for its place in the queue now."""
     queue = app[QUEUE]
-    hall = await app[HALLS].get_hall(ticket.hall_id)
-    detail = await app[HALLS].hall(ticket.hall_id)
-    service = next(s for s in detail.services if s.id == ticket.service_id)
-    ahead, minutes = await queue.position(ticket)
+    config = await queue.config(ticket.hall_id)
+    if fresh:
+        ahead, minutes = ticket.estimate_ahead, ticket.estimate_minutes
+    else:
+        ahead, minutes = await queue.position(ticket)
     seq, epoch = await app[keys.BUS].position(events.ticket_topic(ticket.id))
-    counters = {c.id: c for c in detail.counters}
+    service = config.services.get(ticket.service_id)
+    if service is None:
+        raise errors.ServiceNotFound(service_id=ticket.service_id)
     return {
-        **views.ticket_status(ticket, hall, service, counters, ahead, minutes),
+        **views.ticket_status(ticket, config.hall, service, config.counters, ahead, minutes),
         "seq": seq,
         "epoch": epoch,
     }

@@ -51,6 +51,7 @@ from queueing.models import (
     Ticket,
     TicketStatus,
 )
+from queueing.queue_cache import QueueCache
 from queueing.store import CounterStore, HallStore, TicketStore
 
 log = get_logger("queueing")
@@ -61,7 +62,8 @@ PersonGate = Callable[[str, datetime], Awaitable[str | None]]
 Clock = Callable[[], datetime]
 
 PACE_SECONDS = 5.0
-REFRESH_SECONDS = 0.3
+WAITING_SECONDS = 0.3
+POSITIONS_SECONDS = 2.0
 
 
 def utc_now() -> datetime:
@@ -258,6 +260,7 @@ class QueueingService:
     ) -> None:
         self._halls = halls
         self._config = cache or ConfigCache(halls)
+        self._queue = QueueCache(tickets)
         self._paces: dict[tuple[str, str], tuple[float, float, frozenset[str]]] = {}
         self._tickets = tickets
         self._counters = counters
@@ -269,8 +272,8 @@ class QueueingService:
         self._background: set[asyncio.Task[None]] = set()
         # Position updates: one job per hall at a time, re-run once if asked again meanwhile;
         # a ticket is told only when its place or estimate changed.
-        self._refresh_running: set[str] = set()
-        self._refresh_dirty: set[str] = set()
+        self._jobs_running: set[str] = set()
+        self._jobs_dirty: set[str] = set()
         self._counts: dict[str, dict[str, int]] = {}
         self._suspects: set[tuple[str, int, str | None, int]] = set()
         self._told: dict[str, dict[str, tuple[int, float]]] = {}  # hall -> ticket -> told
@@ -328,6 +331,7 @@ class QueueingService:
             queue_time=queue_time,
         )
         await self._tickets.insert(ticket)
+        await self._queue.changed(ticket)
         await self._flush_ticket(ticket)
         self._refresh_later(hall, day)
         return ticket
@@ -336,9 +340,9 @@ class QueueingService:
         self, hall: Hall, service: Service, day: str, now: datetime
     ) -> tuple[int, float]:
         # Everyone waiting for the service is ahead of a new ticket (priority ones too).
-        counts = await self._tickets.waiting_counts(hall.id, day)
-        ahead = counts.get(service.id, 0)
-        queued = {sid for sid, n in counts.items() if n}
+        waiting = await self._queue.waiting(hall.id, day)
+        ahead = sum(1 for t in waiting if t.service_id == service.id)
+        queued = {t.service_id for t in waiting}
         per_ticket, capacity = await self._pace(hall, service, day, queued)
         return ahead, domain.estimate_minutes(ahead, per_ticket, capacity)
 
@@ -386,6 +390,7 @@ class QueueingService:
             )
             if saved is None:
                 continue
+            await self._queue.changed(saved)
             await self._flush_ticket(saved)
             self._refresh_later(config.hall, ticket.day)
             return saved
@@ -462,25 +467,23 @@ class QueueingService:
         place = await self._place(counter_id, principal)
         async with self._lock(counter_id):
             for _ in range(5):  # another counter may take the chosen ticket first
-                state = await self._counter_state(place)
-                _may_operate(principal, state)
                 now = self._now()
                 day = domain.local_day(now, place.hall.timezone).isoformat()
-                domain.require_free(state)
-                waiting = await self._tickets.waiting(
-                    place.hall.id,
-                    day,
-                    services=[s.service_id for s in place.counter.services],
-                    counter_id=place.counter.id,
+                # Two reads at once: the store answers them in turn, the round trips overlap.
+                state, waiting = await asyncio.gather(
+                    self._counter_state(place), self._queue.waiting(place.hall.id, day)
                 )
+                _may_operate(principal, state)
+                domain.require_free(state)
                 choice = domain.choose_next(
                     waiting, place.counter, state.normal_streak, place.hall.policy, now
                 )
                 if choice is None:
                     raise NoTicketWaiting()
                 chosen = await self._tickets.get(choice.ticket.id)
-                if chosen is None or chosen.version != choice.ticket.version:
-                    continue  # taken or changed since the list was read
+                if chosen is None or chosen.status is not TicketStatus.WAITING:
+                    self._queue.forget(place.hall.id)  # taken meanwhile: read the queue again
+                    continue
                 choice = domain.Choice(chosen, choice.reason)
                 service = place.services[chosen.service_id]
                 step = domain.call(
@@ -624,8 +627,9 @@ class QueueingService:
         if counter_changed and await self._counters.save(step.counter, state.version) is None:
             await self._tickets.save(before.model_copy(update={"outbox": []}), saved.version)
             raise ConcurrentChange()
-        await self._flush_ticket(saved)
+        await self._flush_ticket(saved)  # the displays first
         if before.status is TicketStatus.WAITING or saved.status is TicketStatus.WAITING:
+            await self._queue.changed(saved)
             self._refresh_later(place.hall, saved.day)
         return saved
 
@@ -634,6 +638,10 @@ class QueueingService:
     async def ticket(self, ticket_id: str) -> Ticket:
         return await self._ticket(ticket_id)
 
+    async def config(self, hall_id: str) -> HallConfig:
+        """A hall's configuration, as the service sees it (cached for a couple of seconds)."""
+        return await self._config.config(hall_id)
+
     async def position(self, ticket: Ticket) -> tuple[int, float]:
         """People ahead and the estimated wait, for a waiting ticket."""
         if ticket.status is not TicketStatus.WAITING:
@@ -641,7 +649,7 @@ class QueueingService:
         config = await self._config.config(ticket.hall_id)
         hall = config.hall
         service = _service_of(config, ticket.service_id)
-        everyone = await self._tickets.waiting(hall.id, ticket.day)
+        everyone = await self._queue.waiting(hall.id, ticket.day)
         waiting = [t for t in everyone if t.service_id == ticket.service_id]
         order = [t.id for t in domain.queue_order(waiting, hall.policy, self._now())]
         ahead = order.index(ticket.id) if ticket.id in order else len(order)
@@ -736,33 +744,41 @@ class QueueingService:
     # -- derived events ---------------------------------------------------------------------
 
     def _refresh_later(self, hall: Hall, day: str) -> None:
-        """After a change to a hall's queue: publish the waiting counts and tell waiting
-        tickets their new place, in the background. One job per hall at a time, at most every
-        REFRESH_SECONDS; asked again meanwhile, it runs once more."""
-        if hall.id in self._refresh_running:
-            self._refresh_dirty.add(hall.id)
+        """After a change to a hall's queue, in the background: the waiting counts for the
+        hall's screens soon (at most every WAITING_SECONDS), and each waiting ticket's place
+        for the phones less often (POSITIONS_SECONDS: it reads the whole queue). One job of
+        each kind per hall at a time; asked again meanwhile, it runs once more."""
+        self._job(f"waiting:{hall.id}", WAITING_SECONDS, lambda: self._waiting_changed(hall, day))
+        self._job(
+            f"positions:{hall.id}", POSITIONS_SECONDS, lambda: self.publish_positions(hall, day)
+        )
+
+    def _job(self, key: str, every: float, run: Callable[[], Awaitable[None]]) -> None:
+        if key in self._jobs_running:
+            self._jobs_dirty.add(key)
             return
-        self._refresh_running.add(hall.id)
-        task = asyncio.get_running_loop().create_task(self._refresh(hall, day))
+        self._jobs_running.add(key)
+        task = asyncio.get_running_loop().create_task(self._repeat(key, every, run))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _refresh(self, hall: Hall, day: str) -> None:
+    async def _repeat(self, key: str, every: float, run: Callable[[], Awaitable[None]]) -> None:
         try:
             while True:
-                self._refresh_dirty.discard(hall.id)
-                await self._waiting_changed(hall, day)
-                await self.publish_positions(hall, day)
-                await asyncio.sleep(REFRESH_SECONDS)
-                if hall.id not in self._refresh_dirty:
+                self._jobs_dirty.discard(key)
+                await run()
+                if key not in self._jobs_dirty:
                     return
+                await asyncio.sleep(every)  # asked again meanwhile: once more, not at once
         except Exception:
-            log.exception("refresh_failed", hall_id=hall.id)
+            log.exception("background_job_failed", job=key)
         finally:
-            self._refresh_running.discard(hall.id)
+            self._jobs_running.discard(key)
 
     async def _waiting_changed(self, hall: Hall, day: str) -> None:
-        counts = await self._tickets.waiting_counts(hall.id, day)
+        counts: dict[str, int] = {}
+        for ticket in await self._queue.waiting(hall.id, day):
+            counts[ticket.service_id] = counts.get(ticket.service_id, 0) + 1
         if counts == self._counts.get(hall.id):
             return
         self._counts[hall.id] = counts
@@ -773,7 +789,7 @@ class QueueingService:
         )
 
     async def publish_positions(self, hall: Hall, day: str) -> None:
-        waiting = await self._tickets.waiting(hall.id, day)
+        waiting = await self._queue.waiting(hall.id, day)
         previous = self._told.get(hall.id, {})
         told = self._told[hall.id] = {}
         services = (await self._config.config(hall.id)).services
@@ -795,6 +811,11 @@ class QueueingService:
                 if domain.turn_near(ticket, ahead, minutes, hall.policy) and (
                     await self._tickets.mark_near(ticket, now)
                 ):
+                    self._queue.noted(
+                        ticket.model_copy(
+                            update={"near_notified_at": now, "version": ticket.version + 1}
+                        )
+                    )
                     out += domain.near_events(ticket, ahead, minutes)
                 await self._publish(out)
 

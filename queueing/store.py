@@ -153,11 +153,14 @@ _QUEUE_FIELDS = {
 def _ticket_doc(ticket: Ticket) -> Document:
     doc = ticket.model_dump(by_alias=True)
     doc["pending"] = bool(ticket.outbox)  # indexed: the outbox sweeper's query
+    # The appointment's slot, at the top level: nx-27017 does not compare nested dates.
+    doc["slot_start"] = ticket.appointment.slot_start if ticket.appointment else None
     return doc
 
 
 def _ticket(doc: Document) -> Ticket:
     doc.pop("pending", None)
+    doc.pop("slot_start", None)
     for key in [k for k in doc if "." in k]:
         # nx-27017 answers a projected sub-field flat ("citizen.citizen_id"); MongoDB nests it.
         outer, inner = key.split(".", 1)
@@ -169,6 +172,7 @@ class TicketStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._tickets = db["queueing_tickets"]
         self._numbers = db["queueing_day_numbers"]
+        self._versions = db["queueing_queue_versions"]
 
     async def ensure_indexes(self) -> None:
         t = self._tickets
@@ -193,6 +197,20 @@ class TicketStore:
         except DuplicateKeyError:  # MongoDB: the day's document exists and is at the cap
             return None
         return int(doc["seq"]) if doc else None  # nx-27017 answers None there instead
+
+    async def queue_version(self, hall_id: str, day: str) -> int:
+        doc = await self._versions.find_one({"_id": f"{hall_id}:{day}"})
+        return int(doc["v"]) if doc else 0
+
+    async def bump_queue(self, hall_id: str, day: str) -> int:
+        doc = await self._versions.find_one_and_update(
+            {"_id": f"{hall_id}:{day}"},
+            {"$inc": {"v": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert doc is not None  # an upsert answers the document
+        return int(doc["v"])
 
     async def insert(self, ticket: Ticket) -> None:
         await self._tickets.insert_one(_ticket_doc(ticket))
@@ -229,21 +247,16 @@ class TicketStore:
         cursor = self._tickets.find({"pending": True}).limit(limit)
         return [_ticket(d) async for d in cursor]
 
-    async def waiting(
-        self,
-        hall_id: str,
-        day: str,
-        *,
-        services: list[str] | None = None,
-        counter_id: str | None = None,
-    ) -> list[Ticket]:
-        """Waiting tickets, light: what ordering the queue needs, without personal data,
-        calls or outbox (read them whole with `get` before changing one). With `services`,
-        those a counter serving them may call (and those sent to `counter_id`)."""
-        query: Document = {"hall_id": hall_id, "day": day, "status": TicketStatus.WAITING.value}
-        if services is not None:
-            query["$or"] = [{"service_id": {"$in": services}}, {"target_counter_id": counter_id}]
-        cursor = self._tickets.find(query, _QUEUE_FIELDS)
+    async def waiting(self, hall_id: str, day: str) -> list[Ticket]:
+        """A hall's waiting tickets, light: what ordering the queue needs, without personal
+        data, calls or outbox (read a ticket whole with `get` before changing it). An
+        aggregation with a projection: nx-27017 answers it several times faster than a find."""
+        cursor = await self._tickets.aggregate(
+            [
+                {"$match": {"hall_id": hall_id, "day": day, "status": TicketStatus.WAITING.value}},
+                {"$project": _QUEUE_FIELDS},
+            ]
+        )
         return [_ticket(d) async for d in cursor]
 
     async def held_at_counters(self) -> list[Ticket]:

@@ -1,0 +1,83 @@
+"""Each hall's waiting tickets, kept in memory and checked against a version in the store.
+
+Every change to a hall's queue (a ticket issued, called, cancelled, transferred, put back)
+bumps the hall's queue version in MongoDB (`queueing_queue_versions`, one `$inc`). A node applies
+its own changes to its copy and notes the versions they got; reading the queue costs one small
+read of the version, and the whole queue is read again only when some version is not this
+node's own (another node changed it, or a change was lost in a crash). Calls and positions
+then stop paying for reading every waiting ticket on each action.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from queueing.models import Ticket, TicketStatus
+from queueing.store import TicketStore
+
+# A copy older than this is read again whatever the versions say (a change whose version bump
+# was lost in a crash is picked up within this time).
+MAX_AGE_SECONDS = 60.0
+
+
+@dataclass
+class _HallQueue:
+    day: str
+    base: int  # the version the copy was read at
+    read_at: float
+    tickets: dict[str, Ticket]
+    applied: set[int] = field(default_factory=set)  # this node's changes since
+
+    def covers(self, version: int, now: float) -> bool:
+        if now - self.read_at > MAX_AGE_SECONDS:
+            return False
+        return all(v in self.applied for v in range(self.base + 1, version + 1))
+
+
+class QueueCache:
+    def __init__(self, tickets: TicketStore) -> None:
+        self._tickets = tickets
+        self._halls: dict[str, _HallQueue] = {}
+
+    async def waiting(self, hall_id: str, day: str) -> list[Ticket]:
+        version = await self._tickets.queue_version(hall_id, day)
+        queue = self._halls.get(hall_id)
+        if queue is None or queue.day != day or not queue.covers(version, time.monotonic()):
+            queue = await self._read(hall_id, day, version)
+        return list(queue.tickets.values())
+
+    async def _read(self, hall_id: str, day: str, version: int) -> _HallQueue:
+        for _ in range(3):
+            tickets = await self._tickets.waiting(hall_id, day)
+            after = await self._tickets.queue_version(hall_id, day)
+            if after == version:
+                break
+            version = after  # changed while reading: read again
+        queue = _HallQueue(day, version, time.monotonic(), {t.id: t for t in tickets})
+        self._halls[hall_id] = queue
+        return queue
+
+    async def changed(self, ticket: Ticket) -> None:
+        """This node changed a ticket of the queue (after writing it): bump the version and
+        apply the change to the copy."""
+        version = await self._tickets.bump_queue(ticket.hall_id, ticket.day)
+        queue = self._halls.get(ticket.hall_id)
+        if queue is None or queue.day != ticket.day:
+            return
+        if ticket.status is TicketStatus.WAITING:
+            queue.tickets[ticket.id] = ticket
+        else:
+            queue.tickets.pop(ticket.id, None)
+        queue.applied.add(version)
+
+    def noted(self, ticket: Ticket) -> None:
+        """A waiting ticket changed in a way that leaves the queue as it is (its position was
+        noted): keep the copy's version of it current, no bump."""
+        queue = self._halls.get(ticket.hall_id)
+        if queue is not None and ticket.id in queue.tickets:
+            queue.tickets[ticket.id] = ticket
+
+    def forget(self, hall_id: str) -> None:
+        """The copy proved wrong (a ticket it lists is no longer waiting): read it again."""
+        self._halls.pop(hall_id, None)
