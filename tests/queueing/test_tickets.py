@@ -531,3 +531,22 @@ def test_hub_errors_have_stable_codes() -> None:
         "PERSON_LIMIT_REACHED",
     } <= codes
     assert Tag.GREEN_CHANNEL.value == "green_channel"
+
+
+async def test_a_node_sees_tickets_another_node_issued(hall: RunningHub) -> None:
+    """Each node keeps the queue in memory; a version in the store tells it when another node
+    changed the queue."""
+    node_a = queue(hall)
+    node_b = QueueingService(node_a.halls, node_a.tickets, node_a.counters,
+                             hall.app[keys.BUS], pepper=b"x")
+    await node_a.open_counter("w1", CLERK_1)
+    with pytest.raises(errors.NoTicketWaiting):
+        await node_a.call_next("w1", CLERK_1)  # node A has read the (empty) queue
+    taken = await node_b.take_ticket("h1", "s1", Channel.KIOSK, None)
+    called = await node_a.call_next("w1", CLERK_1)
+    assert called.id == taken.id
+    # And a ticket node B's copy still lists is not called twice once node A called it.
+    await node_b.open_counter("w2", CLERK_2)
+    with pytest.raises(errors.NoTicketWaiting):
+        await node_b.call_next("w2", CLERK_2)
+    await node_b.close()
