@@ -36,9 +36,10 @@ CLIENT_APPS = {"web": "/web/", "miniapp": "/m/"}
 
 
 def default_plugins() -> list[Install]:
+    from notifier import api as notifier_api
     from queueing import api as queueing_api
 
-    return [queueing_api.install]
+    return [queueing_api.install, notifier_api.install]
 
 
 def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> web.Application:

@@ -28,24 +28,48 @@ class IceServer(BaseModel):
     credential: SecretStr | None = None
 
 
-class SmsSettings(BaseModel):
-    provider: Literal["none", "twilio", "http"] = "none"
-    twilio_account_sid: str = ""
-    twilio_auth_token: SecretStr = SecretStr("")
-    twilio_from: str = ""
-    # Point twilio's client at another base URL (a regional edge or a local test endpoint).
-    twilio_base_url: str | None = None
-    http_url: str = ""
-    http_auth: SecretStr = SecretStr("")
+class SmsProvider(BaseModel):
+    """One SMS provider; a channel tries its providers in order (failover)."""
+
+    name: str
+    type: Literal["twilio", "http"]
+    # twilio: the account, the sender number, and optionally another API address (a regional
+    # edge, or a local endpoint speaking the same API).
+    account_sid: str = ""
+    auth_token: SecretStr = SecretStr("")
+    from_number: str = ""
+    base_url: str | None = None
+    # http: a domestic gateway. The body is a Jinja2 template over {to, text, request_id};
+    # request_id lets the gateway drop a repeat.
+    url: str = ""
+    auth_header: SecretStr = SecretStr("")
+    body_template: str = (
+        '{"phone": "{{ to }}", "content": {{ text|tojson }}, "requestId": "{{ request_id }}"}'
+    )
 
 
-class SmtpSettings(BaseModel):
-    host: str = ""
+class EmailProvider(BaseModel):
+    name: str
+    host: str
     port: int = 587
     tls: Literal["none", "starttls", "implicit"] = "starttls"
     username: str = ""
     password: SecretStr = SecretStr("")
     sender: str = "HallHub <noreply@hallhub.local>"
+    # A CA bundle to trust (a self-signed intranet server); certificates are always checked.
+    ca_file: str | None = None
+
+
+class NotifierSettings(BaseModel):
+    sms: list[SmsProvider] = Field(default_factory=list)
+    email: list[EmailProvider] = Field(default_factory=list)
+    # Run the outbox worker in this hub process (`hallhub worker` runs it on its own).
+    worker: bool = True
+    worker_concurrency: int = Field(8, ge=1, le=256)
+    lease_seconds: float = Field(30.0, gt=0)
+    max_attempts: int = Field(6, ge=1, le=50)
+    # SMS and e-mails to one recipient in an hour; more wait for the next hour.
+    rate_limit_per_hour: int = Field(10, ge=1)
 
 
 class EventLogSettings(BaseModel):
@@ -72,8 +96,7 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None
     jwt_ttl_seconds: int = Field(12 * 3600, ge=60)
     ice_servers: list[IceServer] = Field(default_factory=list)
-    sms: SmsSettings = Field(default_factory=SmsSettings)
-    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    notifier: NotifierSettings = Field(default_factory=NotifierSettings)
     event_log: EventLogSettings = Field(default_factory=EventLogSettings)
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"

@@ -799,6 +799,7 @@ async def _sweep(queue: QueueingService) -> None:
         try:
             await queue.sweep_outboxes()
             await queue.reconcile_counters()
+            await queue.alert_long_waits()
         except Exception:
             log.exception("sweep_failed")
 

@@ -254,6 +254,19 @@ def issue(
     return ticket.model_copy(update={"outbox": outbox})
 
 
+def overdue(ticket: Ticket, policy: CallingPolicy, now: datetime) -> bool:
+    """Waited longer than the hall allows (the staff are alerted once)."""
+    return now - ticket.queue_time > timedelta(minutes=policy.max_wait_minutes)
+
+
+def wait_exceeded_event(ticket: Ticket, service: Service, now: datetime) -> PendingEvent:
+    waited = round((now - ticket.queue_time).total_seconds() / 60)
+    data = {**public_ticket(ticket, service), "hall_id": ticket.hall_id, "waited_minutes": waited}
+    # Named by the ticket: alerted once, however often it is seen waiting.
+    return PendingEvent(id=f"wait:{ticket.id}", topic=events.hall_topic(ticket.hall_id),
+                        type=events.WAIT_EXCEEDED, data=data)
+
+
 def position_event(ticket: Ticket, ahead: int, minutes: float) -> list[PendingEvent]:
     data = {
         "ticket_id": ticket.id,
@@ -488,6 +501,7 @@ def public_ticket(ticket: Ticket, service: Service) -> dict[str, Any]:
 
 def counter_data(counter: Counter) -> dict[str, Any]:
     return {
+        "hall_id": counter.hall_id,
         "counter_id": counter.id,
         "counter_number": counter.number,
         "counter_name": counter.name,

@@ -3,7 +3,8 @@
 On `hall:<id>` (hall screens; no personal data): ticket_issued, ticket_called, ticket_recalled,
 ticket_finished, ticket_no_show, ticket_transferred, ticket_parked, ticket_cancelled,
 counter_opened, counter_closed, counter_paused, counter_resumed, waiting_changed,
-notice_changed, hall_updated.
+notice_changed, hall_updated, wait_exceeded (a ticket waited longer than the hall allows: a
+staff alert).
 On `counter:<id>`: counter_updated (status and current ticket).
 On `ticket:<id>` and, for a ticket taken in the H5 app, `citizen:<id>`: ticket_issued,
 position_changed, turn_near, ticket_called, ticket_started, ticket_finished, ticket_no_show,
@@ -29,6 +30,7 @@ TICKET_CANCELLED: Final = "queueing.ticket_cancelled"
 POSITION_CHANGED: Final = "queueing.position_changed"
 TURN_NEAR: Final = "queueing.turn_near"
 WAITING_CHANGED: Final = "queueing.waiting_changed"
+WAIT_EXCEEDED: Final = "queueing.wait_exceeded"
 COUNTER_OPENED: Final = "queueing.counter_opened"
 COUNTER_CLOSED: Final = "queueing.counter_closed"
 COUNTER_PAUSED: Final = "queueing.counter_paused"

@@ -276,6 +276,7 @@ class QueueingService:
         self._jobs_dirty: set[str] = set()
         self._counts: dict[str, dict[str, int]] = {}
         self._suspects: set[tuple[str, int, str | None, int]] = set()
+        self._alerted: set[str] = set()  # tickets whose long wait was announced (this process)
         self._told: dict[str, dict[str, tuple[int, float]]] = {}  # hall -> ticket -> told
 
     def add_gate(self, gate: PersonGate) -> None:
@@ -727,6 +728,23 @@ class QueueingService:
                     log.warning("counter_state_repaired", counter_id=counter_id, ticket_id=holding)
         self._suspects = suspects
         return repaired
+
+    async def alert_long_waits(self) -> int:
+        """Tell each hall's staff about tickets waiting longer than the hall allows."""
+        alerted = 0
+        now = self._now()
+        for hall in await self._halls.list_halls():
+            day = domain.local_day(now, hall.timezone).isoformat()
+            config = await self._config.config(hall.id)
+            for ticket in await self._queue.waiting(hall.id, day):
+                service = config.services.get(ticket.service_id)
+                if (service is not None and ticket.id not in self._alerted
+                        and domain.overdue(ticket, hall.policy, now)):
+                    # Published under the ticket's name: a repeat from another node is dropped.
+                    await self._publish([domain.wait_exceeded_event(ticket, service, now)])
+                    self._alerted.add(ticket.id)
+                    alerted += 1
+        return alerted
 
     async def sweep_outboxes(self) -> int:
         """Publish what a crash left in outboxes (a repeat is dropped by event id)."""

@@ -9,7 +9,7 @@ delivers from its pub/sub listener, so all nodes deliver a topic's events in seq
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -18,9 +18,13 @@ from hub.context import current_ctx
 from hub.errors import InvalidTopic
 from hub.events.envelope import EVENT_TYPE, Envelope, Replay, split_topic
 from hub.events.log import EventLog, MemoryEventLog
+from hub.logs import get_logger
 from hub.metrics import HubMetrics
 
+log = get_logger("hub.bus")
+
 LocalDelivery = Callable[[Envelope], None]
+Listener = Callable[[Envelope], Awaitable[None]]
 
 
 class EventBus:
@@ -28,10 +32,16 @@ class EventBus:
         self._log = log
         self._metrics = metrics
         self._deliver: LocalDelivery | None = None
+        self._listeners: list[Listener] = []
 
     def set_local_delivery(self, deliver: LocalDelivery) -> None:
         """Used with the in-process log: the gateway's synchronous room writer."""
         self._deliver = deliver
+
+    def listen(self, listener: Listener) -> None:
+        """Be told of every event published through this bus (on the node that publishes it),
+        a repeat included: listeners must be idempotent (by `envelope.event_id`)."""
+        self._listeners.append(listener)
 
     async def publish(
         self, topic: str, type: str, data: Any, *, event_id: str | None = None
@@ -47,10 +57,12 @@ class EventBus:
             raise TypeError("event data must be an object")
         # Outside a command or request (a timer, a worker) the event starts its own chain.
         ctx = current_ctx() or secrets.token_hex(8)
+        event_id = event_id or secrets.token_hex(12)
         log = self._log
         if isinstance(log, MemoryEventLog):
             repeat = log.repeat_of(event_id)
             if repeat is not None:
+                await self._tell(repeat)
                 return repeat
             envelope = log.append_now(topic, type, payload, ctx, event_id)
             if self._deliver is not None:
@@ -60,7 +72,15 @@ class EventBus:
                 topic, type, payload, ctx, wire_publish=True, event_id=event_id
             )
         self._metrics.events_published.labels(type.split(".", 1)[0]).inc()
+        await self._tell(envelope)
         return envelope
+
+    async def _tell(self, envelope: Envelope) -> None:
+        for listener in self._listeners:
+            try:
+                await listener(envelope)
+            except Exception:  # a listener's failure is its own, never the publisher's
+                log.exception("event_listener_failed", type=envelope.type)
 
     async def replay(self, topic: str, after_seq: int | None, epoch: str | None = None) -> Replay:
         """The topic's position and, with `after_seq`, every kept event after it."""

@@ -21,6 +21,9 @@ class Envelope:
     ts_ms: int
     data: dict[str, Any]
     ctx: str
+    # Names the event itself (kept in the log, not sent to clients): the same event published
+    # again, or delivered as several copies, is recognised by it.
+    event_id: str = ""
 
     def to_wire(self) -> dict[str, Any]:
         return {

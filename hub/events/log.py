@@ -102,7 +102,7 @@ class MemoryEventLog:
             log = self._topics[topic] = _TopicLog()
         log.seq += 1
         now_ms = int(time.time() * 1000)
-        envelope = Envelope(type, topic, log.seq, now_ms, data, ctx)
+        envelope = Envelope(type, topic, log.seq, now_ms, data, ctx, event_id or "")
         log.events.append(envelope)
         self._trim(log, now_ms)
         if event_id:

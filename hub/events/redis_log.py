@@ -61,7 +61,7 @@ class RedisEventLog:
         event_id: str | None = None,
     ) -> Envelope:
         now_ms = int(time.time() * 1000)
-        entry = msgpack.packb([type, now_ms, data, ctx], use_bin_type=True)
+        entry = msgpack.packb([type, now_ms, data, ctx, event_id or ""], use_bin_type=True)
         prefix = suffix = ""
         if wire_publish:
             prefix, suffix = self._pubsub_message(topic, type, now_ms, data, ctx)
@@ -80,7 +80,7 @@ class RedisEventLog:
                 suffix,
             ],
         )
-        return Envelope(type, topic, int(seq), now_ms, data, ctx)
+        return Envelope(type, topic, int(seq), now_ms, data, ctx, event_id or "")
 
     def _pubsub_message(
         self, topic: str, type: str, ts_ms: int, data: dict[str, Any], ctx: str
@@ -134,8 +134,8 @@ def _envelopes(topic: str, entries: Iterable[Any]) -> list[Envelope]:
     for entry_id, fields in entries:
         entry_seq = int(entry_id.split(b"-", 1)[0])
         payload = fields[b"e"] if isinstance(fields, dict) else _field(fields, b"e")
-        type_, ts_ms, data, ctx = msgpack.unpackb(payload, raw=False)
-        events.append(Envelope(type_, topic, entry_seq, ts_ms, data, ctx))
+        type_, ts_ms, data, ctx, *rest = msgpack.unpackb(payload, raw=False)
+        events.append(Envelope(type_, topic, entry_seq, ts_ms, data, ctx, rest[0] if rest else ""))
     return events
 
 

@@ -73,7 +73,7 @@ def test_alg_none_is_refused() -> None:
             "iat": int(time.time()),
             "exp": int(time.time()) + 60,
         },
-        None,
+        "",
         algorithm="none",
     )
     with pytest.raises(TokenInvalid):

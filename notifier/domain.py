@@ -1,0 +1,268 @@
+"""Pure rules of the message center: rendering, who gets what where and when, retries,
+receipts. No I/O."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, time, timedelta
+from string import Formatter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from notifier.errors import InvalidAddress, TemplateError
+from notifier.models import (
+    Channel,
+    Contact,
+    Delivery,
+    DeliveryState,
+    Outcome,
+    QuietHours,
+    Rendered,
+    Rule,
+    Template,
+)
+
+DEFAULT_QUIET_HOURS = QuietHours(start=time(21, 0), end=time(8, 0))
+SMS_MAX_CHARS = 500  # longer than this is split into too many parts to be one message
+
+# Sandboxed: a template edited in the back office can read its data, never call into Python.
+# StrictUndefined: a missing variable is an error when the template is saved or previewed,
+# not a blank in a citizen's SMS.
+_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
+_html_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True, trim_blocks=True)
+
+
+# -- templates --------------------------------------------------------------------------------
+
+
+def render_text(source: str, data: dict[str, Any], *, html: bool = False) -> str:
+    env = _html_env if html else _env
+    try:
+        return env.from_string(source).render(**data).strip()
+    except UndefinedError as exc:
+        raise TemplateError(f"模板缺少变量：{exc.message}", detail=exc.message) from exc
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"模板语法错误（第 {exc.lineno} 行）：{exc.message}") from exc
+    except Exception as exc:  # a sandbox refusal or a type error inside an expression
+        raise TemplateError(f"模板无法渲染：{exc}") from exc
+
+
+def render(template: Template, data: dict[str, Any]) -> Rendered:
+    return Rendered(
+        subject=render_text(template.subject, data) if template.subject else "",
+        text=render_text(template.text, data),
+        html=render_text(template.html, data, html=True) if template.html else "",
+    )
+
+
+def variables(source: str) -> set[str]:
+    """The top-level variables a template reads."""
+    try:
+        return set(meta.find_undeclared_variables(_env.parse(source)))
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"模板语法错误（第 {exc.lineno} 行）：{exc.message}") from exc
+
+
+def template_problems(channel: Channel, parts: dict[str, str], sample: dict[str, Any]) -> list[str]:
+    """Everything wrong with a template, checked against its kind's sample data."""
+    problems: list[str] = []
+    for name, source in parts.items():
+        if not source:
+            continue
+        try:
+            missing = sorted(variables(source) - set(sample))
+            if missing:
+                problems.append(f"{name}：示例数据中没有变量 {', '.join(missing)}")
+                continue
+            text = render_text(source, sample, html=name == "html")
+        except TemplateError as exc:
+            problems.append(f"{name}：{exc.message}")
+            continue
+        if channel is Channel.SMS and name == "text" and len(text) > SMS_MAX_CHARS:
+            problems.append(f"短信过长：{len(text)} 字（最多 {SMS_MAX_CHARS} 字）")
+    if channel is Channel.EMAIL and not parts.get("subject"):
+        problems.append("邮件需要主题")
+    return problems
+
+
+# -- rules and recipients ---------------------------------------------------------------------
+
+
+def matching(rules: Iterable[Rule], event_type: str) -> list[Rule]:
+    return [r for r in rules if r.enabled and r.event_type == event_type]
+
+
+def recipients_of(rule: Rule, data: dict[str, Any]) -> list[str]:
+    """Fill the rule's recipient patterns from the event's data; a pattern whose field the
+    event lacks names nobody (an anonymous ticket has no citizen to tell)."""
+    found: list[str] = []
+    for pattern in rule.recipients:
+        fields = [name for _, name, _, _ in Formatter().parse(pattern) if name]
+        if any(data.get(f) in (None, "") for f in fields):
+            continue
+        found.append(pattern.format(**{f: data[f] for f in fields}))
+    return list(dict.fromkeys(found))
+
+
+_MOBILE = re.compile(r"^(\+?86)?1[3-9]\d{9}$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
+
+
+def normalise_phone(phone: str) -> str:
+    """A mainland mobile or an E.164 number, as E.164 (+8613812340000)."""
+    value = phone.strip().replace(" ", "").replace("-", "")
+    if _MOBILE.match(value):
+        return "+86" + value[-11:]
+    if _E164.match(value):
+        return value
+    raise InvalidAddress(f"手机号码有误：{value[:3]}****", channel=Channel.SMS.value)
+
+
+def check_email(email: str) -> str:
+    value = email.strip()
+    if not _EMAIL.match(value):
+        raise InvalidAddress("电子邮箱地址有误", channel=Channel.EMAIL.value)
+    return value
+
+
+def address_of(contact: Contact, channel: Channel) -> str:
+    """Where a channel reaches a contact; InvalidAddress when there is no usable address."""
+    if channel is Channel.IN_APP:
+        return contact.id
+    if channel is Channel.SMS:
+        if not contact.phone:
+            raise InvalidAddress("收件人没有手机号码", channel=channel.value)
+        return normalise_phone(contact.phone)
+    if not contact.email:
+        raise InvalidAddress("收件人没有电子邮箱", channel=channel.value)
+    return check_email(contact.email)
+
+
+def opted_out(contact: Contact, kind: str, channel: Channel, critical: bool) -> bool:
+    """The recipient does not want this kind on this channel (critical kinds go anyway)."""
+    if critical:
+        return False
+    return channel in contact.opted_out.get(kind, []) or channel in contact.opted_out.get("*", [])
+
+
+def quiet_until(
+    now: datetime, contact: Contact, channel: Channel, critical: bool
+) -> datetime | None:
+    """When a message may go out if now is within the recipient's quiet hours (in their time
+    zone), else None. In-app messages and critical ones are never held."""
+    if critical or channel is Channel.IN_APP:
+        return None
+    hours = contact.quiet_hours or DEFAULT_QUIET_HOURS
+    zone = ZoneInfo(contact.timezone)
+    local = now.astimezone(zone)
+    moment = local.time()
+    if hours.start <= hours.end:
+        quiet = hours.start <= moment < hours.end
+    else:
+        quiet = moment >= hours.start or moment < hours.end
+    if not quiet:
+        return None
+    end = local.replace(hour=hours.end.hour, minute=hours.end.minute, second=0, microsecond=0)
+    if end <= local:
+        end += timedelta(days=1)
+    return end.astimezone(now.tzinfo)
+
+
+# -- sending, retrying, failing over ----------------------------------------------------------
+
+BACKOFF_FIRST_SECONDS = 5.0
+BACKOFF_MAX_SECONDS = 600.0
+
+
+def backoff(attempt: int, rng: random.Random) -> timedelta:
+    """Exponential backoff with jitter: 5 s, 10 s, 20 s … up to 10 min, each 50-150 %."""
+    base = min(BACKOFF_FIRST_SECONDS * 2 ** max(attempt - 1, 0), BACKOFF_MAX_SECONDS)
+    return timedelta(seconds=base * (0.5 + rng.random()))
+
+
+def after_attempt(
+    delivery: Delivery,
+    outcome: Outcome,
+    providers: int,
+    max_attempts: int,
+    now: datetime,
+    rng: random.Random,
+) -> dict[str, Any]:
+    """The delivery's next state after an attempt: sent; failed for good; or queued again
+    after a backoff, with the next provider (failover)."""
+    if outcome is Outcome.SENT:
+        return {"state": DeliveryState.SENT, "final_at": None}
+    attempts = len(delivery.attempts)
+    if outcome is Outcome.PERMANENT:
+        return {
+            "state": DeliveryState.FAILED,
+            "final_at": now,
+            "reason": delivery.attempts[-1].detail if delivery.attempts else "permanent",
+        }
+    if attempts >= max_attempts:
+        return {
+            "state": DeliveryState.FAILED,
+            "final_at": now,
+            "reason": f"{attempts} 次尝试均失败",
+        }
+    return {
+        "state": DeliveryState.QUEUED,
+        "due_at": now + backoff(attempts, rng),
+        "provider_index": (delivery.provider_index + 1) % max(providers, 1),
+    }
+
+
+_RECEIPT_STATE = {
+    "accepted": DeliveryState.SENT,
+    "queued": DeliveryState.SENT,
+    "sending": DeliveryState.SENT,
+    "sent": DeliveryState.SENT,
+    "delivered": DeliveryState.DELIVERED,
+    "read": DeliveryState.DELIVERED,
+    "failed": DeliveryState.FAILED,
+    "undelivered": DeliveryState.FAILED,
+    "canceled": DeliveryState.FAILED,
+}
+_RANK = {
+    DeliveryState.QUEUED: 0,
+    DeliveryState.SENT: 1,
+    DeliveryState.DELIVERED: 2,
+    DeliveryState.FAILED: 2,
+    DeliveryState.SUPPRESSED: 2,
+}
+
+
+def after_receipt(current: DeliveryState, status: str) -> DeliveryState | None:
+    """A provider's status callback moves a delivery forward only: delivered never goes back
+    to sent, a repeated callback changes nothing. None: nothing to change."""
+    new = _RECEIPT_STATE.get(status.lower())
+    if (
+        new is None
+        or _RANK[new] <= _RANK[current]
+        or current in (DeliveryState.DELIVERED, DeliveryState.FAILED, DeliveryState.SUPPRESSED)
+    ):
+        return None
+    return new
+
+
+def digest(rendered: Sequence[Rendered]) -> Rendered:
+    """Several messages of one kind to one recipient, merged into one."""
+    if len(rendered) == 1:
+        return rendered[0]
+    text = "\n".join(f"{i}. {r.text}" for i, r in enumerate(rendered, start=1))
+    html = "".join(f"<li>{r.html or r.text}</li>" for r in rendered)
+    return Rendered(
+        subject=f"{rendered[0].subject}（共 {len(rendered)} 条）" if rendered[0].subject else "",
+        text=f"您有 {len(rendered)} 条新消息：\n{text}",
+        html=f"<p>您有 {len(rendered)} 条新消息：</p><ol>{html}</ol>",
+    )
+
+
+def delivery_key(source: str, channel: Channel, recipient: str) -> str:
+    return f"{source}|{channel.value}|{recipient}"

@@ -1,0 +1,293 @@
+"""The message center's collections; nothing else touches them.
+
+`notifier_contacts`, `notifier_kinds`, `notifier_templates` (every version), `notifier_rules`:
+who, what and how. `notifier_messages`: one per recipient and message. `notifier_deliveries`:
+the outbox, one per message and channel, unique by `key`. `notifier_inbox`: in-app messages.
+`notifier_requests`: idempotency keys of the API.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from notifier.models import (
+    Channel,
+    Contact,
+    Delivery,
+    DeliveryState,
+    InboxItem,
+    InboxState,
+    KindSpec,
+    Message,
+    Rule,
+    Template,
+)
+
+Document = dict[str, Any]
+
+
+class NotifierStore:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._contacts = db["notifier_contacts"]
+        self._kinds = db["notifier_kinds"]
+        self._templates = db["notifier_templates"]
+        self._rules = db["notifier_rules"]
+        self._messages = db["notifier_messages"]
+        self._deliveries = db["notifier_deliveries"]
+        self._inbox = db["notifier_inbox"]
+        self._requests = db["notifier_requests"]
+
+    async def ensure_indexes(self) -> None:
+        await self._contacts.create_index([("groups", ASCENDING)])
+        await self._templates.create_index(
+            [("kind", 1), ("channel", 1), ("locale", 1), ("version", 1)], unique=True
+        )
+        await self._rules.create_index([("event_type", 1)])
+        await self._messages.create_index([("recipient", 1), ("created_at", -1)])
+        d = self._deliveries
+        await d.create_index([("key", 1)], unique=True)
+        await d.create_index([("state", 1), ("due_at", 1)])
+        await d.create_index([("message_id", 1)])
+        await d.create_index([("recipient", 1), ("channel", 1), ("created_at", -1)])
+        await d.create_index([("digest_key", 1), ("state", 1)])
+        await d.create_index([("provider_message_id", 1)])
+        await self._inbox.create_index([("recipient", 1), ("state", 1), ("created_at", -1)])
+
+    # -- contacts, kinds, templates, rules -------------------------------------------------
+
+    async def contact(self, recipient: str) -> Contact | None:
+        doc = await self._contacts.find_one({"_id": recipient})
+        return Contact.model_validate(doc) if doc else None
+
+    async def save_contact(self, contact: Contact) -> None:
+        doc = contact.model_dump(by_alias=True, mode="json")
+        await self._contacts.replace_one({"_id": contact.id}, doc, upsert=True)
+
+    async def group(self, name: str) -> list[Contact]:
+        return [Contact.model_validate(d) async for d in self._contacts.find({"groups": name})]
+
+    async def kinds(self) -> list[KindSpec]:
+        return [KindSpec.model_validate(d) async for d in self._kinds.find().sort("_id", 1)]
+
+    async def kind(self, kind: str) -> KindSpec | None:
+        doc = await self._kinds.find_one({"_id": kind})
+        return KindSpec.model_validate(doc) if doc else None
+
+    async def save_kind(self, kind: KindSpec) -> None:
+        doc = kind.model_dump(by_alias=True, mode="json")
+        await self._kinds.replace_one({"_id": kind.id}, doc, upsert=True)
+
+    async def template(self, kind: str, channel: Channel, locale: str) -> Template | None:
+        """The newest version, in the locale or else in zh-CN."""
+        for wanted in dict.fromkeys((locale, "zh-CN")):
+            cursor = (
+                self._templates.find({"kind": kind, "channel": channel.value, "locale": wanted})
+                .sort("version", DESCENDING)
+                .limit(1)
+            )
+            async for doc in cursor:
+                return Template.model_validate(doc)
+        return None
+
+    async def template_versions(self, kind: str, channel: Channel, locale: str) -> list[Template]:
+        cursor = self._templates.find(
+            {"kind": kind, "channel": channel.value, "locale": locale}
+        ).sort("version", DESCENDING)
+        return [Template.model_validate(d) async for d in cursor]
+
+    async def templates(self) -> list[Template]:
+        """The newest version of every template."""
+        newest: dict[tuple[str, str, str], Template] = {}
+        async for doc in self._templates.find().sort("version", ASCENDING):
+            template = Template.model_validate(doc)
+            newest[(template.kind, template.channel.value, template.locale)] = template
+        return sorted(newest.values(), key=lambda t: (t.kind, t.channel.value, t.locale))
+
+    async def add_template(self, template: Template) -> bool:
+        try:
+            await self._templates.insert_one(template.model_dump(by_alias=True))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def rules(self) -> list[Rule]:
+        return [Rule.model_validate(d) async for d in self._rules.find().sort("_id", 1)]
+
+    async def save_rule(self, rule: Rule) -> None:
+        doc = rule.model_dump(by_alias=True, mode="json")
+        await self._rules.replace_one({"_id": rule.id}, doc, upsert=True)
+
+    async def delete_rule(self, rule_id: str) -> bool:
+        return (await self._rules.delete_one({"_id": rule_id})).deleted_count == 1
+
+    # -- messages and deliveries -----------------------------------------------------------
+
+    async def add_message(self, message: Message) -> None:
+        await self._messages.replace_one(
+            {"_id": message.id}, message.model_dump(by_alias=True), upsert=True
+        )
+
+    async def message(self, message_id: str) -> Message | None:
+        doc = await self._messages.find_one({"_id": message_id})
+        return Message.model_validate(doc) if doc else None
+
+    async def add_delivery(self, delivery: Delivery) -> bool:
+        """False when a delivery with the same key exists (the event was handled before)."""
+        try:
+            await self._deliveries.insert_one(delivery.model_dump(by_alias=True))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def delivery(self, delivery_id: str) -> Delivery | None:
+        doc = await self._deliveries.find_one({"_id": delivery_id})
+        return Delivery.model_validate(doc) if doc else None
+
+    async def claim(self, owner: str, now: datetime, lease_until: datetime) -> Delivery | None:
+        """Take the next due delivery for `owner` until `lease_until`: one worker at a time
+        (an atomic update), and a crashed worker's lease simply runs out."""
+        doc = await self._deliveries.find_one_and_update(
+            {
+                "state": DeliveryState.QUEUED.value,
+                "due_at": {"$lte": now},
+                "lease_until": {"$lte": now},
+            },
+            {
+                "$set": {"lease_until": lease_until, "lease_owner": owner, "updated_at": now},
+                "$inc": {"version": 1},
+            },
+            sort=[("due_at", ASCENDING)],
+            return_document=ReturnDocument.AFTER,
+        )
+        return Delivery.model_validate(doc) if doc else None
+
+    async def claim_digest(
+        self, digest_key: str, owner: str, now: datetime, lease_until: datetime, exclude: str
+    ) -> list[Delivery]:
+        """The other queued deliveries of a digest, leased to the same owner."""
+        claimed = []
+        cursor = self._deliveries.find(
+            {
+                "digest_key": digest_key,
+                "state": DeliveryState.QUEUED.value,
+                "lease_until": {"$lte": now},
+                "_id": {"$ne": exclude},
+            }
+        )
+        async for doc in cursor:
+            taken = await self._deliveries.find_one_and_update(
+                {"_id": doc["_id"], "version": doc["version"], "lease_until": {"$lte": now}},
+                {
+                    "$set": {"lease_until": lease_until, "lease_owner": owner},
+                    "$inc": {"version": 1},
+                },
+                return_document=ReturnDocument.AFTER,
+            )
+            if taken is not None:
+                claimed.append(Delivery.model_validate(taken))
+        return claimed
+
+    async def save(self, delivery: Delivery) -> Delivery | None:
+        """Write a delivery its worker still holds (guarded by version)."""
+        saved = delivery.model_copy(update={"version": delivery.version + 1})
+        result = await self._deliveries.replace_one(
+            {"_id": delivery.id, "version": delivery.version}, saved.model_dump(by_alias=True)
+        )
+        return saved if result.matched_count == 1 else None
+
+    async def by_provider_id(self, provider_message_id: str) -> Delivery | None:
+        doc = await self._deliveries.find_one({"provider_message_id": provider_message_id})
+        return Delivery.model_validate(doc) if doc else None
+
+    async def recent_count(
+        self, recipient: str, channel: Channel, since: datetime
+    ) -> list[datetime]:
+        """When this recipient's deliveries on this channel since `since` were made."""
+        cursor = self._deliveries.find(
+            {"recipient": recipient, "channel": channel.value, "created_at": {"$gte": since}},
+            {"created_at": 1},
+        ).sort("created_at", ASCENDING)
+        return [d["created_at"] async for d in cursor]
+
+    async def of_message(self, message_id: str) -> list[Delivery]:
+        cursor = self._deliveries.find({"message_id": message_id}).sort("created_at", 1)
+        return [Delivery.model_validate(d) async for d in cursor]
+
+    async def search(self, query: Document, limit: int, skip: int = 0) -> list[Delivery]:
+        cursor = self._deliveries.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit)
+        return [Delivery.model_validate(d) async for d in cursor]
+
+    async def states_by_channel(self, since: datetime) -> list[Document]:
+        cursor = await self._deliveries.aggregate(
+            [
+                {"$match": {"created_at": {"$gte": since}}},
+                {"$group": {"_id": {"channel": "$channel", "state": "$state"}, "n": {"$sum": 1}}},
+            ]
+        )
+        return [d async for d in cursor]
+
+    # -- inbox -----------------------------------------------------------------------------
+
+    async def add_inbox_item(self, item: InboxItem) -> bool:
+        try:
+            await self._inbox.insert_one(item.model_dump(by_alias=True))
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def inbox(
+        self, recipient: str, state: InboxState | None, limit: int, before: datetime | None
+    ) -> list[InboxItem]:
+        query: Document = {"recipient": recipient}
+        if state is not None:
+            query["state"] = state.value
+        else:
+            query["state"] = {"$ne": InboxState.ARCHIVED.value}
+        if before is not None:
+            query["created_at"] = {"$lt": before}
+        cursor = self._inbox.find(query).sort("created_at", DESCENDING).limit(limit)
+        return [InboxItem.model_validate(d) async for d in cursor]
+
+    async def set_inbox_state(
+        self, recipient: str, item_id: str | None, state: InboxState, now: datetime
+    ) -> int:
+        query: Document = {"recipient": recipient}
+        if item_id is not None:
+            query["_id"] = item_id
+        else:
+            query["state"] = InboxState.UNREAD.value
+        update: Document = {"state": state.value}
+        if state is InboxState.READ:
+            update["read_at"] = now
+        result = await self._inbox.update_many(query, {"$set": update})
+        return result.matched_count
+
+    async def inbox_counts(self, recipient: str) -> dict[str, int]:
+        cursor = await self._inbox.aggregate(
+            [
+                {"$match": {"recipient": recipient}},
+                {"$group": {"_id": "$state", "n": {"$sum": 1}}},
+            ]
+        )
+        return {d["_id"]: int(d["n"]) async for d in cursor}
+
+    # -- idempotency -----------------------------------------------------------------------
+
+    async def request(self, key: str) -> Document | None:
+        return await self._requests.find_one({"_id": key})
+
+    async def save_request(
+        self, key: str, fingerprint: str, answer: Document, now: datetime
+    ) -> bool:
+        try:
+            await self._requests.insert_one(
+                {"_id": key, "fingerprint": fingerprint, "answer": answer, "created_at": now}
+            )
+        except DuplicateKeyError:
+            return False
+        return True
