@@ -17,9 +17,9 @@ from hub.auth.tokens import TokenIssuer
 from hub.embedded import EmbeddedMongo
 from hub.errors import NotFound, Unavailable
 from hub.events import api as events_api
+from hub.events import make_log
 from hub.events.bus import EventBus
-from hub.events.log import EventLog, MemoryEventLog
-from hub.events.redis_log import RedisEventLog
+from hub.events.log import MemoryEventLog
 from hub.gateway.commands import CommandRegistry
 from hub.gateway.server import Gateway
 from hub.logs import get_logger
@@ -50,22 +50,7 @@ def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> 
     commands = CommandRegistry()
     rest = RestApi()
     topics = TopicPolicy()
-    event_log: EventLog
-    gateway_channel = f"{settings.redis_prefix}socketio"
-    if redis is not None:
-        event_log = RedisEventLog(
-            redis,
-            prefix=settings.redis_prefix,
-            max_events=settings.event_log.max_events,
-            min_age_seconds=settings.event_log.min_age_seconds,
-            channel=gateway_channel,
-            # Not any node's id: every node, the publishing one too, delivers from pub/sub.
-            host_id="hallhub-bus",
-        )
-    else:
-        event_log = MemoryEventLog(
-            settings.event_log.max_events, settings.event_log.min_age_seconds
-        )
+    event_log = make_log(settings, redis)
     bus = EventBus(event_log, metrics)
     gateway = Gateway(
         settings, tokens=tokens, topics=topics, commands=commands, bus=bus, metrics=metrics

@@ -150,6 +150,51 @@ def cmd_user_add(args: argparse.Namespace) -> None:
     _run(main())
 
 
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Work the message center's outbox in its own process, beside the hubs (any number of
+    them, on any node): SMS and e-mail; in-app messages too when Redis carries the events."""
+    settings = _settings(args)
+    logs.configure(settings.log_level, settings.log_format)
+    if not settings.mongodb_url:
+        console.print("[red]hallhub worker[/red] needs the hubs' MongoDB: set HALLHUB_MONGODB_URL")
+        sys.exit(2)
+    _run(_worker(settings))
+
+
+async def _worker(settings: Settings) -> None:
+    from pymongo import AsyncMongoClient
+    from redis.asyncio import Redis
+
+    from hub.events import EventBus, make_log
+    from hub.metrics import HubMetrics
+    from notifier.api import build_service
+    from notifier.models import Channel
+    from notifier.store import NotifierStore
+
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongodb_url, tz_aware=True, appname="hallhub-worker"
+    )
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    # Without Redis this process could not reach any browser: in-app stays with the hubs.
+    channels = None if redis is not None else [Channel.SMS, Channel.EMAIL]
+    store = NotifierStore(client[settings.mongodb_db])
+    await store.ensure_indexes()
+    bus = EventBus(make_log(settings, redis), HubMetrics())
+    service = build_service(settings, store, bus, channels)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"HALLHUB_WORKER_READY {service.owner}", flush=True)
+    try:
+        await service.run_workers(stop)
+    finally:
+        await service.close()
+        if redis is not None:
+            await redis.aclose()
+        await client.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hallhub", description="HallHub real-time hub")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -168,6 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "serve":
             p.add_argument("--demo", action="store_true", help="load the demo data first")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("worker", help="work the message center's outbox (no web server)")
+    common(p)
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("token", help="issue a token for a device or script")
     common(p)

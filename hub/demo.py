@@ -34,6 +34,7 @@ class DemoData(BaseModel):
     halls: list[dict[str, Any]]
     accounts: list[DemoAccount] = Field(default_factory=list)
     citizens: list[DemoCitizen] = Field(default_factory=list)
+    contacts: list[dict[str, Any]] = Field(default_factory=list)
 
 
 def load(path: Path = DEMO_FILE) -> DemoData:
@@ -54,6 +55,11 @@ async def seed(app: web.Application, data: DemoData) -> None:
             name=account.name,
             hall_id=account.hall,
         )
+    from notifier.api import NOTIFIER
+    from notifier.models import Contact
+
+    for contact in data.contacts:
+        await app[NOTIFIER].store.save_contact(Contact.model_validate(contact))
 
 
 def screens(app: web.Application, data: DemoData, base_url: str) -> list[tuple[str, str, str]]:

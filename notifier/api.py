@@ -518,7 +518,10 @@ async def load_defaults(store: NotifierStore, path: Path = DEFAULTS) -> None:
         await store.save_rule(Rule.model_validate(rule))
 
 
-def build_service(settings: Settings, store: NotifierStore, bus: Any) -> NotifierService:
+def build_service(
+    settings: Settings, store: NotifierStore, bus: Any, channels: list[Channel] | None = None
+) -> NotifierService:
+    # Twilio calls back our public URL; without one set, it could not reach us anyway.
     status_callback = settings.base_url + STATUS_PATH if settings.public_url else None
     return NotifierService(
         store,
@@ -526,6 +529,7 @@ def build_service(settings: Settings, store: NotifierStore, bus: Any) -> Notifie
         settings.notifier,
         sms=sms_providers(settings.notifier.sms, status_callback),
         email=email_providers(settings.notifier.email),
+        channels=channels,
     )
 
 

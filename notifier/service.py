@@ -88,8 +88,10 @@ class NotifierService:
         email: Sequence[Provider] = (),
         clock: Clock = utc_now,
         rng: random.Random | None = None,
+        channels: Sequence[Channel] | None = None,
     ) -> None:
         self._store = store
+        self._channels = list(channels) if channels is not None else None
         self._bus = bus
         self._settings = settings
         self._providers: dict[Channel, list[Provider]] = {
@@ -368,7 +370,7 @@ class NotifierService:
         """Claim one due delivery and take it one step further. False when none was due."""
         now = self._now()
         lease = now + timedelta(seconds=self._settings.lease_seconds)
-        delivery = await self._store.claim(self.owner, now, lease)
+        delivery = await self._store.claim(self.owner, now, lease, self._channels)
         if delivery is None:
             return False
         if delivery.channel is Channel.IN_APP:

@@ -148,15 +148,24 @@ class NotifierStore:
         doc = await self._deliveries.find_one({"_id": delivery_id})
         return Delivery.model_validate(doc) if doc else None
 
-    async def claim(self, owner: str, now: datetime, lease_until: datetime) -> Delivery | None:
+    async def claim(
+        self,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        channels: list[Channel] | None = None,
+    ) -> Delivery | None:
         """Take the next due delivery for `owner` until `lease_until`: one worker at a time
         (an atomic update), and a crashed worker's lease simply runs out."""
+        query: Document = {
+            "state": DeliveryState.QUEUED.value,
+            "due_at": {"$lte": now},
+            "lease_until": {"$lte": now},
+        }
+        if channels is not None:
+            query["channel"] = {"$in": [c.value for c in channels]}
         doc = await self._deliveries.find_one_and_update(
-            {
-                "state": DeliveryState.QUEUED.value,
-                "due_at": {"$lte": now},
-                "lease_until": {"$lte": now},
-            },
+            query,
             {
                 "$set": {"lease_until": lease_until, "lease_owner": owner, "updated_at": now},
                 "$inc": {"version": 1},
