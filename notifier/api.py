@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from hub import keys
 from hub.auth import Principal, Role
@@ -34,6 +34,7 @@ from notifier.models import (
     InboxState,
     KindSpec,
     PreferencesIn,
+    RecipientId,
     Rule,
     SendIn,
     Template,
@@ -186,8 +187,7 @@ def _install_sending(app: web.Application) -> None:
         summary="Deliveries by channel and state, and each channel's success rate",
     )
     async def stats(req: Request[NoBody, SinceQuery]) -> dict[str, Any]:
-        since = datetime.now(UTC) - timedelta(days=req.query.days)
-        return {"since": since, "channels": await req.app[NOTIFIER].success_rates(since)}
+        return await req.app[NOTIFIER].success_rates(timedelta(days=req.query.days))
 
 
 def _install_inbox(app: web.Application) -> None:
@@ -442,7 +442,7 @@ def _install_back_office(app: web.Application) -> None:
         summary="A recipient's contact details and preferences",
     )
     async def contact(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        found = await req.app[NOTIFIER].store.contact(req.path("recipient"))
+        found = await req.app[NOTIFIER].store.contact(_recipient(req.path("recipient")))
         if found is None:
             raise UnknownRecipient(recipient=req.path("recipient"))
         return found.model_dump(by_alias=False, mode="json")
@@ -457,7 +457,7 @@ def _install_back_office(app: web.Application) -> None:
     )
     async def save_contact(req: Request[ContactIn, NoBody]) -> dict[str, Any]:
         store = req.app[NOTIFIER].store
-        recipient = req.path("recipient")
+        recipient = _recipient(req.path("recipient"))
         current = await store.contact(recipient)
         updated = Contact.model_validate(
             {
@@ -465,12 +465,26 @@ def _install_back_office(app: web.Application) -> None:
                 **req.body.model_dump(),
             }
         )
-        if updated.phone:
-            domain.normalise_phone(updated.phone)
-        if updated.email:
-            domain.check_email(updated.email)
+        updated = updated.model_copy(
+            update={
+                "phone": domain.normalise_phone(updated.phone) if updated.phone else "",
+                "email": domain.check_email(updated.email) if updated.email else "",
+            }
+        )
         await store.save_contact(updated)
         return updated.model_dump(by_alias=False, mode="json")
+
+
+_RECIPIENT = TypeAdapter(RecipientId)
+
+
+def _recipient(value: str) -> str:
+    try:
+        return _RECIPIENT.validate_python(value)
+    except ValidationError:
+        raise InvalidPayload(
+            "收件人应为 citizen:<编号> 或 user:<账号>", recipient=value[:140]
+        ) from None
 
 
 async def _twilio_status(request: web.Request) -> web.Response:

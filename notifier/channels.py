@@ -111,10 +111,10 @@ class TwilioSms:
             message = await client.messages.create_async(**options)  # type: ignore[attr-defined]
         except TwilioRestException as exc:
             code = int(exc.code or 0)
-            permanent = code in TWILIO_PERMANENT or (
-                400 <= exc.status < 500 and exc.status != 429 and code != 20429
-            )
-            outcome = Outcome.PERMANENT if permanent else Outcome.TEMPORARY
+            # Only an address that can never work is permanent; anything else (a rate
+            # limit, a suspended account, a bad credential) is this provider's trouble, and
+            # the next attempt goes to the next provider.
+            outcome = Outcome.PERMANENT if code in TWILIO_PERMANENT else Outcome.TEMPORARY
             return SendResult(outcome, str(code or exc.status), str(exc.msg)[:300])
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return SendResult(Outcome.TEMPORARY, "network", str(exc)[:300])
@@ -185,7 +185,9 @@ class HttpSms:
                 text = await response.text()
                 if response.status < 300:
                     return SendResult(Outcome.SENT, provider_message_id=_message_id(text))
-                temporary = response.status == 429 or response.status >= 500
+                # 401/403: our credential, 429: their limit, 5xx: their trouble. Other 4xx:
+                # the gateway refuses the number or text, and would again.
+                temporary = response.status in (401, 403, 429) or response.status >= 500
                 outcome = Outcome.TEMPORARY if temporary else Outcome.PERMANENT
                 return SendResult(outcome, str(response.status), text[:300])
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
@@ -239,6 +241,8 @@ class SmtpEmail:
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             return SendResult(Outcome.PERMANENT, "recipient_refused", str(exc)[:300])
+        except (aiosmtplib.SMTPAuthenticationError, aiosmtplib.SMTPSenderRefused) as exc:
+            return SendResult(Outcome.TEMPORARY, str(exc.code), exc.message[:300])
         except aiosmtplib.SMTPResponseException as exc:
             outcome = Outcome.PERMANENT if 500 <= exc.code < 600 else Outcome.TEMPORARY
             return SendResult(outcome, str(exc.code), exc.message[:300])

@@ -4,15 +4,18 @@ receipts. No I/O."""
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
 from string import Formatter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from notifier.errors import InvalidAddress, TemplateError
 from notifier.models import (
@@ -109,26 +112,32 @@ def recipients_of(rule: Rule, data: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-_MOBILE = re.compile(r"^(\+?86)?1[3-9]\d{9}$")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
+_SMS_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
 def normalise_phone(phone: str) -> str:
-    """A mainland mobile or an E.164 number, as E.164 (+8613812340000)."""
-    value = phone.strip().replace(" ", "").replace("-", "")
-    if _MOBILE.match(value):
-        return "+86" + value[-11:]
-    if _E164.match(value):
-        return value
-    raise InvalidAddress(f"手机号码有误：{value[:3]}****", channel=Channel.SMS.value)
+    """A mobile number (mainland without a prefix, others with +country), as E.164
+    (+8613812340000). Google's libphonenumber knows every country's plan: a landline, which
+    cannot take an SMS, is refused here rather than by the provider."""
+    masked = phone.strip()[:3] + "****"
+    try:
+        number = phonenumbers.parse(phone, "CN")
+    except NumberParseException:
+        raise InvalidAddress(f"手机号码有误：{masked}", channel=Channel.SMS.value) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidAddress(f"手机号码有误：{masked}", channel=Channel.SMS.value)
+    if phonenumbers.number_type(number) not in _SMS_TYPES:
+        raise InvalidAddress(f"不是手机号码，无法接收短信：{masked}", channel=Channel.SMS.value)
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
 def check_email(email: str) -> str:
-    value = email.strip()
-    if not _EMAIL.match(value):
-        raise InvalidAddress("电子邮箱地址有误", channel=Channel.EMAIL.value)
-    return value
+    """A well-formed address (syntax only: the hub may not reach DNS), normalised."""
+    try:
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidAddress("电子邮箱地址有误", channel=Channel.EMAIL.value) from None
+    return str(checked.normalized)
 
 
 def address_of(contact: Contact, channel: Channel) -> str:
@@ -182,7 +191,7 @@ BACKOFF_MAX_SECONDS = 600.0
 
 def backoff(attempt: int, rng: random.Random) -> timedelta:
     """Exponential backoff with jitter: 5 s, 10 s, 20 s … up to 10 min, each 50-150 %."""
-    base = min(BACKOFF_FIRST_SECONDS * 2 ** max(attempt - 1, 0), BACKOFF_MAX_SECONDS)
+    base = min(BACKOFF_FIRST_SECONDS * 2 ** min(max(attempt - 1, 0), 16), BACKOFF_MAX_SECONDS)
     return timedelta(seconds=base * (0.5 + rng.random()))
 
 
@@ -256,7 +265,7 @@ def digest(rendered: Sequence[Rendered]) -> Rendered:
     if len(rendered) == 1:
         return rendered[0]
     text = "\n".join(f"{i}. {r.text}" for i, r in enumerate(rendered, start=1))
-    html = "".join(f"<li>{r.html or r.text}</li>" for r in rendered)
+    html = "".join(f"<li>{Markup(r.html) if r.html else escape(r.text)}</li>" for r in rendered)
     return Rendered(
         subject=f"{rendered[0].subject}（共 {len(rendered)} 条）" if rendered[0].subject else "",
         text=f"您有 {len(rendered)} 条新消息：\n{text}",

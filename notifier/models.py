@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, time
 from enum import StrEnum
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 # A recipient is named like its in-app topic: "citizen:<id>" or "user:<account>".
 RecipientId = Annotated[
@@ -54,6 +55,17 @@ class QuietHours(_Model):
     end: time
 
 
+def _time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"未知的时区：{name}") from None
+    return name
+
+
+TimeZone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_time_zone)]
+
+
 class Contact(_Model):
     """How to reach a recipient, and what they want (collection `notifier_contacts`)."""
 
@@ -62,7 +74,7 @@ class Contact(_Model):
     phone: str = ""
     email: str = ""
     locale: str = "zh-CN"
-    timezone: str = "Asia/Shanghai"
+    timezone: TimeZone = "Asia/Shanghai"
     # kind -> channels the recipient does not want it on ("*" for every kind)
     opted_out: dict[str, list[Channel]] = Field(default_factory=dict)
     quiet_hours: QuietHours | None = None
@@ -217,7 +229,7 @@ class ContactIn(_Input):
     phone: str = Field("", max_length=20)
     email: str = Field("", max_length=120)
     locale: str = Field("zh-CN", max_length=10)
-    timezone: str = Field("Asia/Shanghai", max_length=40)
+    timezone: TimeZone = "Asia/Shanghai"
     groups: list[Annotated[str, StringConstraints(max_length=60)]] = Field(
         default_factory=list, max_length=20
     )

@@ -725,10 +725,13 @@ class NotifierService:
             "deliveries": [d.model_dump(by_alias=False, mode="json") for d in deliveries],
         }
 
-    async def success_rates(self, since: datetime) -> list[dict[str, Any]]:
+    async def success_rates(self, period: timedelta) -> dict[str, Any]:
+        """Per channel over the last `period`: deliveries by state, and sent or delivered
+        among those that reached an end (suppressed ones are not the channel's failure)."""
+        since = self._now() - period
         table: dict[str, dict[str, int]] = {}
         for row in await self._store.states_by_channel(since):
-            table.setdefault(row["_id"]["channel"], {})[row["_id"]["state"]] = int(row["n"])
+            table.setdefault(row["channel"], {})[row["state"]] = row["n"]
         rates = []
         for channel, states in sorted(table.items()):
             done = sum(
@@ -745,7 +748,7 @@ class NotifierService:
                     "success_rate": round(ok / done, 3) if done else None,
                 }
             )
-        return rates
+        return {"since": since, "channels": rates}
 
     async def _kind(self, kind: str) -> KindSpec:
         spec = await self._store.kind(kind)

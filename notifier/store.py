@@ -69,7 +69,10 @@ class NotifierStore:
         await self._contacts.replace_one({"_id": contact.id}, doc, upsert=True)
 
     async def group(self, name: str) -> list[Contact]:
-        return [Contact.model_validate(d) async for d in self._contacts.find({"groups": name})]
+        # `$all` rather than plain equality: nx-27017 finds nothing by equality on an indexed
+        # array; MongoDB uses the multikey index for both.
+        found = self._contacts.find({"groups": {"$all": [name]}})
+        return [Contact.model_validate(d) async for d in found]
 
     async def kinds(self) -> list[KindSpec]:
         return [KindSpec.model_validate(d) async for d in self._kinds.find().sort("_id", 1)]
@@ -235,10 +238,15 @@ class NotifierStore:
         cursor = await self._deliveries.aggregate(
             [
                 {"$match": {"created_at": {"$gte": since}}},
-                {"$group": {"_id": {"channel": "$channel", "state": "$state"}, "n": {"$sum": 1}}},
+                # One string key: nx-27017 does not evaluate paths inside an `_id` document.
+                {"$group": {"_id": {"$concat": ["$channel", "|", "$state"]}, "n": {"$sum": 1}}},
             ]
         )
-        return [d async for d in cursor]
+        rows = []
+        async for doc in cursor:
+            channel, _, state = str(doc["_id"]).partition("|")
+            rows.append({"channel": channel, "state": state, "n": int(doc["n"])})
+        return rows
 
     # -- inbox -----------------------------------------------------------------------------
 

@@ -150,7 +150,7 @@ async def running_hub(settings: Settings) -> AsyncIterator[RunningHub]:
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", settings.port)
     await site.start()
     port = runner.addresses[0][1]
     try:
