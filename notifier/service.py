@@ -63,6 +63,7 @@ log = get_logger("notifier")
 Clock = Callable[[], datetime]
 RULES_SECONDS = 5.0
 IDLE_POLL_SECONDS = 0.5
+STOP_GRACE_SECONDS = 20.0  # a send's own timeout is 15 s
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -341,43 +342,66 @@ class NotifierService:
     # -- working the outbox -----------------------------------------------------------------
 
     async def run_workers(self, stop: asyncio.Event) -> None:
-        """Work the outbox until `stop`, with `worker_concurrency` sends at a time."""
-        workers = [
-            asyncio.create_task(self._worker(stop))
-            for _ in range(self._settings.worker_concurrency)
-        ]
+        """Work the outbox until `stop`: one loop claims due deliveries and hands each to a
+        task, `worker_concurrency` at a time. Idle, it looks again when a delivery is written
+        here or every IDLE_POLL_SECONDS (deliveries written by other nodes, retries due).
+        On stop, sends under way are let finish: cut off, they would be in doubt."""
+        slots = asyncio.Semaphore(self._settings.worker_concurrency)
+        running: set[asyncio.Task[None]] = set()
+        stopping = asyncio.create_task(stop.wait())
         try:
-            await stop.wait()
+            while not stop.is_set():
+                await slots.acquire()
+                self._wake.clear()  # before the claim: a delivery written after it wakes us
+                try:
+                    delivery = await self._claim()
+                except Exception:
+                    log.exception("outbox_claim_failed")
+                    delivery = None
+                if delivery is None:
+                    slots.release()
+                    waking = asyncio.create_task(self._wake.wait())
+                    await asyncio.wait(
+                        {waking, stopping},
+                        timeout=IDLE_POLL_SECONDS,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    waking.cancel()
+                    continue
+                task = asyncio.create_task(self._work(delivery))
+                running.add(task)
+                task.add_done_callback(running.discard)
+                task.add_done_callback(lambda _: slots.release())
         finally:
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-
-    async def _worker(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                worked = await self.work_once()
-            except Exception:
-                log.exception("outbox_work_failed")
-                worked = False
-            if not worked:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(IDLE_POLL_SECONDS):
-                        await self._wake.wait()
+            stopping.cancel()
+            if running:
+                _, late = await asyncio.wait(running, timeout=STOP_GRACE_SECONDS)
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
 
     async def work_once(self) -> bool:
         """Claim one due delivery and take it one step further. False when none was due."""
-        now = self._now()
-        lease = now + timedelta(seconds=self._settings.lease_seconds)
-        delivery = await self._store.claim(self.owner, now, lease, self._channels)
+        delivery = await self._claim()
         if delivery is None:
             return False
-        if delivery.channel is Channel.IN_APP:
-            await self._deliver_in_app(delivery)
-        else:
-            await self._send(delivery)
+        await self._work(delivery)
         return True
+
+    async def _claim(self) -> Delivery | None:
+        now = self._now()
+        lease = now + timedelta(seconds=self._settings.lease_seconds)
+        return await self._store.claim(self.owner, now, lease, self._channels)
+
+    async def _work(self, delivery: Delivery) -> None:
+        try:
+            if delivery.channel is Channel.IN_APP:
+                await self._deliver_in_app(delivery)
+            else:
+                await self._send(delivery)
+        except Exception:
+            # Its lease runs out and it is tried again (an unknown outcome is checked first).
+            log.exception("delivery_failed", delivery=delivery.id)
 
     async def _deliver_in_app(self, delivery: Delivery) -> None:
         rendered = delivery.rendered

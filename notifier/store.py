@@ -8,6 +8,8 @@ the outbox, one per message and channel, unique by `key`. `notifier_inbox`: in-a
 
 from __future__ import annotations
 
+import math
+import random
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +31,28 @@ from notifier.models import (
 )
 
 Document = dict[str, Any]
+CANDIDATES = 8
+
+
+def _ts(moment: datetime) -> float:
+    """Epoch seconds at the store's date precision (milliseconds), so a time read back from
+    a stored date compares equal to its mirror."""
+    return math.floor(moment.timestamp() * 1000) / 1000
+
+
+def _document(delivery: Delivery) -> Document:
+    doc = delivery.model_dump(by_alias=True)
+    doc["due_ts"] = _ts(delivery.due_at)
+    doc["lease_ts"] = _ts(delivery.lease_until)
+    doc["created_ts"] = _ts(delivery.created_at)
+    return doc
+
+
+def _delivery(doc: Document) -> Delivery:
+    doc.pop("due_ts", None)
+    doc.pop("lease_ts", None)
+    doc.pop("created_ts", None)
+    return Delivery.model_validate(doc)
 
 
 class NotifierStore:
@@ -43,20 +67,23 @@ class NotifierStore:
         self._requests = db["notifier_requests"]
 
     async def ensure_indexes(self) -> None:
+        # Single-field indexes where a query is hot: nx-27017 (the embedded store) uses no
+        # other kind for a find (a compound one left the outbox's claim at a full scan).
         await self._contacts.create_index([("groups", ASCENDING)])
         await self._templates.create_index(
             [("kind", 1), ("channel", 1), ("locale", 1), ("version", 1)], unique=True
         )
+        await self._templates.create_index([("kind", 1)])
         await self._rules.create_index([("event_type", 1)])
-        await self._messages.create_index([("recipient", 1), ("created_at", -1)])
+        await self._messages.create_index([("recipient", 1)])
         d = self._deliveries
         await d.create_index([("key", 1)], unique=True)
-        await d.create_index([("state", 1), ("due_at", 1)])
+        await d.create_index([("state", 1)])
         await d.create_index([("message_id", 1)])
-        await d.create_index([("recipient", 1), ("channel", 1), ("created_at", -1)])
-        await d.create_index([("digest_key", 1), ("state", 1)])
+        await d.create_index([("recipient", 1)])
+        await d.create_index([("digest_key", 1)])
         await d.create_index([("provider_message_id", 1)])
-        await self._inbox.create_index([("recipient", 1), ("state", 1), ("created_at", -1)])
+        await self._inbox.create_index([("recipient", 1)])
 
     # -- contacts, kinds, templates, rules -------------------------------------------------
 
@@ -142,14 +169,14 @@ class NotifierStore:
     async def add_delivery(self, delivery: Delivery) -> bool:
         """False when a delivery with the same key exists (the event was handled before)."""
         try:
-            await self._deliveries.insert_one(delivery.model_dump(by_alias=True))
+            await self._deliveries.insert_one(_document(delivery))
         except DuplicateKeyError:
             return False
         return True
 
     async def delivery(self, delivery_id: str) -> Delivery | None:
         doc = await self._deliveries.find_one({"_id": delivery_id})
-        return Delivery.model_validate(doc) if doc else None
+        return _delivery(doc) if doc else None
 
     async def claim(
         self,
@@ -158,81 +185,103 @@ class NotifierStore:
         lease_until: datetime,
         channels: list[Channel] | None = None,
     ) -> Delivery | None:
-        """Take the next due delivery for `owner` until `lease_until`: one worker at a time
-        (an atomic update), and a crashed worker's lease simply runs out."""
+        """Take a due delivery for `owner` until `lease_until`: one worker at a time (an
+        atomic update guarded by the lease), and a crashed worker's lease simply runs out.
+
+        Two steps, both on indexes: a few due candidates, then the first of them still free
+        taken by its id. (nx-27017 scans the whole collection for an update by any other
+        filter, and for a find that compares dates: hence the epoch-second mirrors.)"""
+        ts = now.timestamp()
         query: Document = {
             "state": DeliveryState.QUEUED.value,
-            "due_at": {"$lte": now},
-            "lease_until": {"$lte": now},
+            "due_ts": {"$lte": ts},
+            "lease_ts": {"$lte": ts},
         }
         if channels is not None:
             query["channel"] = {"$in": [c.value for c in channels]}
-        doc = await self._deliveries.find_one_and_update(
-            query,
-            {
-                "$set": {"lease_until": lease_until, "lease_owner": owner, "updated_at": now},
-                "$inc": {"version": 1},
-            },
-            sort=[("due_at", ASCENDING)],
-            return_document=ReturnDocument.AFTER,
-        )
-        return Delivery.model_validate(doc) if doc else None
+        # MongoDB walks the (state, due_ts) index, oldest due first; nx its insertion order.
+        candidates = [
+            d["_id"] async for d in self._deliveries.find(query, {"_id": 1}).limit(CANDIDATES)
+        ]
+        random.shuffle(candidates)  # workers on other nodes start elsewhere in the list
+        for delivery_id in candidates:
+            doc = await self._deliveries.find_one_and_update(
+                {"_id": delivery_id, "state": DeliveryState.QUEUED.value, "lease_ts": {"$lte": ts}},
+                {
+                    "$set": {
+                        "lease_until": lease_until,
+                        "lease_ts": _ts(lease_until),
+                        "lease_owner": owner,
+                        "updated_at": now,
+                    },
+                    "$inc": {"version": 1},
+                },
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                return _delivery(doc)
+        return None
 
     async def claim_digest(
         self, digest_key: str, owner: str, now: datetime, lease_until: datetime, exclude: str
     ) -> list[Delivery]:
         """The other queued deliveries of a digest, leased to the same owner."""
         claimed = []
+        ts = now.timestamp()
         cursor = self._deliveries.find(
             {
                 "digest_key": digest_key,
                 "state": DeliveryState.QUEUED.value,
-                "lease_until": {"$lte": now},
+                "lease_ts": {"$lte": ts},
                 "_id": {"$ne": exclude},
             }
         )
         async for doc in cursor:
             taken = await self._deliveries.find_one_and_update(
-                {"_id": doc["_id"], "version": doc["version"], "lease_until": {"$lte": now}},
+                {"_id": doc["_id"], "version": doc["version"], "lease_ts": {"$lte": ts}},
                 {
-                    "$set": {"lease_until": lease_until, "lease_owner": owner},
+                    "$set": {
+                        "lease_until": lease_until,
+                        "lease_ts": _ts(lease_until),
+                        "lease_owner": owner,
+                    },
                     "$inc": {"version": 1},
                 },
                 return_document=ReturnDocument.AFTER,
             )
             if taken is not None:
-                claimed.append(Delivery.model_validate(taken))
+                claimed.append(_delivery(taken))
         return claimed
 
     async def save(self, delivery: Delivery) -> Delivery | None:
         """Write a delivery its worker still holds (guarded by version)."""
         saved = delivery.model_copy(update={"version": delivery.version + 1})
         result = await self._deliveries.replace_one(
-            {"_id": delivery.id, "version": delivery.version}, saved.model_dump(by_alias=True)
+            {"_id": delivery.id, "version": delivery.version}, _document(saved)
         )
         return saved if result.matched_count == 1 else None
 
     async def by_provider_id(self, provider_message_id: str) -> Delivery | None:
         doc = await self._deliveries.find_one({"provider_message_id": provider_message_id})
-        return Delivery.model_validate(doc) if doc else None
+        return _delivery(doc) if doc else None
 
     async def recent_count(
         self, recipient: str, channel: Channel, since: datetime
     ) -> list[datetime]:
         """When this recipient's deliveries on this channel since `since` were made."""
         cursor = self._deliveries.find(
-            {"recipient": recipient, "channel": channel.value, "created_at": {"$gte": since}},
+            {"recipient": recipient, "channel": channel.value, "created_ts": {"$gte": _ts(since)}},
             {"created_at": 1},
-        ).sort("created_at", ASCENDING)
-        return [d["created_at"] async for d in cursor]
+        )
+        return sorted([d["created_at"] async for d in cursor])
 
     async def of_message(self, message_id: str) -> list[Delivery]:
         cursor = self._deliveries.find({"message_id": message_id}).sort("created_at", 1)
-        return [Delivery.model_validate(d) async for d in cursor]
+        return [_delivery(d) async for d in cursor]
 
     async def search(self, query: Document, limit: int, skip: int = 0) -> list[Delivery]:
         cursor = self._deliveries.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit)
-        return [Delivery.model_validate(d) async for d in cursor]
+        return [_delivery(d) async for d in cursor]
 
     async def states_by_channel(self, since: datetime) -> list[Document]:
         cursor = await self._deliveries.aggregate(

@@ -14,6 +14,7 @@ import base64
 import json
 import secrets
 import ssl
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -232,12 +233,14 @@ class FakeGateway:
 class _Collector:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.received_at: list[float] = []  # time.time() of each, for benchmarks
 
     async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         content = envelope.content if isinstance(envelope.content, bytes) else b""
         parsed = message_from_bytes(content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.received_at.append(time.time())
         return "250 OK"
 
 
@@ -292,3 +295,7 @@ class SmtpServer:
     @property
     def messages(self) -> list[EmailMessage]:
         return self._collector.messages
+
+    @property
+    def received_at(self) -> list[float]:
+        return self._collector.received_at
