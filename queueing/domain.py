@@ -263,8 +263,12 @@ def wait_exceeded_event(ticket: Ticket, service: Service, now: datetime) -> Pend
     waited = round((now - ticket.queue_time).total_seconds() / 60)
     data = {**public_ticket(ticket, service), "hall_id": ticket.hall_id, "waited_minutes": waited}
     # Named by the ticket: alerted once, however often it is seen waiting.
-    return PendingEvent(id=f"wait:{ticket.id}", topic=events.hall_topic(ticket.hall_id),
-                        type=events.WAIT_EXCEEDED, data=data)
+    return PendingEvent(
+        id=f"wait:{ticket.id}",
+        topic=events.hall_topic(ticket.hall_id),
+        type=events.WAIT_EXCEEDED,
+        data=data,
+    )
 
 
 def position_event(ticket: Ticket, ahead: int, minutes: float) -> list[PendingEvent]:

@@ -738,8 +738,11 @@ class QueueingService:
             config = await self._config.config(hall.id)
             for ticket in await self._queue.waiting(hall.id, day):
                 service = config.services.get(ticket.service_id)
-                if (service is not None and ticket.id not in self._alerted
-                        and domain.overdue(ticket, hall.policy, now)):
+                if (
+                    service is not None
+                    and ticket.id not in self._alerted
+                    and domain.overdue(ticket, hall.policy, now)
+                ):
                     # Published under the ticket's name: a repeat from another node is dropped.
                     await self._publish([domain.wait_exceeded_event(ticket, service, now)])
                     self._alerted.add(ticket.id)

@@ -537,8 +537,9 @@ async def test_a_node_sees_tickets_another_node_issued(hall: RunningHub) -> None
     """Each node keeps the queue in memory; a version in the store tells it when another node
     changed the queue."""
     node_a = queue(hall)
-    node_b = QueueingService(node_a.halls, node_a.tickets, node_a.counters,
-                             hall.app[keys.BUS], pepper=b"x")
+    node_b = QueueingService(
+        node_a.halls, node_a.tickets, node_a.counters, hall.app[keys.BUS], pepper=b"x"
+    )
     await node_a.open_counter("w1", CLERK_1)
     with pytest.raises(errors.NoTicketWaiting):
         await node_a.call_next("w1", CLERK_1)  # node A has read the (empty) queue
