@@ -1,5 +1,7 @@
 /** The citizen app's link to the hub: its token, the REST helper, and how events read. */
 import {
+  INBOX_CHANGED,
+  MESSAGE_RECEIVED,
   createApi,
   formatClock,
   num,
@@ -33,8 +35,23 @@ export function eventTitle(event: Envelope): string {
 }
 
 export function eventSummary(event: Envelope): string {
+  if (event.type === MESSAGE_RECEIVED) return messageSummary(event.data);
   const ticket = event.type.startsWith("queueing.") ? ticketSummary(event.data) : "";
   return ticket || summarizeData(event.data, t.events);
+}
+
+/** Events the updates list leaves out: a message read or archived is not news. */
+export function isUpdate(event: Envelope): boolean {
+  return event.type !== INBOX_CHANGED;
+}
+
+/** "社保卡领取通知：您申领的社保卡已制作完成…" of a message that arrived. */
+function messageSummary(data: Record<string, unknown>): string {
+  const item = data.item;
+  if (typeof item !== "object" || item === null) return "";
+  const title = str(item as Record<string, unknown>, "title");
+  const body = str(item as Record<string, unknown>, "body");
+  return [title, body].filter(Boolean).join(t.events.colon);
 }
 
 /** "A003 户籍办理；前面还有 2 人，约 6 分钟" or "A003 户籍办理；窗口：5号窗口". */

@@ -1,6 +1,6 @@
 import { backoffDelay } from "./backoff";
 import { AUTH_REFUSAL_CODES, HubError, fromAckError, isRecord } from "./errors";
-import { MESSAGES, fill } from "./messages";
+import { MESSAGES } from "./messages";
 import { createSocket, type ConnectError, type HubSocket } from "./socket";
 import { TopicSubscription, browserTimers, type Timers, type TopicHandlers } from "./topic";
 import { isEnvelope, type ConnState, type Refusal } from "./types";
@@ -34,7 +34,8 @@ export class HubClient {
   readonly #socket: HubSocket;
   readonly #timers: Timers;
   readonly #commandTimeoutMs: number;
-  readonly #topics = new Map<string, TopicSubscription>();
+  /** Every subscription of a topic: several parts of a screen may follow the same one. */
+  readonly #topics = new Map<string, Set<TopicSubscription>>();
   readonly #listeners = new Set<StateListener>();
   #state: ConnState = "connecting";
   #refusal: Refusal | null = null;
@@ -51,7 +52,8 @@ export class HubClient {
     this.#socket.onDisconnect((reason) => this.#onDisconnect(reason));
     this.#socket.onConnectError((error) => this.#onConnectError(error));
     this.#socket.onEvent((envelope) => {
-      if (isEnvelope(envelope)) this.#topics.get(envelope.topic)?.receive(envelope);
+      if (!isEnvelope(envelope)) return;
+      for (const subscription of this.#topics.get(envelope.topic) ?? []) subscription.receive(envelope);
     });
   }
 
@@ -80,7 +82,7 @@ export class HubClient {
   close(): void {
     this.#closed = true;
     this.#cancelManualReconnect();
-    for (const topic of this.#topics.values()) topic.close();
+    for (const subscription of this.#subscriptions()) subscription.close();
     this.#topics.clear();
     this.#socket.disconnect();
   }
@@ -101,23 +103,30 @@ export class HubClient {
     throw new HubError("BAD_RESPONSE", MESSAGES.BAD_RESPONSE);
   }
 
-  /** Follow a topic's events in order (see TopicSubscription for the rules). */
+  /** Follow a topic's events in order (see TopicSubscription for the rules). A topic may be
+   * followed more than once (each with its own snapshot and position); the hub is told to
+   * stop sending it when the last one unsubscribes. */
   subscribe(topic: string, handlers: TopicHandlers): Subscription {
-    if (this.#topics.has(topic)) {
-      throw new HubError("ALREADY_SUBSCRIBED", fill(MESSAGES.ALREADY_SUBSCRIBED, { topic }));
-    }
     const subscription = new TopicSubscription(topic, handlers, this, this.#timers);
-    this.#topics.set(topic, subscription);
+    const followers = this.#topics.get(topic) ?? new Set<TopicSubscription>();
+    followers.add(subscription);
+    this.#topics.set(topic, followers);
     if (this.#socket.connected) subscription.connected();
     return {
       topic,
       unsubscribe: () => {
-        if (this.#topics.get(topic) !== subscription) return;
+        const current = this.#topics.get(topic);
+        if (current === undefined || !current.delete(subscription)) return;
         subscription.close();
+        if (current.size > 0) return;
         this.#topics.delete(topic);
         if (this.#socket.connected) this.command("unsubscribe", { topic }).catch(() => undefined);
       },
     };
+  }
+
+  #subscriptions(): TopicSubscription[] {
+    return [...this.#topics.values()].flatMap((followers) => [...followers]);
   }
 
   #onConnect(): void {
@@ -125,11 +134,11 @@ export class HubClient {
     this.#manualAttempts = 0;
     this.#refusal = null;
     this.#setState("online");
-    for (const topic of this.#topics.values()) topic.connected();
+    for (const subscription of this.#subscriptions()) subscription.connected();
   }
 
   #onDisconnect(reason: string): void {
-    for (const topic of this.#topics.values()) topic.disconnected();
+    for (const subscription of this.#subscriptions()) subscription.disconnected();
     if (this.#closed || reason === "io client disconnect") return;
     this.#setState("reconnecting");
     // The server closed this socket on purpose (e.g. too slow a reader): socket.io does not

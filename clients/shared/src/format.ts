@@ -97,3 +97,14 @@ export function waitMinutes(minutes: number, ahead: number): number {
   const rounded = Math.ceil(Math.max(0, Number.isFinite(minutes) ? minutes : 0));
   return ahead > 0 ? Math.max(1, rounded) : rounded;
 }
+
+/** When a message came, as a list shows it: "13:18" today, "11-25 13:18" this year, else
+ * "2025-11-25 13:18" (in a time zone, default Asia/Shanghai). */
+export function formatStamp(moment: Date | string, now: Date = new Date(), timeZone: string = HALL_TIME_ZONE): string {
+  const full = formatDateTime(moment, timeZone);
+  if (!full) return "";
+  const today = formatDateTime(now, timeZone);
+  if (full.slice(0, 10) === today.slice(0, 10)) return full.slice(11);
+  if (full.slice(0, 4) === today.slice(0, 4)) return full.slice(5);
+  return full;
+}

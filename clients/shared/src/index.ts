@@ -19,6 +19,7 @@ export {
   fmt,
   formatClock,
   formatDateTime,
+  formatStamp,
   newestFirst,
   prependEvent,
   summarizeData,
@@ -65,3 +66,30 @@ export { OPEN_TICKET_STATUSES, applyTicketEvent, ticketEnded } from "./ticket";
 export type { TicketAlert, TicketAlertKind, TicketChange } from "./ticket";
 export { AnnouncementQueue, REPLAY_ANNOUNCE_MS, ServerClock, shouldAnnounce } from "./announcer";
 export type { AnnouncementOutput, AnnouncerListener, AnnouncerOptions } from "./announcer";
+export {
+  INBOX_CHANGED,
+  INBOX_KEEP,
+  INBOX_STATES,
+  MESSAGE_RECEIVED,
+  appendOlder,
+  applyInboxEvent,
+  applyMarked,
+  emptyInbox,
+  inboxFromList,
+  inboxTopic,
+  shownItems,
+} from "./inbox";
+export type { Inbox, InboxChange, InboxCounts, InboxItem, InboxList, InboxMarked, InboxState } from "./inbox";
+export { loadInbox, loadPreferences, markInbox, readAllInbox, savePreferences } from "./inboxApi";
+export type { InboxQuery } from "./inboxApi";
+export {
+  DEFAULT_QUIET_HOURS,
+  OPTIONAL_CHANNELS,
+  clockTime,
+  optionalKinds,
+  preferencesBody,
+  shortTime,
+  wants,
+  withChannel,
+} from "./preferences";
+export type { NotifierChannel, NotifierKind, OptOuts, Preferences, PreferencesView, QuietHours } from "./preferences";

@@ -6,7 +6,6 @@ export const MESSAGES = {
   NETWORK: "网络错误，无法连接服务器",
   BAD_RESPONSE: "服务器应答格式错误",
   HTTP_ERROR: "服务器错误（HTTP {status}）",
-  ALREADY_SUBSCRIBED: "已订阅该主题：{topic}",
 } as const;
 
 export function fill(template: string, values: Record<string, string | number>): string {

@@ -1,5 +1,6 @@
-/** Vue bindings of the client (`@hallhub/client/vue`): reactive connection state and a live,
- * ordered event list for a topic. The core library does not depend on Vue. */
+/** Vue bindings of the client (`@hallhub/client/vue`): reactive connection state, a live,
+ * ordered event list for a topic, and the signed-in person's inbox. The core library does not
+ * depend on Vue. */
 import { onScopeDispose, shallowRef, watch, type ShallowRef, type WatchSource } from "vue";
 import { HubClient, type Subscription } from "./client";
 import type { HubError } from "./errors";
@@ -7,6 +8,9 @@ import { newestFirst, prependEvent } from "./format";
 import { loadRecentEvents, type Api } from "./rest";
 import type { EventMeta } from "./topic";
 import type { ConnState, Envelope, Refusal, SnapshotPosition } from "./types";
+
+export { useInbox } from "./useInbox";
+export type { InboxHandle, InboxOptions } from "./useInbox";
 
 /** A client for this component's lifetime: connected now, closed when the scope ends. */
 export function useHubClient(token: string, url?: string): HubClient {

@@ -120,3 +120,32 @@ describe("HubClient.command", () => {
     await flush();
   });
 });
+
+describe("HubClient.subscribe", () => {
+  it("lets two parts of a screen follow one topic, each in order", async () => {
+    const t = setup();
+    t.client.connect();
+    t.socket.open();
+    const seen: string[] = [];
+    const follow = (who: string) =>
+      t.client.subscribe("citizen:c1", {
+        onEvent: (e) => seen.push(`${who}${e.seq}`),
+        loadSnapshot: async () => ({ seq: 1, epoch: "e1" }),
+      });
+    const first = follow("a");
+    const second = follow("b");
+    for (const request of t.socket.sent.splice(0)) {
+      expect(request.name).toBe("subscribe");
+      request.reply.resolve({ ok: true, data: { topic: "citizen:c1", seq: 1, epoch: "e1", missed: [] } });
+    }
+    await flush();
+    t.socket.push({ type: "x.y_happened", topic: "citizen:c1", seq: 2, ts: "2026-11-26T03:40:00Z", data: {}, ctx: "c" });
+    expect(seen).toEqual(["a2", "b2"]);
+    first.unsubscribe();
+    expect(t.socket.sent).toHaveLength(0); // the other still follows it
+    t.socket.push({ type: "x.y_happened", topic: "citizen:c1", seq: 3, ts: "2026-11-26T03:40:00Z", data: {}, ctx: "c" });
+    expect(seen).toEqual(["a2", "b2", "b3"]);
+    second.unsubscribe();
+    expect(t.socket.take()).toMatchObject({ name: "unsubscribe", payload: { topic: "citizen:c1" } });
+  });
+});

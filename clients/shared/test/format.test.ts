@@ -3,6 +3,7 @@ import { RECONNECT, backoffDelay } from "../src/backoff";
 import {
   formatClock,
   formatDateTime,
+  formatStamp,
   newestFirst,
   prependEvent,
   summarizeData,
@@ -65,6 +66,16 @@ describe("formatDateTime", () => {
     expect(formatDateTime("2026-11-26T16:05:09.000Z")).toBe("2026-11-27 00:05");
     expect(formatDateTime("2026-11-26T03:40:00Z", "UTC")).toBe("2026-11-26 03:40");
     expect(formatDateTime("nonsense")).toBe("");
+  });
+});
+
+describe("formatStamp", () => {
+  it("shortens today's and this year's times", () => {
+    const now = new Date("2026-11-26T08:00:00Z");
+    expect(formatStamp("2026-11-26T05:18:05.555Z", now)).toBe("13:18");
+    expect(formatStamp("2026-11-25T05:18:05Z", now)).toBe("11-25 13:18");
+    expect(formatStamp("2025-11-25T05:18:05Z", now)).toBe("2025-11-25 13:18");
+    expect(formatStamp("", now)).toBe("");
   });
 });
 

@@ -17,3 +17,7 @@ import "element-plus/es/components/radio-group/style/css";
 import "element-plus/es/components/radio-button/style/css";
 import "element-plus/es/components/tabs/style/css";
 import "element-plus/es/components/tab-pane/style/css";
+import "element-plus/es/components/badge/style/css";
+import "element-plus/es/components/drawer/style/css";
+import "element-plus/es/components/notification/style/css";
+import "element-plus/es/components/message/style/css";
