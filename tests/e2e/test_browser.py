@@ -4,50 +4,18 @@ built clients: the hall display, the counter workstation and the citizen H5 app,
 from __future__ import annotations
 
 import asyncio
-import tempfile
-from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import BrowserContext, Page, async_playwright, expect
+from playwright.async_api import BrowserContext, Page, expect
 
-from hub import keys
 from hub.auth.models import Principal, Role
 from queueing.api import HALLS, QUEUE
 from queueing.models import Channel
-from tests.queueing.factories import setup
-from tests.support import CHROMIUM_ARGS, RunningHub, chromium_path
+from tests.support import RunningHub
 
 pytestmark = pytest.mark.browser
 
 CLERK = Principal("clerk1", Role.STAFF, hall="h1", name="王芳")
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[BrowserContext]:
-    with tempfile.TemporaryDirectory(prefix="hallhub-chromium-") as profile:
-        async with async_playwright() as playwright:
-            context = await playwright.chromium.launch_persistent_context(
-                profile,
-                executable_path=chromium_path(),
-                headless=True,
-                args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"],
-                viewport={"width": 1920, "height": 1080},
-                locale="zh-CN",
-                timezone_id="Asia/Shanghai",
-            )
-            try:
-                yield context
-            finally:
-                await context.close()
-
-
-@pytest.fixture
-async def hall(memory_hub: RunningHub) -> RunningHub:
-    await memory_hub.app[HALLS].apply_setup(setup())
-    await memory_hub.app[keys.AUTH].create_account(
-        "clerk1", "clerk-password", Role.STAFF, name="王芳", hall_id="h1"
-    )
-    return memory_hub
 
 
 async def open_display(hub: RunningHub, browser: BrowserContext) -> Page:
