@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from hub import keys
 from hub.auth import Principal, Role
 from hub.errors import BadRequest, Forbidden, InvalidPayload
-from hub.gateway.commands import Call
+from hub.gateway.commands import Call, Payload
 from hub.logs import get_logger
 from hub.rest import NoBody, Request, problem, required
 from hub.settings import ROOT, Settings
@@ -25,6 +25,7 @@ from notifier import domain
 from notifier.channels import email_providers, sms_providers
 from notifier.errors import SignatureInvalid, UnknownRecipient
 from notifier.models import (
+    Audience,
     Channel,
     Contact,
     ContactIn,
@@ -266,6 +267,15 @@ def _install_inbox(app: web.Application) -> None:
         )
 
     @commands.command(
+        "notifier.mark_all_read",
+        Payload,
+        roles=INBOX_ROLES,
+        summary="Mark every unread message of the caller read",
+    )
+    async def mark_all_read(call: Call, payload: Payload) -> dict[str, Any]:
+        return await call.app[NOTIFIER].mark(recipient_of(call.principal), None, InboxState.READ)
+
+    @commands.command(
         "notifier.archive",
         InboxRef,
         roles=INBOX_ROLES,
@@ -285,11 +295,17 @@ def _install_inbox(app: web.Application) -> None:
     )
     async def preferences(req: Request[NoBody, NoBody]) -> dict[str, Any]:
         recipient = recipient_of(req.require_principal())
-        contact = await req.app[NOTIFIER].store.contact(recipient) or Contact(id=recipient)
+        store = req.app[NOTIFIER].store
+        contact = await store.contact(recipient) or Contact(id=recipient)
+        audience = Audience.CITIZEN if recipient.startswith("citizen:") else Audience.STAFF
         return {
             "opted_out": contact.opted_out,
             "quiet_hours": contact.quiet_hours,
-            "kinds": [k.model_dump(by_alias=False) for k in await req.app[NOTIFIER].store.kinds()],
+            "kinds": [
+                k.model_dump(by_alias=False)
+                for k in await store.kinds()
+                if k.audience in (audience, Audience.ALL)
+            ],
         }
 
     @rest.route(

@@ -55,3 +55,8 @@ class SignatureInvalid(HubError):
     code = "SIGNATURE_INVALID"
     status = 403
     default_message = "回调签名无效"
+
+
+class ChannelNotConfigured(InvalidPayload):
+    code = "CHANNEL_NOT_CONFIGURED"
+    default_message = "此渠道未配置服务商（短信、邮件在配置文件 notifier 一节中设置）"

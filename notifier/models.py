@@ -30,6 +30,12 @@ class Channel(StrEnum):
     EMAIL = "email"
 
 
+class Audience(StrEnum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    ALL = "all"
+
+
 class DeliveryState(StrEnum):
     QUEUED = "queued"  # waiting for its time, a worker, or a retry
     SENT = "sent"  # the provider accepted it
@@ -88,6 +94,8 @@ class KindSpec(_Model):
     id: Kind = Field(alias="_id")
     title: str
     critical: bool = False
+    # Who gets it: a citizen's preferences list only citizen kinds, staff only staff ones.
+    audience: Audience = Audience.ALL
     sample: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -30,6 +30,7 @@ from hub.settings import NotifierSettings
 from notifier import domain, events
 from notifier.channels import Provider
 from notifier.errors import (
+    ChannelNotConfigured,
     DeliveryNotFound,
     IdempotencyConflict,
     InvalidAddress,
@@ -281,6 +282,18 @@ class NotifierService:
             updated_at=now,
             fallback_of=fallback_of,
         )
+        if channel is not Channel.IN_APP and not self._providers[channel]:
+            if strict:
+                raise ChannelNotConfigured(channel=channel.value)
+            return Plan(
+                delivery.model_copy(
+                    update={
+                        "state": DeliveryState.SUPPRESSED,
+                        "final_at": now,
+                        "reason": ChannelNotConfigured.default_message,
+                    }
+                )
+            )
         try:
             address = domain.address_of(contact, channel)
         except InvalidAddress as exc:
@@ -432,7 +445,26 @@ class NotifierService:
         providers = self._providers[delivery.channel]
         now = self._now()
         if not providers:
-            await self._finish(delivery, DeliveryState.FAILED, now, reason="未配置发送渠道")
+            # Recorded as an attempt, so the timeline says why nothing went out.
+            await self._finish(
+                delivery.model_copy(
+                    update={
+                        "attempts": [
+                            *delivery.attempts,
+                            Attempt(
+                                at=now,
+                                provider="none",
+                                outcome=Outcome.PERMANENT,
+                                code="no_provider",
+                                detail="未配置发送渠道",
+                            ),
+                        ]
+                    }
+                ),
+                DeliveryState.FAILED,
+                now,
+                reason="未配置发送渠道",
+            )
             return
         provider = providers[delivery.provider_index % len(providers)]
         if delivery.attempts and delivery.attempts[-1].outcome is None:

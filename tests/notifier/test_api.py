@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import pytest
 
 from hub.auth import Role
+from notifier.api import NOTIFIER
+from notifier.models import Contact
 from tests.notifier.conftest import Center
-from tests.support import connect
+from tests.support import RunningHub, connect
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 NOTICE = {"title": "系统升级通知", "body": "今日16:00起系统升级。"}
@@ -197,6 +200,8 @@ async def test_the_inbox_is_live_over_socketio_and_marking_read_reaches_every_sc
         assert events[1]["type"] == "notifier.inbox_changed"
         assert events[1]["data"]["counts"]["unread"] == 0
 
+        everything = await tablet.ok("notifier.mark_all_read", {})
+        assert everything["counts"]["unread"] == 0
         missing = await phone.error("notifier.mark_read", {"item_id": "nope"})
         assert missing["code"] == "INBOX_ITEM_NOT_FOUND"
         # Someone else's item is as missing as a made-up one.
@@ -226,7 +231,13 @@ async def test_a_citizen_opts_out_in_preferences_and_the_next_sms_is_suppressed(
     assert status == 200
     _, got = await center.http("GET", "/api/v1/notifier/preferences", role="citizen", sub="c-1")
     assert got["opted_out"] == {"notice": ["sms"]}
-    assert {k["id"] for k in got["kinds"]} >= {"notice", "ticket_called"}
+    assert {k["id"] for k in got["kinds"]} == {"notice", "ticket_called", "ticket_near"}
+    _, staff = await center.http("GET", "/api/v1/notifier/preferences", role="staff", sub="s1")
+    assert {k["id"] for k in staff["kinds"]} == {
+        "notice",
+        "counter_paused_alert",
+        "long_wait_alert",
+    }
     bad = await center.http(
         "PUT",
         "/api/v1/notifier/preferences",
@@ -288,3 +299,30 @@ async def test_search_timeline_and_success_rates(center: Center) -> None:
     [sms] = [c for c in stats["channels"] if c["channel"] == "sms"]
     assert sms["states"] == {"sent": 1, "failed": 1}
     assert sms["success_rate"] == 0.5
+
+
+async def test_a_channel_without_providers_is_refused_for_the_api_and_skipped_by_rules(
+    memory_hub: RunningHub,
+) -> None:
+    """The demo's hub has no SMS or e-mail provider: an API send on them is an error, a rule
+    gets its in-app part only (the SMS part recorded as suppressed, not a dead letter)."""
+    service = memory_hub.app[NOTIFIER]
+    await service.store.save_contact(Contact(id="citizen:c-1", phone="13800138000"))
+    admin = {"Authorization": f"Bearer {memory_hub.token(Role.ADMIN)}"}
+    request = {"kind": "notice", "recipients": ["citizen:c-1"], "data": NOTICE}
+    async with (
+        aiohttp.ClientSession(headers=admin) as http,
+        http.post(
+            f"{memory_hub.url}/api/v1/notifier/messages", json={**request, "channels": ["sms"]}
+        ) as response,
+    ):
+        assert response.status == 422
+        assert (await response.json())["code"] == "CHANNEL_NOT_CONFIGURED"
+    await memory_hub.publish(
+        "citizen:c-1",
+        "queueing.turn_near",
+        {"number": "A001", "ahead": 1, "estimate_minutes": 3.0},
+    )
+    deliveries = {d.channel.value: d for d in await service.store.search({}, 10, 0)}
+    assert deliveries["sms"].state.value == "suppressed"
+    assert await service.store.search({"state": "failed"}, 10, 0) == []

@@ -20,8 +20,8 @@ from pymongo import AsyncMongoClient
 
 from hub.events import EventBus, make_log
 from hub.metrics import HubMetrics
-from hub.settings import ROOT, NotifierSettings, Settings
-from notifier.api import load_defaults
+from hub.settings import ROOT, Settings
+from notifier.api import build_service, load_defaults
 from notifier.models import Channel, Contact, DeliveryState, SendIn
 from notifier.service import NotifierService
 from notifier.store import NotifierStore
@@ -99,15 +99,33 @@ class Worker:
                 await self._reader
 
 
+def worker_settings(twilio: FakeTwilio) -> dict[str, Any]:
+    return {
+        "lease_seconds": LEASE_SECONDS,
+        "worker_concurrency": 4,
+        "sms": [
+            {
+                "name": "twilio",
+                "type": "twilio",
+                "account_sid": ACCOUNT_SID,
+                "auth_token": AUTH_TOKEN,
+                "from_number": "+15005550006",
+                "base_url": twilio.url,
+            }
+        ],
+    }
+
+
 @pytest.fixture
-async def outbox(mongo_url: str) -> AsyncIterator[tuple[NotifierService, str]]:
+async def outbox(mongo_url: str, twilio: FakeTwilio) -> AsyncIterator[tuple[NotifierService, str]]:
     """An outbox filled with MESSAGES SMS, each with its own text, written by the API's
     service (which sends nothing itself: no providers)."""
     db_name = f"t_{uuid.uuid4().hex[:12]}"
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url, tz_aware=True)
     store = NotifierStore(client[db_name])
-    bus = EventBus(make_log(Settings(), None), HubMetrics())
-    planner = NotifierService(store, bus, NotifierSettings())
+    settings = Settings(notifier=worker_settings(twilio))
+    bus = EventBus(make_log(settings, None), HubMetrics())
+    planner = build_service(settings, store, bus)  # the hub's: it writes, never works
     try:
         await fill(planner)
         yield planner, db_name
@@ -134,24 +152,11 @@ async def fill(planner: NotifierService) -> None:
 
 
 async def test_a_worker_killed_mid_batch_sends_nothing_twice(
-    mongo_url: str, outbox: tuple[NotifierService, str]
+    mongo_url: str, outbox: tuple[NotifierService, str], twilio: FakeTwilio
 ) -> None:
     planner, db_name = outbox
-    twilio = await FakeTwilio(delay=0.05).start()
-    settings = {
-        "lease_seconds": LEASE_SECONDS,
-        "worker_concurrency": 4,
-        "sms": [
-            {
-                "name": "twilio",
-                "type": "twilio",
-                "account_sid": ACCOUNT_SID,
-                "auth_token": AUTH_TOKEN,
-                "from_number": "+15005550006",
-                "base_url": twilio.url,
-            }
-        ],
-    }
+    twilio.delay = 0.05
+    settings = worker_settings(twilio)
     env = {
         "HALLHUB_MONGODB_URL": mongo_url,
         "HALLHUB_MONGODB_DB": db_name,
@@ -179,7 +184,6 @@ async def test_a_worker_killed_mid_batch_sends_nothing_twice(
         for worker in (first, second, restarted):
             if worker is not None:
                 await worker.stop()
-        await twilio.stop()
 
     deliveries = await planner.store.search({}, MESSAGES + 10, 0)
     assert len(deliveries) == MESSAGES
