@@ -367,3 +367,29 @@ async def test_an_idempotency_key_answers_a_repeat_and_refuses_a_different_body(
 
 def _template(kind: str, channel: str, text: str) -> TemplateIn:
     return TemplateIn(kind=kind, channel=Channel(channel), text=text)
+
+
+async def test_a_recipient_gets_their_locale_and_others_fall_back_to_chinese(
+    center: Center,
+) -> None:
+    center.at(NOW)
+    await center.service.save_template(
+        TemplateIn(
+            kind="notice",
+            channel=Channel.SMS,
+            locale="en-US",
+            text="[Service Hall] {{ title }}: {{ body }}",
+        ),
+        by="test",
+    )
+    await center.contact("citizen:visitor", phone="+447400123456", locale="en-US")
+    await center.contact("citizen:c1", phone=PHONE, locale="ug-CN")  # no Uyghur template yet
+    body = notice("sms")
+    body["recipients"] = ["citizen:visitor", "citizen:c1"]
+    body["data"] = {"title": "Upgrade", "body": "closed at 16:00"}
+    await send(center, body)
+    await center.drain()
+    assert sorted(center.twilio.bodies()) == [
+        "[Service Hall] Upgrade: closed at 16:00",
+        "【政务服务】Upgrade：closed at 16:00",
+    ]
