@@ -4,13 +4,16 @@ The calling policy (`choose_next`), in order:
 
 1. Only tickets this counter may serve: waiting (not parked), of a service the counter serves
    and not sent to another counter, or sent to this counter by a transfer.
-2. Appointments inside their arrival window [slot - early, slot + late] go first, earliest slot
-   first: a booking is served on time.
-3. Anyone who has waited `max_wait_minutes` or more goes next, longest wait first: no class of
-   ticket starves.
+2. Anyone who has waited `max_wait_minutes` or more goes first, longest wait first: no class
+   of ticket starves, and the hall's maximum wait is a promise to walk-ins too.
+3. Appointments inside their window [slot - early, slot + late] go next, earliest slot first: a
+   booking is served on time. A booking checked in early is queued as if it came just before
+   its slot (the appointment center sets its queue time), so it does not pass walk-ins who
+   came before; with early = 0 it waits for its slot like everyone else, then goes first.
 4. Priority and normal tickets mix: after `normal_per_priority` normal calls at this counter, a
-   waiting priority ticket is called (highest tag weight, then longest wait); so priority
-   tickets do not jump the whole line. With no normal ticket waiting, priority ones go.
+   waiting priority ticket (not a booking still waiting for its slot) is called (highest tag
+   weight, then longest wait); so priority tickets do not jump the whole line. With no normal
+   ticket waiting, priority ones go.
 5. Normal tickets: the longest wait weighted by the counter's weight for the service; equal
    weights mean first come, first served.
 6. Ties: earlier queue time, then lower number — never last come, first served.
@@ -32,7 +35,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hub.privacy import mask_id_number, mask_name, mask_phone
+from hub.privacy import mask_id_number, mask_name, mask_phone, valid_id_number
 from queueing import errors, events
 from queueing.models import (
     AT_COUNTER,
@@ -108,40 +111,26 @@ def is_open(hours: Sequence[Any], now: datetime, timezone: str) -> bool:
     return any(local.isoweekday() in h.weekdays and h.opens <= moment < h.closes for h in hours)
 
 
-def capacity(service: Service) -> int:
-    """How many tickets a service can issue in a day: its range, capped by its daily cap."""
+def capacity(service: Service, released: int = 0) -> int:
+    """How many tickets a service can issue in a day: its range, capped by its daily cap plus
+    the places the appointment center handed to walk-ins."""
     size = service.last_number - service.first_number + 1
-    return min(size, service.daily_cap) if service.daily_cap else size
+    return min(size, service.daily_cap + released) if service.daily_cap else size
 
 
-def ticket_code(service: Service, seq: int) -> tuple[int, str]:
-    """The seq-th ticket of the day (1-based): its number and its code ("A001")."""
+def ticket_code(service: Service, seq: int, prefix: str = "") -> tuple[int, str]:
+    """The seq-th ticket of the day (1-based): its number and its code ("A001"; a checked-in
+    booking's "YA001" with the appointment prefix)."""
     number = service.first_number + seq - 1
     width = max(3, len(str(service.last_number)))
-    return number, f"{service.prefix}{number:0{width}d}"
+    return number, f"{prefix}{service.prefix}{number:0{width}d}"
 
 
 def ticket_id(hall_id: str, day: date, code: str) -> str:
     return f"{hall_id}-{day:%Y%m%d}-{code}"
 
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def valid_id_number(value: str) -> bool:
-    """A mainland resident ID number (GB 11643-1999): 18 characters with a check digit."""
-    value = value.upper()
-    if not _ID_NUMBER.match(value):
-        return False
-    try:
-        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == value[17]
 
 
 def valid_mobile(value: str) -> bool:
@@ -222,10 +211,11 @@ def issue(
     minutes: float,
     appointment: Any = None,
     queue_time: datetime | None = None,
+    prefix: str = "",
 ) -> Ticket:
     """The seq-th ticket of the day for this service."""
     day = local_day(now, hall.timezone)
-    number, code = ticket_code(service, seq)
+    number, code = ticket_code(service, seq, prefix)
     unique_tags = list(dict.fromkeys(tags))
     if appointment is not None and Tag.APPOINTMENT not in unique_tags:
         unique_tags.append(Tag.APPOINTMENT)
@@ -351,16 +341,17 @@ def choose_next(
     candidates = [t for t in waiting if eligible(t, counter)]
     if not candidates:
         return None
-    booked = [t for t in candidates if in_window(t, policy, now)]
-    if booked:
-        first = min(booked, key=_by_slot)
-        return Choice(first, Reason.APPOINTMENT)
     limit = now - timedelta(minutes=policy.max_wait_minutes)
     overdue = [t for t in candidates if t.queue_time <= limit]
     if overdue:
         return Choice(min(overdue, key=_fifo), Reason.OVERDUE)
-    priority = [t for t in candidates if t.priority > 0]
-    normal = [t for t in candidates if t.priority <= 0]
+    booked = [t for t in candidates if in_window(t, policy, now)]
+    if booked:
+        first = min(booked, key=_by_slot)
+        return Choice(first, Reason.APPOINTMENT)
+    # A booking waiting for its slot (queue time still ahead) is not a priority case yet.
+    priority = [t for t in candidates if t.priority > 0 and t.queue_time <= now]
+    normal = [t for t in candidates if not (t.priority > 0 and t.queue_time <= now)]
     if priority and (not normal or normal_streak >= policy.normal_per_priority):
         best = min(priority, key=lambda t: (-t.priority, *_fifo(t)))
         return Choice(best, Reason.PRIORITY)
@@ -407,16 +398,20 @@ def calling_order(
 
 def queue_order(waiting: Iterable[Ticket], policy: CallingPolicy, now: datetime) -> list[Ticket]:
     """Waiting tickets in the order they are expected to be called (for positions and the
-    workstation list): appointments in window, overdue, then priority before normal with the
+    workstation list): overdue, appointments in window, then priority before normal with the
     mixing ratio applied as a steady interleave."""
     tickets = [t for t in waiting if t.status is TicketStatus.WAITING]
-    booked = sorted((t for t in tickets if in_window(t, policy, now)), key=_by_slot)
     limit = now - timedelta(minutes=policy.max_wait_minutes)
-    rest = [t for t in tickets if not in_window(t, policy, now)]
-    overdue = sorted((t for t in rest if t.queue_time <= limit), key=_fifo)
-    rest = [t for t in rest if t.queue_time > limit]
-    priority = sorted((t for t in rest if t.priority > 0), key=lambda t: (-t.priority, *_fifo(t)))
-    normal = sorted((t for t in rest if t.priority <= 0), key=_fifo)
+    overdue = sorted((t for t in tickets if t.queue_time <= limit), key=_fifo)
+    rest = [t for t in tickets if t.queue_time > limit]
+    booked = sorted((t for t in rest if in_window(t, policy, now)), key=_by_slot)
+    rest = [t for t in rest if not in_window(t, policy, now)]
+    priority = sorted(
+        (t for t in rest if t.priority > 0 and t.queue_time <= now),
+        key=lambda t: (-t.priority, *_fifo(t)),
+    )
+    rest = [t for t in rest if not (t.priority > 0 and t.queue_time <= now)]
+    normal = sorted(rest, key=_fifo)
     mixed: list[Ticket] = []
     every = policy.normal_per_priority
     while priority or normal:
@@ -428,7 +423,7 @@ def queue_order(waiting: Iterable[Ticket], policy: CallingPolicy, now: datetime)
         if every == 0:
             mixed.extend(priority)
             priority = []
-    return [*booked, *overdue, *mixed]
+    return [*overdue, *booked, *mixed]
 
 
 # -- estimates --------------------------------------------------------------------------------

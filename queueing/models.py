@@ -61,7 +61,9 @@ class CallingPolicy(_Model):
     tag_weights: dict[Tag, int] = Field(default_factory=lambda: dict(DEFAULT_TAG_WEIGHTS))
     # Anyone who waited this long is called next, whatever their class (no starvation).
     max_wait_minutes: int = Field(60, ge=5, le=600)
-    appointment_early_minutes: int = Field(15, ge=0, le=120)
+    # A checked-in booking is called first from `early` minutes before its slot to `late`
+    # after (bench/hall_sim.py: from the slot itself keeps walk-ins' waits near FIFO's).
+    appointment_early_minutes: int = Field(0, ge=0, le=120)
     appointment_late_minutes: int = Field(15, ge=0, le=120)
     no_show_min_calls: int = Field(2, ge=1, le=5)
     turn_near_ahead: int = Field(3, ge=0, le=50)

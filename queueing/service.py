@@ -58,6 +58,9 @@ log = get_logger("queueing")
 
 # A gate may refuse a person a ticket (the appointment center's blacklist): the reason or None.
 PersonGate = Callable[[str, datetime], Awaitable[str | None]]
+# Walk-in places a service gets beyond its daily cap (bookable places the appointment center
+# released): (hall, service, day) -> places.
+CapacitySource = Callable[[str, str, str], Awaitable[int]]
 
 Clock = Callable[[], datetime]
 
@@ -268,6 +271,7 @@ class QueueingService:
         self._pepper = pepper
         self._now = clock  # replaceable in tests and simulations
         self._gates: list[PersonGate] = []
+        self._capacity_sources: list[CapacitySource] = []
         self._locks: dict[str, asyncio.Lock] = {}
         self._background: set[asyncio.Task[None]] = set()
         # Position updates: one job per hall at a time, re-run once if asked again meanwhile;
@@ -282,6 +286,9 @@ class QueueingService:
     def add_gate(self, gate: PersonGate) -> None:
         self._gates.append(gate)
 
+    def add_capacity_source(self, source: CapacitySource) -> None:
+        self._capacity_sources.append(source)
+
     # -- taking tickets ---------------------------------------------------------------------
 
     async def take_ticket(
@@ -294,7 +301,10 @@ class QueueingService:
         citizen_id: str | None = None,
         appointment: Appointment | None = None,
         queue_time: datetime | None = None,
+        number_prefix: str = "",
     ) -> Ticket:
+        """A ticket for a walk-in, or (with `appointment`, `queue_time` and the appointment
+        center's `number_prefix`) for a booking checked in; its numbers run on their own."""
         now = self._now()
         config = await self._config.config(hall_id)
         hall = config.hall
@@ -312,7 +322,18 @@ class QueueingService:
                 hall.id, day, service.id, person, hall.policy.per_person_daily_limit
             )
         domain.check_admission(hall, service, now, count, refusal)
-        seq = await self._tickets.next_seq(hall.id, service.id, day, domain.capacity(service))
+        if number_prefix:
+            series, cap = (
+                f"{service.id}~{number_prefix}",
+                domain.capacity(service.model_copy(update={"daily_cap": None})),
+            )
+        else:
+            released = 0
+            if service.daily_cap:
+                for source in self._capacity_sources:
+                    released += await source(hall.id, service.id, day)
+            series, cap = service.id, domain.capacity(service, released)
+        seq = await self._tickets.next_seq(hall.id, series, day, cap)
         if seq is None:
             raise DailyCapReached(service_id=service.id)
         ahead, minutes = await self._estimate_new(hall, service, day, now)
@@ -330,6 +351,7 @@ class QueueingService:
             minutes=minutes,
             appointment=appointment,
             queue_time=queue_time,
+            prefix=number_prefix,
         )
         await self._tickets.insert(ticket)
         await self._queue.changed(ticket)

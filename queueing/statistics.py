@@ -9,8 +9,6 @@ time (open, not paused, holding no ticket).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -18,6 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from hub import export
 from queueing.models import (
     CounterLogEntry,
     CounterStatus,
@@ -201,36 +200,8 @@ def days(start: str, end: str) -> list[str]:
 
 
 def to_csv(rows: Sequence[Row]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([title for _, title in COLUMNS])
-    for row in rows:
-        values = asdict(row)
-        writer.writerow(["" if values[name] is None else values[name] for name, _ in COLUMNS])
-    return "\ufeff" + out.getvalue()  # a BOM so Excel opens the Chinese headers as UTF-8
+    return export.to_csv(COLUMNS, (asdict(row) for row in rows))
 
 
 def to_xlsx(rows: Sequence[Row], title: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    sheet.append([t for _, t in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        values = asdict(row)
-        sheet.append([values[name] for name, _ in COLUMNS])
-    for index, (name, _) in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = 24 if name == "label" else 14
-        if name.endswith("_rate"):
-            for cell in sheet[letter][1:]:
-                cell.number_format = "0.0%"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return export.to_xlsx(COLUMNS, (asdict(row) for row in rows), title, wide=frozenset({"label"}))

@@ -154,6 +154,7 @@ async def test_a_rule_for_an_unknown_kind_is_refused(center: Center) -> None:
         "fallback": {},
         "delay_minutes": 0,
         "digest_minutes": 0,
+        "when": {},
         "enabled": True,
     }
     status, error = await center.http("PUT", "/api/v1/notifier/rules/r1", json=rule)
@@ -231,7 +232,9 @@ async def test_a_citizen_opts_out_in_preferences_and_the_next_sms_is_suppressed(
     assert status == 200
     _, got = await center.http("GET", "/api/v1/notifier/preferences", role="citizen", sub="c-1")
     assert got["opted_out"] == {"notice": ["sms"]}
-    assert {k["id"] for k in got["kinds"]} == {"notice", "ticket_called", "ticket_near"}
+    citizen_kinds = {k["id"] for k in got["kinds"]}
+    assert {"notice", "ticket_called", "ticket_near", "appointment_booked"} <= citizen_kinds
+    assert not citizen_kinds & {"counter_paused_alert", "long_wait_alert"}
     _, staff = await center.http("GET", "/api/v1/notifier/preferences", role="staff", sub="s1")
     assert {k["id"] for k in staff["kinds"]} == {
         "notice",

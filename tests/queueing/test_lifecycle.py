@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from hub.privacy import valid_id_number
 from queueing import domain, errors
 from queueing.models import (
     CallingPolicy,
@@ -160,7 +161,7 @@ def test_counter_open_pause_resume_close() -> None:
     ],
 )
 def test_resident_id_check_digit(value: str, valid: bool) -> None:
-    assert domain.valid_id_number(value) is valid
+    assert valid_id_number(value) is valid
 
 
 def test_numbers_and_codes() -> None:

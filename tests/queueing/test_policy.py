@@ -68,8 +68,8 @@ CASES = [
         ("t2", Reason.PRIORITY),
     ),
     (
-        "an appointment in its window beats everyone",
-        [ticket(1, minutes_ago=50), ticket(2, priority=3), ticket(3, slot_in_minutes=5)],
+        "an appointment in its window beats everyone not overdue",
+        [ticket(1, minutes_ago=50), ticket(2, priority=3), ticket(3, slot_in_minutes=-2)],
         2,
         ("t3", Reason.APPOINTMENT),
     ),
@@ -77,6 +77,24 @@ CASES = [
         "an appointment too early waits like a normal ticket",
         [ticket(1, minutes_ago=5), ticket(3, slot_in_minutes=40)],
         0,
+        ("t1", Reason.NORMAL),
+    ),
+    (
+        "the window opens at the slot: five minutes before, it waits",
+        [ticket(1, minutes_ago=5), ticket(3, slot_in_minutes=5)],
+        0,
+        ("t1", Reason.NORMAL),
+    ),
+    (
+        "the hall's maximum wait holds against appointments too",
+        [ticket(3, slot_in_minutes=-2), ticket(1, minutes_ago=61)],
+        0,
+        ("t1", Reason.OVERDUE),
+    ),
+    (
+        "a priority booking waiting for its slot is not a priority case yet",
+        [ticket(1, minutes_ago=2), ticket(3, priority=2, slot_in_minutes=20, minutes_ago=-15)],
+        2,
         ("t1", Reason.NORMAL),
     ),
     (
@@ -181,3 +199,9 @@ def test_queue_order_matches_the_calls() -> None:
     tickets += [ticket(100, minutes_ago=1, priority=2), ticket(200, slot_in_minutes=0)]
     order = [t.id for t in queue_order(tickets, POLICY, T0)]
     assert order == ["t200", "t1", "t2", "t100", "t3", "t4"]
+
+
+def test_only_priority_bookings_waiting_for_their_slots_are_still_called() -> None:
+    """An idle counter with nothing but early priority bookings calls one (never an error)."""
+    waiting = [ticket(3, priority=2, slot_in_minutes=20, minutes_ago=-15)]
+    assert pick(waiting, 0) == ("t3", Reason.NORMAL)
