@@ -251,11 +251,12 @@ def check_slot(
     if start - timedelta(minutes=plan.min_lead_minutes) <= now or day <= local_day(now, timezone):
         raise errors.SlotInPast()
     if day not in bookable_days(plan, now, timezone):
-        opening = opens_at(plan, day, timezone)
-        horizon = working_days_after(plan, local_day(now, timezone), plan.horizon_days)
-        if horizon and day > horizon[-1]:
-            raise errors.BeyondHorizon(last_day=horizon[-1].isoformat())
-        raise errors.NotOpenYet(opens_at=opening.isoformat())
+        # The day after the horizon opens at the next `opens_at`: "not open yet" says when.
+        ahead = working_days_after(plan, local_day(now, timezone), plan.horizon_days + 1)
+        if ahead and day > ahead[-1]:
+            last = ahead[-2] if len(ahead) > 1 else ahead[-1]
+            raise errors.BeyondHorizon(last_day=last.isoformat())
+        raise errors.NotOpenYet(opens_at=opens_at(plan, day, timezone).isoformat())
     return day, match[0][1]
 
 

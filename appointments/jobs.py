@@ -160,14 +160,10 @@ class AppointmentJobs:
             if now < domain.reminder_at(plan, appointment):
                 continue
             if await service.store.mark_reminded(appointment.id):
-                zone = (await service._queue.config(appointment.hall_id)).hall.timezone
                 await service._bus.publish(
                     events.citizen_topic(appointment.citizen_id),
                     events.REMINDER_DUE,
-                    {
-                        **service.public(appointment),
-                        "slot_text": domain.local_text(appointment.slot_start, zone),
-                    },
+                    await service.personal(appointment),
                     event_id=f"appt:{appointment.id}:reminder:{appointment.slot_start:%Y%m%d%H%M}",
                 )
                 sent += 1

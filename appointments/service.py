@@ -643,33 +643,29 @@ class AppointmentService:
         extra: dict[str, Any] | None = None,
     ) -> Appointment:
         """Save with the events it causes in its outbox, then publish them."""
-        config = await self._queue.config(appointment.hall_id)
-        service = config.services.get(appointment.service_id)
-        names = {
-            "hall_name": config.hall.name,
-            "hall_address": config.hall.address,
-            "service_name": service.name if service else appointment.service_id,
-        }
-        outbox = [
-            *appointment.outbox,
-            *self._events(
-                appointment, event_type, config.hall.timezone, {**names, **(extra or {})}
-            ),
-        ]
+        personal = {**await self.personal(appointment), **(extra or {})}
+        outbox = [*appointment.outbox, *self._events(appointment, event_type, personal)]
         saved = await self.store.save(appointment.model_copy(update={"outbox": outbox}), by, what)
         if saved is None:
             raise errors.NotCancellable("预约刚被其他操作修改，请刷新后重试")
         await self.flush(saved)
         return saved
 
-    def _events(
-        self, appointment: Appointment, event_type: str, zone: str, extra: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        personal = {
+    async def personal(self, appointment: Appointment) -> dict[str, Any]:
+        """What the booker's own events carry (and their messages say)."""
+        config = await self._queue.config(appointment.hall_id)
+        service = config.services.get(appointment.service_id)
+        return {
             **self.public(appointment),
-            "slot_text": domain.local_text(appointment.slot_start, zone),
-            **extra,
+            "slot_text": domain.local_text(appointment.slot_start, config.hall.timezone),
+            "hall_name": config.hall.name,
+            "hall_address": config.hall.address,
+            "service_name": service.name if service else appointment.service_id,
         }
+
+    def _events(
+        self, appointment: Appointment, event_type: str, personal: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         stamp = f"{appointment.id}:{appointment.version + 1}:{event_type}"
         return [
             {

@@ -35,6 +35,7 @@ class DemoData(BaseModel):
     accounts: list[DemoAccount] = Field(default_factory=list)
     citizens: list[DemoCitizen] = Field(default_factory=list)
     contacts: list[dict[str, Any]] = Field(default_factory=list)
+    booking_plans: list[dict[str, Any]] = Field(default_factory=list)
 
 
 def load(path: Path = DEMO_FILE) -> DemoData:
@@ -60,6 +61,12 @@ async def seed(app: web.Application, data: DemoData) -> None:
 
     for contact in data.contacts:
         await app[NOTIFIER].store.save_contact(Contact.model_validate(contact))
+    from appointments.api import APPOINTMENTS
+    from appointments.models import BookingPlan
+
+    for plan in data.booking_plans:
+        ident = f"{plan['hall_id']}:{plan['service_id']}"
+        await app[APPOINTMENTS].save_plan(BookingPlan.model_validate({"_id": ident, **plan}))
 
 
 def screens(app: web.Application, data: DemoData, base_url: str) -> list[tuple[str, str, str]]:
@@ -109,9 +116,21 @@ def screens(app: web.Application, data: DemoData, base_url: str) -> list[tuple[s
                     f"{base_url}/m/take.html?hall={hall_id}&token={citizen_token}",
                 )
             )
+    from appointments.api import APPOINTMENTS
+
     for citizen in data.citizens:
         token, _ = tokens.issue(citizen.id, Role.CITIZEN, name=citizen.name, ttl_seconds=DEVICE_TTL)
         rows.append(("市民H5 Citizen mini-app", citizen.name, f"{base_url}/m/?token={token}"))
+        rows.append(("预约办事 Book (H5)", citizen.name, f"{base_url}/m/book.html?token={token}"))
+        for raw in data.halls:
+            code = app[APPOINTMENTS].hall_code(raw["hall"]["id"])
+            rows.append(
+                (
+                    "预约签到 Check-in (H5, the hall's QR code)",
+                    f"{raw['hall']['name']} · {citizen.name}",
+                    f"{base_url}/m/checkin.html?code={code}&token={token}",
+                )
+            )
     rows.append(("健康检查 Health", "", f"{base_url}/readyz"))
     rows.append(("指标 Metrics", "", f"{base_url}/metrics"))
     rows.append(("接口文档 OpenAPI", "", f"{base_url}/api/v1/openapi.json"))

@@ -131,6 +131,9 @@ class Rule(_Model):
     fallback: dict[Channel, Channel] = Field(default_factory=dict)
     delay_minutes: int = Field(0, ge=0, le=7 * 24 * 60)
     digest_minutes: int = Field(0, ge=0, le=24 * 60)
+    # A channel named here is used only when the event's field is true (a citizen who asked
+    # for no SMS with a booking: {sms: notify_sms}).
+    when: dict[Channel, str] = Field(default_factory=dict)
     enabled: bool = True
 
 

@@ -167,12 +167,17 @@ class NotifierService:
                 continue
             for recipient in await self._recipients(rule, data):
                 contact = await self._store.contact(recipient) or Contact(id=recipient)
+                channels = [
+                    c for c in rule.channels if c not in rule.when or data.get(rule.when[c])
+                ]
+                if not channels:
+                    continue
                 try:
                     message, plans = await self._plan(
                         kind,
                         contact,
                         data,
-                        rule.channels,
+                        channels,
                         source=f"event:{envelope.event_id}:{rule.id}",
                         send_at=self._now() + timedelta(minutes=rule.delay_minutes),
                         fallback=rule.fallback,
@@ -184,6 +189,14 @@ class NotifierService:
                     log.error("rule_message_failed", rule=rule.id, error=str(exc)[:200])
                     continue
                 await self._write(message, plans)
+
+    async def remember_phone(self, recipient: str, phone: str) -> None:
+        """Another domain learnt a recipient's mobile (a booking's real-name phone): kept as
+        their SMS address, their preferences untouched."""
+        phone = domain.normalise_phone(phone)
+        contact = await self._store.contact(recipient) or Contact(id=recipient)
+        if contact.phone != phone:
+            await self._store.save_contact(contact.model_copy(update={"phone": phone}))
 
     async def _recipients(self, rule: Rule, data: dict[str, Any]) -> list[str]:
         found: list[str] = []

@@ -27,6 +27,7 @@ export function blankRule(kind: string): Rule {
     fallback: {},
     delay_minutes: 0,
     digest_minutes: 0,
+    when: {},
     enabled: true,
   };
 }
@@ -44,8 +45,14 @@ export function cleanRule(rule: Rule): Rule {
     const to = rule.fallback[channel];
     if (to !== undefined && to !== channel) fallback[channel] = to;
   }
+  const when: Partial<Record<Channel, string>> = {};
+  for (const channel of channels) {
+    const field = rule.when?.[channel];
+    if (field) when[channel] = field;
+  }
   return {
     ...rule,
+    when,
     id: rule.id.trim(),
     event_type: rule.event_type.trim(),
     recipients: [...new Set(rule.recipients.map((r) => r.trim()).filter(Boolean))],

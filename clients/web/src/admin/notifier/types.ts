@@ -54,6 +54,8 @@ export interface Rule {
   fallback: Partial<Record<Channel, Channel>>;
   delay_minutes: number;
   digest_minutes: number;
+  /** A channel here is used only when the event's named field is true ({sms: "notify_sms"}). */
+  when: Partial<Record<Channel, string>>;
   enabled: boolean;
 }
 
