@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -154,7 +155,10 @@ def dynamic_share(plan: BookingPlan, load: float | None) -> float:
 
 def places(plan: BookingPlan, counter_capacity: float, share: float) -> tuple[int, int]:
     """(regular, backup) places of a slot."""
-    total = plan.capacity if plan.capacity is not None else math.floor(counter_capacity * share)
+    # (a hair added: 100 x 0.29 is 28.999… in floating point, and means 29)
+    total = (
+        plan.capacity if plan.capacity is not None else math.floor(counter_capacity * share + 1e-9)
+    )
     backup = min(total, round(total * plan.backup_share))
     return total - backup, backup
 
@@ -208,9 +212,13 @@ def view(
 ) -> Slot:
     """A slot as a citizen sees it."""
     ident = slot_id(plan.hall_id, plan.service_id, start)
+    # Booking is from the next day on (check_slot): today's slots are closed to booking.
+    too_late = start - timedelta(minutes=plan.min_lead_minutes) <= now or local_day(
+        start, timezone
+    ) <= local_day(now, timezone)
     if state is None:
         opening = opens_at(plan, start.astimezone(ZoneInfo(timezone)).date(), timezone)
-        closed = start - timedelta(minutes=plan.min_lead_minutes) <= now
+        closed = too_late
         return Slot(
             id=ident,
             start=start,
@@ -220,9 +228,7 @@ def view(
             state="closed" if closed else "not_open",
             opens_at=None if closed else opening,
         )
-    closed = (
-        start - timedelta(minutes=plan.min_lead_minutes) <= now or state.walkin_released is not None
-    )
+    closed = too_late or state.walkin_released is not None
     return Slot(
         id=ident,
         start=start,
@@ -278,7 +284,8 @@ def appointment_code(plan: BookingPlan, seq: int) -> str:
 def check_id_number(id_number: str) -> str:
     """A mainland resident ID number, uppercase; InvalidIdNumber when the check digit or
     birth date is wrong."""
-    value = id_number.strip().upper()
+    # A Chinese keyboard may type full-width digits (１１０…): the same number, one person.
+    value = unicodedata.normalize("NFKC", id_number).strip().upper()
     if not valid_id_number(value):
         raise errors.InvalidIdNumber()
     return value
@@ -369,7 +376,7 @@ def hall_code(hall_id: str, secret: bytes) -> str:
 
 
 def check_hall_code(code: str, hall_id: str, secret: bytes) -> None:
-    if not hmac.compare_digest(code, hall_code(hall_id, secret)):
+    if not hmac.compare_digest(code.encode(), hall_code(hall_id, secret).encode()):
         raise errors.HallCodeInvalid()
 
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 # A mainland resident ID number (18 characters, the last may be X); checked in full in domain.
-IdNumber = Annotated[str, StringConstraints(pattern=r"^\d{17}[\dXx]$")]
-Phone = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
+IdNumber = Annotated[str, StringConstraints(pattern=r"^[0-9０-９]{17}[0-9０-９XxＸｘ]$")]
+Phone = Annotated[str, StringConstraints(pattern=r"^1[3-9][0-9]{9}$")]
 
 
 class _Model(BaseModel):

@@ -7,7 +7,7 @@ from datetime import date
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+_ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII digits: \d would take any script's
 
 
 def valid_id_number(value: str) -> bool:
@@ -20,7 +20,7 @@ def valid_id_number(value: str) -> bool:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return False
-    if born.year < 1900:
+    if born.year < 1900 or born > date.today():
         return False
     total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == value[17]
