@@ -39,9 +39,10 @@ def default_plugins() -> list[Install]:
     from appointments import api as appointments_api
     from notifier import api as notifier_api
     from queueing import api as queueing_api
+    from rtc import api as rtc_api
 
     # The appointment center stands on the queue (check-in makes tickets): installed after it.
-    return [queueing_api.install, appointments_api.install, notifier_api.install]
+    return [queueing_api.install, appointments_api.install, notifier_api.install, rtc_api.install]
 
 
 def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> web.Application:

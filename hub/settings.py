@@ -72,6 +72,14 @@ class NotifierSettings(BaseModel):
     rate_limit_per_hour: int = Field(10, ge=1)
 
 
+class RtcSettings(BaseModel):
+    # Calls recorded at once on this node (two parties' video encoded: ~half a core each);
+    # beyond it a call goes unrecorded, and says so.
+    max_recordings: int = Field(2, ge=0, le=64)
+    record: bool = True
+    retention_days: int = Field(180, ge=1, le=3650)
+
+
 class EventLogSettings(BaseModel):
     max_events: int = Field(1000, ge=1)
     min_age_seconds: int = Field(24 * 3600, ge=0)
@@ -97,6 +105,7 @@ class Settings(BaseSettings):
     jwt_ttl_seconds: int = Field(12 * 3600, ge=60)
     ice_servers: list[IceServer] = Field(default_factory=list)
     notifier: NotifierSettings = Field(default_factory=NotifierSettings)
+    rtc: RtcSettings = Field(default_factory=RtcSettings)
     event_log: EventLogSettings = Field(default_factory=EventLogSettings)
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
@@ -56,6 +57,7 @@ class Gateway:
         self._bus = bus
         self._metrics = metrics
         self._principals: dict[str, Principal] = {}
+        self._disconnect_listeners: list[Callable[[str, Principal], Awaitable[None]]] = []
         self._app: web.Application | None = None
         self.connections = Connections(settings.max_client_buffer_bytes)
         manager: FastLocalManager
@@ -187,9 +189,20 @@ class Gateway:
         if eio_sid in self.sio.environ:
             self.sio.environ[eio_sid] = _NO_ENVIRON
 
+    def on_disconnect(self, listener: Callable[[str, Principal], Awaitable[None]]) -> None:
+        """Be told when a socket closes (a domain keeping presence, e.g. agents online)."""
+        self._disconnect_listeners.append(listener)
+
     async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
-        if self._principals.pop(sid, None) is not None:
-            self._metrics.connections.dec()
+        principal = self._principals.pop(sid, None)
+        if principal is None:
+            return
+        self._metrics.connections.dec()
+        for listener in self._disconnect_listeners:
+            try:
+                await listener(sid, principal)
+            except Exception:  # a domain's trouble must not break the gateway
+                log.exception("disconnect_listener_failed")
 
     async def _on_command(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
         return await dispatch(

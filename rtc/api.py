@@ -1,0 +1,443 @@
+"""Video customer service's adapters: Socket.IO commands (the call is driven over the socket),
+REST for the rest, who may read `rtc:` topics, and the service's lifetime (its clock, the
+recorder, presence)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub import keys
+from hub.auth import Principal, Role
+from hub.errors import InvalidPayload
+from hub.gateway.commands import Call, Payload
+from hub.logs import get_logger
+from hub.rest import NoBody, Request
+from hub.settings import ROOT
+from rtc import errors
+from rtc.models import (
+    CallbackIn,
+    ChatIn,
+    QualityIn,
+    RatingIn,
+    RequestIn,
+    SessionRef,
+    SessionState,
+    SignalIn,
+    SkillsIn,
+    StatusIn,
+    Topic,
+    TransferIn,
+    WrapUpIn,
+)
+from rtc.recorder import Recorder
+from rtc.service import MAX_IMAGE_BYTES, RtcService
+from rtc.store import RtcStore
+
+log = get_logger("rtc")
+
+RTC = web.AppKey("rtc", RtcService)
+TICK_SECONDS = 1.0
+DEFAULTS = ROOT / "config" / "rtc.yaml"
+SUPERVISORS = {Role.ADMIN, Role.SUPERVISOR}
+PARTIES = {Role.CITIZEN, Role.AGENT, Role.ADMIN, Role.SUPERVISOR}
+
+
+class SessionsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    state: SessionState | None = None
+    topic: str | None = Field(None, max_length=40)
+    agent_id: str | None = Field(None, max_length=60)
+    limit: int = Field(50, ge=1, le=500)
+    skip: int = Field(0, ge=0)
+
+
+class StatsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    by: str = Field("topic", pattern="^(topic|agent|all)$")
+    days: int = Field(7, ge=1, le=366)
+
+
+class NameIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    phone: str = Field(pattern=r"^1[3-9][0-9]{9}$")
+
+
+def install(app: web.Application) -> None:
+    _install_commands(app)
+    _install_rest(app)
+    app.cleanup_ctx.append(_service)
+
+
+def _install_commands(app: web.Application) -> None:
+    c = app[keys.COMMANDS]
+
+    @c.command("rtc.request", RequestIn, roles={Role.CITIZEN}, summary="Join a topic's queue")
+    async def request(call: Call, p: RequestIn) -> dict[str, Any]:
+        return await call.app[RTC].request(call.principal, p)
+
+    @c.command(
+        "rtc.leave", SessionRef, roles={Role.CITIZEN, Role.AGENT}, summary="Leave or hang up"
+    )
+    async def leave(call: Call, p: SessionRef) -> dict[str, Any]:
+        return await call.app[RTC].leave(call.principal, p.session_id)
+
+    @c.command(
+        "rtc.callback", CallbackIn, roles={Role.CITIZEN}, summary="Leave asking for a call-back"
+    )
+    async def callback(call: Call, p: CallbackIn) -> dict[str, Any]:
+        return await call.app[RTC].callback(call.principal, p)
+
+    @c.command("rtc.rate", RatingIn, roles={Role.CITIZEN}, summary="Rate a call (1-5, once)")
+    async def rate(call: Call, p: RatingIn) -> dict[str, Any]:
+        return await call.app[RTC].rate(call.principal, p)
+
+    @c.command("rtc.agent_hello", Payload, roles={Role.AGENT}, summary="An agent console connected")
+    async def hello(call: Call, p: Payload) -> dict[str, Any]:
+        return await call.app[RTC].hello(call.principal, call.sid)
+
+    @c.command("rtc.set_status", StatusIn, roles={Role.AGENT}, summary="available | away | wrap_up")
+    async def set_status(call: Call, p: StatusIn) -> dict[str, Any]:
+        return await call.app[RTC].set_status(call.principal, p.status)
+
+    @c.command("rtc.set_skills", SkillsIn, roles={Role.AGENT}, summary="The topics the agent takes")
+    async def set_skills(call: Call, p: SkillsIn) -> dict[str, Any]:
+        return await call.app[RTC].set_skills(call.principal.sub, p.skills)
+
+    @c.command("rtc.accept", SessionRef, roles={Role.AGENT}, summary="Take the call offered")
+    async def accept(call: Call, p: SessionRef) -> dict[str, Any]:
+        return await call.app[RTC].accept(call.principal, p.session_id)
+
+    @c.command("rtc.decline", SessionRef, roles={Role.AGENT}, summary="Decline the call offered")
+    async def decline(call: Call, p: SessionRef) -> dict[str, Any]:
+        return await call.app[RTC].decline(call.principal, p.session_id)
+
+    @c.command("rtc.hang_up", SessionRef, roles={Role.CITIZEN, Role.AGENT}, summary="End the call")
+    async def hang_up(call: Call, p: SessionRef) -> dict[str, Any]:
+        return await call.app[RTC].hang_up(call.principal, p.session_id)
+
+    @c.command(
+        "rtc.wrap_up", WrapUpIn, roles={Role.AGENT}, summary="Notes written: available again"
+    )
+    async def wrap_up(call: Call, p: WrapUpIn) -> dict[str, Any]:
+        return await call.app[RTC].wrap_up(call.principal, p)
+
+    @c.command("rtc.transfer", TransferIn, roles={Role.AGENT}, summary="To another agent or topic")
+    async def transfer(call: Call, p: TransferIn) -> dict[str, Any]:
+        return await call.app[RTC].transfer(call.principal, p)
+
+    @c.command("rtc.signal", SignalIn, roles=PARTIES, summary="Offer, answer, ICE candidate")
+    async def signal(call: Call, p: SignalIn) -> dict[str, Any]:
+        return await call.app[RTC].signal(call.principal, p)
+
+    @c.command(
+        "rtc.quality", QualityIn, roles={Role.CITIZEN, Role.AGENT}, summary="getStats() summary"
+    )
+    async def quality(call: Call, p: QualityIn) -> dict[str, Any]:
+        return await call.app[RTC].quality(call.principal, p)
+
+    @c.command("rtc.chat", ChatIn, roles={Role.CITIZEN, Role.AGENT}, summary="A text in the call")
+    async def chat(call: Call, p: ChatIn) -> dict[str, Any]:
+        return await call.app[RTC].chat(call.principal, p)
+
+
+def _install_rest(app: web.Application) -> None:
+    rest = app[keys.REST]
+
+    @rest.route("GET", "/rtc/ice-servers", roles=PARTIES, tag="rtc", summary="STUN/TURN")
+    async def ice(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+        servers = req.app[keys.SETTINGS].ice_servers
+        return {
+            "ice_servers": [
+                {
+                    "urls": s.urls,
+                    **({"username": s.username} if s.username else {}),
+                    **({"credential": s.credential.get_secret_value()} if s.credential else {}),
+                }
+                for s in servers
+            ]
+        }
+
+    @rest.route("GET", "/rtc/topics", roles=PARTIES, tag="rtc", summary="Consultation topics")
+    async def topics(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
+        service = req.app[RTC]
+        overview = await service.overview()
+        now = service.now()
+        from rtc import domain
+
+        agents = await service.store.agents()
+        return [
+            {
+                **t.model_dump(by_alias=False),
+                "agents_online": sum(
+                    1 for a in agents if t.id in a.skills and domain.present(a, now)
+                ),
+                "waiting": sum(1 for s in overview["waiting"] if s["topic"] == t.id),
+            }
+            for t in await service.store.topics()
+            if t.active
+        ]
+
+    @rest.route(
+        "PUT",
+        "/rtc/topics/{topic_id}",
+        body=Topic,
+        roles={Role.ADMIN},
+        tag="rtc",
+        summary="Create or change a topic",
+    )
+    async def save_topic(req: Request[Topic, NoBody]) -> dict[str, Any]:
+        if req.body.id != req.path("topic_id"):
+            raise InvalidPayload("路径与请求体中的主题编号不一致")
+        return (await req.app[RTC].save_topic(req.body)).model_dump(by_alias=False)
+
+    @rest.route(
+        "POST",
+        "/rtc/sessions",
+        body=RequestIn,
+        roles={Role.CITIZEN},
+        status=201,
+        tag="rtc",
+        summary="Join a topic's queue",
+    )
+    async def request(req: Request[RequestIn, NoBody]) -> dict[str, Any]:
+        return await req.app[RTC].request(req.require_principal(), req.body)
+
+    @rest.route(
+        "GET",
+        "/rtc/sessions/mine",
+        roles={Role.CITIZEN},
+        tag="rtc",
+        summary="The caller's consultations",
+    )
+    async def mine(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
+        service = req.app[RTC]
+        found = await service.store.of_citizen(req.require_principal().sub)
+        return [await service.view(s) for s in found]
+
+    @rest.route(
+        "GET",
+        "/rtc/sessions/{session_id}",
+        roles=PARTIES,
+        tag="rtc",
+        summary="One consultation (its parties and supervisors)",
+    )
+    async def one(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+        service = req.app[RTC]
+        session = await service.store.get(req.path("session_id"))
+        if session is None:
+            raise errors.SessionNotFound()
+        from rtc import domain
+
+        domain.party_of(req.require_principal(), session)
+        view = await service.view(session)
+        if req.require_principal().role in SUPERVISORS:
+            view["quality"] = [q.model_dump(mode="json") for q in session.quality]
+            view["notes"] = session.notes
+        return view
+
+    @rest.route(
+        "POST",
+        "/rtc/sessions/{session_id}/leave",
+        roles={Role.CITIZEN, Role.AGENT},
+        tag="rtc",
+        summary="Leave the queue or hang up",
+    )
+    async def leave(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+        return await req.app[RTC].leave(req.require_principal(), req.path("session_id"))
+
+    @rest.route(
+        "POST",
+        "/rtc/sessions/{session_id}/callback",
+        body=NameIn,
+        roles={Role.CITIZEN},
+        tag="rtc",
+        summary="Leave the queue asking for a call-back",
+    )
+    async def callback(req: Request[NameIn, NoBody]) -> dict[str, Any]:
+        ref = CallbackIn(session_id=req.path("session_id"), phone=req.body.phone)
+        return await req.app[RTC].callback(req.require_principal(), ref)
+
+    @rest.route(
+        "POST",
+        "/rtc/sessions/{session_id}/rating",
+        body=RatingBody,
+        roles={Role.CITIZEN},
+        tag="rtc",
+        summary="Rate the call (1-5, once)",
+    )
+    async def rating(req: Request[RatingBody, NoBody]) -> dict[str, Any]:
+        body = RatingIn(
+            session_id=req.path("session_id"), stars=req.body.stars, comment=req.body.comment
+        )
+        return await req.app[RTC].rate(req.require_principal(), body)
+
+    @rest.route(
+        "POST",
+        "/rtc/sessions/{session_id}/images",
+        roles={Role.CITIZEN, Role.AGENT},
+        tag="rtc",
+        summary="A picture in the chat: the body is the image (JPEG, PNG, GIF "
+        "or WebP, at most 5 MB)",
+    )
+    async def image(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+        http = req.http
+        if (http.content_length or 0) > MAX_IMAGE_BYTES:
+            raise errors.ImageTooLarge(limit=MAX_IMAGE_BYTES)
+        data = await http.content.read(MAX_IMAGE_BYTES + 1)
+        if len(data) > MAX_IMAGE_BYTES:
+            raise errors.ImageTooLarge(limit=MAX_IMAGE_BYTES)
+        return await req.app[RTC].post_image(
+            req.require_principal(), req.path("session_id"), data, http.content_type
+        )
+
+    @rest.route(
+        "GET",
+        "/rtc/images/{image_id}",
+        roles=PARTIES,
+        tag="rtc",
+        summary="A chat picture (the session's parties and supervisors)",
+    )
+    async def picture(req: Request[NoBody, NoBody]) -> web.Response:
+        data, content_type = await req.app[RTC].image(req.require_principal(), req.path("image_id"))
+        return web.Response(
+            body=data,
+            content_type=content_type,
+            headers={
+                "Cache-Control": "private, max-age=86400",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    @rest.route(
+        "GET",
+        "/rtc/overview",
+        roles=SUPERVISORS,
+        tag="rtc",
+        summary="The queue, the calls and the agents now",
+    )
+    async def overview(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+        return await req.app[RTC].overview()
+
+    @rest.route(
+        "GET",
+        "/rtc/sessions",
+        query=SessionsQuery,
+        roles=SUPERVISORS,
+        tag="rtc",
+        summary="Consultations, newest first",
+    )
+    async def search(req: Request[NoBody, SessionsQuery]) -> dict[str, Any]:
+        q = req.query
+        query: dict[str, Any] = {}
+        if q.state:
+            query["state"] = q.state.value
+        if q.topic:
+            query["topic"] = q.topic
+        if q.agent_id:
+            query["agent_id"] = q.agent_id
+        service = req.app[RTC]
+        found = await service.store.search(query, q.limit, q.skip)
+        return {"sessions": [await service.view(s) for s in found]}
+
+    @rest.route(
+        "GET",
+        "/rtc/sessions/{session_id}/recording",
+        roles=SUPERVISORS,
+        tag="rtc",
+        summary="The call's recording (Matroska: both parties' audio and video)",
+    )
+    async def recording(req: Request[NoBody, NoBody]) -> web.StreamResponse:
+        path = await req.app[RTC].recording_file(req.path("session_id"))
+        return web.FileResponse(
+            path,
+            headers={
+                "Content-Type": "video/x-matroska",
+                "Content-Disposition": f'attachment; filename="{Path(path).name}"',
+            },
+        )
+
+    @rest.route(
+        "GET",
+        "/rtc/stats",
+        query=StatsQuery,
+        roles=SUPERVISORS,
+        tag="rtc",
+        summary="Answered, abandoned, waits, talk time, ratings by topic or agent",
+    )
+    async def stats(req: Request[NoBody, StatsQuery]) -> dict[str, Any]:
+        return {"rows": await req.app[RTC].statistics(req.query.by, req.query.days)}
+
+
+class RatingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    stars: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=500)
+
+
+async def _topic_rule(app: web.Application, principal: Principal, ident: str) -> bool:
+    """`rtc:queue`: agents and supervisors; `rtc:<session>`: its two parties, supervisors."""
+    if principal.role in SUPERVISORS:
+        return True
+    if ident == "queue":
+        return principal.role is Role.AGENT
+    session = await app[RTC].store.get(ident)
+    if session is None:
+        return False
+    if principal.role is Role.CITIZEN:
+        return session.citizen_id == principal.sub
+    return principal.role is Role.AGENT and principal.sub in (session.agent_id, session.offered_to)
+
+
+async def load_topics(store: RtcStore, path: Path = DEFAULTS) -> None:
+    if await store.topics():
+        return
+    raw = yaml.safe_load(await asyncio.to_thread(path.read_text, encoding="utf-8"))
+    for topic in raw.get("topics", []):
+        await store.save_topic(Topic.model_validate(topic))
+
+
+async def _service(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    store = RtcStore(app[keys.DB])
+    await store.ensure_indexes()
+    await load_topics(store)
+    capacity = settings.rtc.max_recordings if settings.rtc.record else 0
+    recorder = Recorder(settings.data_dir / "recordings", capacity, settings.ice_servers)
+    service = RtcService(store, app[keys.BUS], recorder)
+    app[RTC] = service
+
+    async def rule(principal: Principal, ident: str) -> bool:
+        return await _topic_rule(app, principal, ident)
+
+    app[keys.TOPICS].register("rtc", rule)
+    app[keys.GATEWAY].on_disconnect(service.goodbye)
+    stop = asyncio.Event()
+    clock = asyncio.create_task(_tick(service, stop), name="rtc-clock")
+    yield
+    stop.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await clock
+    await recorder.close()
+
+
+async def _tick(service: RtcService, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await service.tick()
+        except Exception:
+            log.exception("rtc_tick_failed")
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(TICK_SECONDS):
+                await stop.wait()

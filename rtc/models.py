@@ -1,0 +1,215 @@
+"""Stored documents and value objects of video customer service (视频客服). No I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+SessionId = Annotated[str, StringConstraints(pattern=r"^[a-f0-9]{20}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Topic(_Model):
+    """What a citizen wants to talk about; agents have topics as skills."""
+
+    id: Slug = Field(alias="_id")
+    name: str = Field(min_length=1, max_length=40)
+    description: str = Field("", max_length=200)
+    # Minutes a call of this topic usually takes (the wait estimate until calls are measured).
+    expected_minutes: float = Field(6.0, gt=0, le=120)
+    active: bool = True
+
+
+class AgentStatus(StrEnum):
+    OFFLINE = "offline"
+    AVAILABLE = "available"  # 空闲: may be offered a call
+    BUSY = "busy"  # 通话中
+    WRAP_UP = "wrap_up"  # 话后处理
+    AWAY = "away"  # 小休
+
+
+class Agent(_Model):
+    """An agent's presence (collection `rtc_agents`, one per account)."""
+
+    id: str = Field(alias="_id")  # the account
+    name: str
+    skills: list[Slug] = Field(default_factory=list)
+    status: AgentStatus = AgentStatus.OFFLINE
+    status_since: datetime
+    idle_since: datetime  # since the last call ended (longest idle goes first)
+    session_id: str | None = None  # the call they are on or being offered
+    # Refreshed while a console of theirs is connected to any node: a reload keeps presence,
+    # a console gone longer than the grace period is offline.
+    seen_at: datetime
+    version: int = 0
+
+
+class SessionState(StrEnum):
+    WAITING = "waiting"  # in the queue
+    OFFERED = "offered"  # an agent is being asked
+    ACTIVE = "active"  # talking
+    WRAP_UP = "wrap_up"  # the call ended; the agent writes notes
+    ENDED = "ended"
+    ABANDONED = "abandoned"  # the citizen left before an answer
+    CALLBACK = "callback"  # waited too long, asked to be called back / messaged
+
+
+OPEN_STATES = frozenset({SessionState.WAITING, SessionState.OFFERED, SessionState.ACTIVE})
+
+
+class Transfer(_Model):
+    at: datetime
+    from_agent: str
+    to_agent: str | None = None
+    to_topic: str | None = None
+    note: str = ""
+
+
+class ChatMessage(_Model):
+    id: str
+    at: datetime
+    sender: Literal["citizen", "agent", "system"]
+    sender_name: str
+    text: str = ""
+    image_id: str | None = None  # GridFS file
+    image_type: str | None = None
+
+
+class QualitySample(_Model):
+    at: datetime
+    party: Literal["citizen", "agent"]
+    rtt_ms: float | None = None
+    loss_pct: float | None = None
+    bitrate_kbps: float | None = None
+    level: int = Field(ge=0, le=5)
+
+
+class Recording(_Model):
+    state: Literal["recording", "done", "failed", "refused"]
+    file: str | None = None  # under the data directory's recordings/
+    node: str = ""
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration_s: float | None = None
+    size: int | None = None
+    reason: str = ""
+
+
+class Rating(_Model):
+    stars: int = Field(ge=1, le=5)
+    comment: str = ""
+    at: datetime
+
+
+class Session(_Model):
+    """A consultation from request to rating (collection `rtc_sessions`)."""
+
+    id: str = Field(alias="_id")
+    citizen_id: str
+    citizen_name: str  # masked
+    topic: str
+    state: SessionState = SessionState.WAITING
+    created_at: datetime
+    queued_at: datetime  # the wait counts from here (kept across a transfer to a topic)
+    offered_to: str | None = None
+    offer_expires: datetime | None = None
+    declined: list[str] = Field(default_factory=list)  # agents who declined or let it time out
+    agent_id: str | None = None
+    agent_name: str = ""
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str = ""
+    # A party whose connection dropped (ICE failed / socket gone): since when; cleared when it
+    # comes back. After the grace period the call ends.
+    dropped: dict[str, datetime] = Field(default_factory=dict)
+    transfers: list[Transfer] = Field(default_factory=list)
+    chat: list[ChatMessage] = Field(default_factory=list)
+    quality: list[QualitySample] = Field(default_factory=list)
+    notes: str = ""
+    rating: Rating | None = None
+    recording: Recording | None = None
+    callback_phone: str = ""
+    version: int = 0
+
+
+# -- inputs -----------------------------------------------------------------------------------
+
+
+class RequestIn(_Input):
+    topic: Slug
+    name: str = Field("", max_length=40)
+
+
+class SessionRef(_Input):
+    session_id: SessionId
+
+
+class StatusIn(_Input):
+    status: Literal["available", "away", "wrap_up"]
+
+
+class SkillsIn(_Input):
+    skills: list[Slug] = Field(max_length=30)
+
+
+class SignalIn(_Input):
+    """One signaling message on a session: an SDP offer or answer, an ICE candidate (None:
+    end of candidates), or a renegotiation request after a dropped connection."""
+
+    session_id: SessionId
+    kind: Literal["offer", "answer", "candidate", "renegotiate"]
+    sdp: str | None = Field(None, max_length=100_000)
+    candidate: dict[str, Any] | None = None
+    # Which connection: the call between the two parties, or a party's to the hub's recorder,
+    # or a supervisor's monitor.
+    link: Literal["call", "recorder", "monitor"] = "call"
+
+
+class ChatIn(_Input):
+    session_id: SessionId
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class TransferIn(_Input):
+    session_id: SessionId
+    to_agent: str | None = Field(None, max_length=60)
+    to_topic: Slug | None = None
+    note: str = Field("", max_length=200)
+
+
+class QualityIn(_Input):
+    session_id: SessionId
+    rtt_ms: float | None = Field(None, ge=0, le=60_000)
+    loss_pct: float | None = Field(None, ge=0, le=100)
+    bitrate_kbps: float | None = Field(None, ge=0, le=1_000_000)
+    state: Literal["connected", "reconnecting", "failed"] = "connected"
+
+
+class WrapUpIn(_Input):
+    session_id: SessionId
+    notes: str = Field("", max_length=4000)
+
+
+class RatingIn(_Input):
+    session_id: SessionId
+    stars: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=500)
+
+
+class CallbackIn(_Input):
+    session_id: SessionId
+    phone: str = Field(pattern=r"^1[3-9]\d{9}$")
+
+
+Document = dict[str, Any]

@@ -1,0 +1,116 @@
+"""A real call through the running hub: two aiortc peers (citizen and agent) signal over
+Socket.IO, media and a data channel flow between them, the hub's recorder writes both
+parties' audio and video to one file."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import av
+
+from hub.auth.models import Role
+from rtc.api import RTC
+from tests.rtc.peers import Peer
+from tests.support import Client, RunningHub, connect
+
+
+async def agent_online(hub: RunningHub, sub: str = "agent-1") -> Client:
+    agent = await connect(hub.url, hub.token(Role.AGENT, sub))
+    hello = await agent.ok("rtc.agent_hello", {})
+    assert hello["agent"]["status"] == "away"
+    await agent.ok("subscribe", {"topic": f"agent:{sub}"})
+    await agent.ok("rtc.set_status", {"status": "available"})
+    return agent
+
+
+async def offered(agent: Client, seconds: float = 10) -> dict[str, Any]:
+    async with asyncio.timeout(seconds):
+        while True:
+            for event in agent.events:
+                if event["type"] == "rtc.call_offered":
+                    session: dict[str, Any] = event["data"]["session"]
+                    return session
+            await agent.wait_events(len(agent.events) + 1)
+
+
+async def test_a_call_connects_carries_media_and_chat_and_is_recorded(
+    memory_hub: RunningHub,
+) -> None:
+    hub = memory_hub
+    agent_client = await agent_online(hub)
+    citizen_client = await connect(hub.url, hub.token(Role.CITIZEN, "c-1"))
+    stop = asyncio.Event()
+    agent = Peer("agent", agent_client, colour=40)
+    citizen = Peer("citizen", citizen_client, colour=220)
+    runners: list[asyncio.Task[None]] = []
+    try:
+        await citizen_client.ok("subscribe", {"topic": "citizen:c-1"})
+        waiting = await citizen_client.ok("rtc.request", {"topic": "shebao", "name": "张三"})
+        assert waiting["citizen_name"] == "张*"
+        session = await offered(agent_client)
+        assert session["id"] == waiting["id"]
+        active = await agent_client.ok("rtc.accept", {"session_id": session["id"]})
+        assert active["state"] == "active"
+        for peer in (agent, citizen):
+            await peer.join(session["id"])
+        runners = [asyncio.create_task(p.run(stop)) for p in (agent, citizen)]
+        await _recording(hub, session["id"])
+        started = time.monotonic()
+        await agent.record()
+        await citizen.record()
+        await agent.offer_call()
+        async with asyncio.timeout(20):
+            await agent.connected.wait()
+            await citizen.connected.wait()
+            await agent.channel_open.wait()
+            await citizen.channel_open.wait()
+        assert agent.channel is not None
+        agent.channel.send("ping 你好")
+        async with asyncio.timeout(10):
+            await agent.message("pong 你好")
+        await asyncio.sleep(4)
+        for peer in (agent, citizen):
+            assert peer.frames["video"] > 30, peer.frames
+            assert peer.frames["audio"] > 30, peer.frames
+        ended = await citizen_client.ok("rtc.hang_up", {"session_id": session["id"]})
+        talked = time.monotonic() - started
+        assert ended["state"] == "wrap_up"
+        stored = await hub.app[RTC].store.get(session["id"])
+        assert stored is not None
+        assert stored.recording is not None
+        assert stored.recording.state == "done", stored.recording
+        path = hub.app[RTC].recorder.directory / str(stored.recording.file)
+        with av.open(str(path)) as container:
+            titles = sorted(s.metadata.get("title", "") for s in container.streams)
+            assert titles == ["agent audio", "agent video", "citizen audio", "citizen video"]
+            seconds = container.duration / 1_000_000 if container.duration else 0
+        assert talked - 2.5 <= seconds <= talked + 0.5
+        done = await agent_client.ok(
+            "rtc.wrap_up", {"session_id": session["id"], "notes": "已解答医保报销问题"}
+        )
+        assert done["state"] == "ended"
+        rated = await citizen_client.ok(
+            "rtc.rate", {"session_id": session["id"], "stars": 5, "comment": "很耐心"}
+        )
+        assert rated["rating"]["stars"] == 5
+        agent_state = await hub.app[RTC].store.agent("agent-1")
+        assert agent_state is not None
+        assert (agent_state.status.value, agent_state.session_id) == ("available", None)
+    finally:
+        stop.set()
+        await asyncio.gather(*runners, return_exceptions=True)
+        for peer in (agent, citizen):
+            await peer.close()
+        await agent_client.close()
+        await citizen_client.close()
+
+
+async def _recording(hub: RunningHub, session_id: str) -> None:
+    """The recorder starts with the call (a task of its own)."""
+    async with asyncio.timeout(5):
+        while True:
+            if hub.app[RTC].recorder.active(session_id):
+                return
+            await asyncio.sleep(0.02)
