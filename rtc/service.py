@@ -275,6 +275,8 @@ class RtcService:
     async def transfer(self, principal: Principal, request: TransferIn) -> dict[str, Any]:
         session = await self._session(request.session_id)
         target = None
+        if request.to_agent == principal.sub:
+            raise errors.TransferTarget("不能转给自己")
         if request.to_agent:
             target = await self.store.agent(request.to_agent)
             if target is None:

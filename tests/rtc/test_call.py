@@ -114,3 +114,64 @@ async def _recording(hub: RunningHub, session_id: str) -> None:
             if hub.app[RTC].recorder.active(session_id):
                 return
             await asyncio.sleep(0.02)
+
+
+async def test_a_dropped_citizen_comes_back_within_the_grace_and_the_call_goes_on(
+    memory_hub: RunningHub,
+) -> None:
+    hub = memory_hub
+    agent_client = await agent_online(hub)
+    citizen_client = await connect(hub.url, hub.token(Role.CITIZEN, "c-1"))
+    stop = asyncio.Event()
+    agent = Peer("agent", agent_client, colour=40)
+    citizen = Peer("citizen", citizen_client, colour=220)
+    runners: list[asyncio.Task[None]] = []
+    try:
+        waiting = await citizen_client.ok("rtc.request", {"topic": "shebao"})
+        await offered(agent_client)
+        await agent_client.ok("rtc.accept", {"session_id": waiting["id"]})
+        for peer in (agent, citizen):
+            await peer.join(waiting["id"])
+        runners = [asyncio.create_task(p.run(stop)) for p in (agent, citizen)]
+        await agent.offer_call()
+        async with asyncio.timeout(20):
+            await citizen.connected.wait()
+            await citizen.channel_open.wait()
+        # The citizen's network drops: its connection is gone (aiortc cannot restart ICE).
+        assert citizen.call is not None
+        await citizen.call.close()
+        citizen.call = None
+        citizen.connected.clear()
+        citizen.channel_open.clear()
+        await citizen_client.ok("rtc.quality", {"session_id": waiting["id"], "state": "failed"})
+        await asyncio.sleep(1)
+        # Back: it asks for a new offer; the agent makes a new connection.
+        await citizen_client.ok(
+            "rtc.signal", {"session_id": waiting["id"], "link": "call", "kind": "renegotiate"}
+        )
+        async with asyncio.timeout(20):
+            await citizen.connected.wait()
+            await citizen.channel_open.wait()
+        await citizen_client.ok(
+            "rtc.quality",
+            {"session_id": waiting["id"], "rtt_ms": 3.0, "loss_pct": 0.0, "bitrate_kbps": 800.0},
+        )
+        assert agent.channel is not None
+        agent.channel.send("ping again")
+        async with asyncio.timeout(10):
+            await agent.message("pong again")
+        session = await hub.app[RTC].store.get(waiting["id"])
+        assert session is not None
+        assert (session.state.value, session.dropped) == ("active", {})
+        await agent_client.ok("rtc.hang_up", {"session_id": waiting["id"]})
+        await agent_client.ok("rtc.wrap_up", {"session_id": waiting["id"], "notes": "断线重连"})
+        freed = await hub.app[RTC].store.agent("agent-1")
+        assert freed is not None
+        assert (freed.status.value, freed.session_id) == ("available", None)
+    finally:
+        stop.set()
+        await asyncio.gather(*runners, return_exceptions=True)
+        for peer in (agent, citizen):
+            await peer.close()
+        await agent_client.close()
+        await citizen_client.close()
