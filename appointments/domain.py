@@ -217,7 +217,9 @@ def view(
         start, timezone
     ) <= local_day(now, timezone)
     if state is None:
-        opening = opens_at(plan, start.astimezone(ZoneInfo(timezone)).date(), timezone)
+        opening = opens_at(plan, start.astimezone(ZoneInfo(timezone)).date(), timezone).astimezone(
+            UTC
+        )
         closed = too_late
         return Slot(
             id=ident,

@@ -223,7 +223,7 @@ class AppointmentService:
             "service_id": service_id,
             "day": day.isoformat(),
             "working_day": domain.is_working_day(plan, day),
-            "opens_at": domain.opens_at(plan, day, zone),
+            "opens_at": domain.opens_at(plan, day, zone).astimezone(UTC),
             "slots": [v.model_dump(mode="json") for v in views],
         }
 
@@ -237,14 +237,19 @@ class AppointmentService:
             plan, domain.local_day(now, zone), plan.horizon_days + 1
         )
         later = [d for d in upcoming if d not in days]
+        rules = await self.store.abuse_rules()
         return {
             "days": [d.isoformat() for d in days],
             "next_opening": (
-                {"day": later[0].isoformat(), "opens_at": domain.opens_at(plan, later[0], zone)}
+                {
+                    "day": later[0].isoformat(),
+                    "opens_at": domain.opens_at(plan, later[0], zone).astimezone(UTC),
+                }
                 if later
                 else None
             ),
             "plan": _public_plan(plan),
+            "rules": rules.model_dump(by_alias=False, exclude={"id"}),
         }
 
     # -- booking ----------------------------------------------------------------------------
@@ -275,10 +280,8 @@ class AppointmentService:
                 now,
             )
             raise errors.SameMatterLimit(limit=rules.same_matter_daily_limit)
-        seq = await self.store.next_code(plan.hall_id, day.isoformat())
         appointment = Appointment(
             id=secrets.token_hex(10),
-            code=domain.appointment_code(plan, seq),
             hall_id=plan.hall_id,
             service_id=plan.service_id,
             day=day.isoformat(),
@@ -308,7 +311,11 @@ class AppointmentService:
                 await self._remember_phone(f"citizen:{principal.sub}", request.phone)
             except Exception:  # the message center's trouble must not undo a booking
                 log.exception("remember_phone_failed")
-        booked = appointment.model_copy(update={"state": AppointmentState.BOOKED})
+        # Numbered once it holds a place: refused attempts leave no gaps in the codes.
+        seq = await self.store.next_code(plan.hall_id, day.isoformat())
+        booked = appointment.model_copy(
+            update={"state": AppointmentState.BOOKED, "code": domain.appointment_code(plan, seq)}
+        )
         saved = await self._save(booked, principal.sub, "预约成功", events.BOOKED)
         await self._hall_event(plan, events.BOOKED, saved.day, [saved.slot_id])
         return saved
@@ -597,7 +604,11 @@ class AppointmentService:
     # -- queries ----------------------------------------------------------------------------
 
     async def mine(self, citizen_id: str) -> list[dict[str, Any]]:
-        return [self.public(a) for a in await self.store.of_citizen(citizen_id)]
+        """The citizen's bookings (not attempts that never held a place)."""
+        shown = (AppointmentState.PENDING, AppointmentState.FAILED)
+        return [
+            self.public(a) for a in await self.store.of_citizen(citizen_id) if a.state not in shown
+        ]
 
     async def get(self, principal: Principal, appointment_id: str) -> dict[str, Any]:
         appointment = await self._get(appointment_id)

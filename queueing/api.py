@@ -116,7 +116,8 @@ def _install_halls(app: web.Application) -> None:
         "GET",
         "/halls",
         response=list[HallSummary],
-        roles=BACK_OFFICE,
+        # Names and addresses are public: citizens pick a hall to book or consult.
+        roles={Role.ADMIN, Role.SUPERVISOR, Role.STAFF, Role.AGENT, Role.CITIZEN},
         summary="List the halls",
         tag="queueing",
     )

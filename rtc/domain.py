@@ -48,8 +48,12 @@ def present(agent: Agent, now: datetime) -> bool:
 
 
 def can_take(agent: Agent, now: datetime) -> bool:
+    """Offered a call now: available, free, present, and a console open to take it."""
     return (
-        agent.status is AgentStatus.AVAILABLE and agent.session_id is None and present(agent, now)
+        agent.status is AgentStatus.AVAILABLE
+        and agent.session_id is None
+        and agent.consoles > 0
+        and present(agent, now)
     )
 
 
@@ -253,7 +257,8 @@ def transfer(
             "agent_name": "",
             "declined": [from_agent],
             "offered_to": None,
-            "offer_expires": None,
+            # Counts as a decline just now: not offered back to the transferrer at once.
+            "offer_expires": now,
             "dropped": {},
             "transfers": [*session.transfers, record],
         }

@@ -52,6 +52,7 @@ class Agent(_Model):
     # Refreshed while a console of theirs is connected to any node: a reload keeps presence,
     # a console gone longer than the grace period is offline.
     seen_at: datetime
+    consoles: int = 0  # consoles open on any node; 0: not offered calls (closed, reloading)
     version: int = 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import secrets
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,6 +46,8 @@ Clock = Callable[[], datetime]
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 MAX_QUALITY_SAMPLES = 720  # an hour of reports every 5 s
+HEARTBEAT = timedelta(seconds=10)  # presence refreshed; an agent is gone after 30 s unseen
+SIGNAL_CACHE = 2.0
 
 
 def utc_now() -> datetime:
@@ -62,6 +65,10 @@ class RtcService:
         self._routing = asyncio.Lock()
         self._present: dict[str, set[str]] = {}  # agent -> sockets on this node
         self._told: dict[str, tuple[int, float]] = {}  # session -> place told
+        self._heartbeat = datetime.min.replace(tzinfo=UTC)
+        # Signals are many (every ICE candidate): who may send them is read from the session
+        # at most every SIGNAL_CACHE seconds per session on this node.
+        self._signal_cache: dict[str, tuple[float, Session]] = {}
 
     def now(self) -> datetime:
         return self._now()
@@ -152,7 +159,9 @@ class RtcService:
         if principal.role is not Role.AGENT:
             raise errors.SessionForbidden("仅坐席可以签入")
         now = self._now()
-        self._present.setdefault(principal.sub, set()).add(sid)
+        sockets = self._present.setdefault(principal.sub, set())
+        first = sid not in sockets
+        sockets.add(sid)
         agent = await self.store.agent(principal.sub)
         if agent is None:
             skills = [t.id for t in await self.store.topics() if t.active]
@@ -172,8 +181,9 @@ class RtcService:
                     update={"status": AgentStatus.AWAY, "status_since": now, "seen_at": now}
                 )
             )
-        else:
-            await self.store.seen([agent.id], now)
+        if first:
+            await self.store.consoles(agent.id, +1, now)
+            agent = await self._agent(agent.id)
         current = await self.store.get(agent.session_id) if agent.session_id else None
         return {
             "agent": _agent_view(agent, now),
@@ -183,11 +193,12 @@ class RtcService:
     async def goodbye(self, sid: str, principal: Principal) -> None:
         """A socket closed: this node stops vouching for the agent's presence through it."""
         sockets = self._present.get(principal.sub)
-        if sockets is None:
+        if sockets is None or sid not in sockets:
             return
         sockets.discard(sid)
         if not sockets:
             del self._present[principal.sub]
+        await self.store.consoles(principal.sub, -1, self._now())
 
     async def set_status(self, principal: Principal, status: str) -> dict[str, Any]:
         agent = await self._agent(principal.sub)
@@ -321,7 +332,7 @@ class RtcService:
     # -- the call ---------------------------------------------------------------------------
 
     async def signal(self, principal: Principal, request: SignalIn) -> dict[str, Any]:
-        session = await self._session(request.session_id)
+        session = await self._signal_session(request.session_id, request.link)
         party = domain.party_of(principal, session)
         domain.check_signal(party, session, request.link)
         if request.link == "call":
@@ -345,6 +356,19 @@ class RtcService:
             answer = await self.recorder.monitor(session.id, request.sdp)
         await self._publish_signal(session, "hub", party, request.link, "answer", answer, None)
         return {"relayed": True, "sdp": answer}
+
+    async def _signal_session(self, session_id: str, link: str) -> Session:
+        """The session, freshly read for anything but a call's signals (those may use what
+        this node read in the last SIGNAL_CACHE seconds: a call ended elsewhere relays a
+        candidate or two more, harmlessly)."""
+        cached = self._signal_cache.get(session_id)
+        if link == "call" and cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        session = await self._session(session_id)
+        if len(self._signal_cache) > 10_000:
+            self._signal_cache.clear()
+        self._signal_cache[session_id] = (time.monotonic() + SIGNAL_CACHE, session)
+        return session
 
     async def quality(self, principal: Principal, request: QualityIn) -> dict[str, Any]:
         session = await self._session(request.session_id)
@@ -503,7 +527,9 @@ class RtcService:
     async def tick(self) -> None:
         """Every second or so: offers that ran out, presence, dropped parties, places."""
         now = self._now()
-        await self.store.seen(list(self._present), now)
+        if self._present and now - self._heartbeat >= HEARTBEAT:
+            self._heartbeat = now
+            await self.store.seen(list(self._present), now)
         for session in await self.store.in_state(SessionState.OFFERED):
             if domain.offer_expired(session, now) and session.offered_to:
                 await self._decline(session, session.offered_to, "超时未接", away=True)
@@ -565,6 +591,7 @@ class RtcService:
         saved = await self.store.save_agent(
             agent.model_copy(update={"status": AgentStatus.OFFLINE, "status_since": now})
         )
+        await self.store.reset_consoles(agent.id)
         if saved is None:
             return
         if agent.session_id:
@@ -705,6 +732,7 @@ class RtcService:
     async def _save(self, session: Session, *, retry: bool = False) -> Session:
         """A guarded save. With `retry`, a change that commutes with others (a quality sample,
         the recording's state) is applied again on the fresh document."""
+        self._signal_cache.pop(session.id, None)
         saved = await self.store.save(session)
         if saved is not None:
             return saved
@@ -721,7 +749,7 @@ class RtcService:
         saved = await self.store.save_agent(agent)
         if saved is None:
             fresh = await self._agent(agent.id)
-            changes = agent.model_dump(exclude={"version", "seen_at"})
+            changes = agent.model_dump(exclude={"version", "seen_at", "consoles"})
             saved = await self.store.save_agent(fresh.model_copy(update=changes))
             if saved is None:
                 raise errors.AgentBusy("坐席状态刚被修改，请重试")

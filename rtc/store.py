@@ -66,17 +66,31 @@ class RtcStore:
         return True
 
     async def save_agent(self, agent: Agent) -> Agent | None:
+        """A state change, guarded by version. Presence (`consoles`, `seen_at`) is counted by
+        its own updates and never written back from a copy read earlier."""
         saved = agent.model_copy(update={"version": agent.version + 1})
-        result = await self._agents.replace_one(
-            {"_id": agent.id, "version": agent.version}, saved.model_dump(by_alias=True)
+        fields = saved.model_dump(exclude={"id", "consoles", "seen_at"})
+        result = await self._agents.update_one(
+            {"_id": agent.id, "version": agent.version}, {"$set": fields}
         )
         return saved if result.matched_count == 1 else None
+
+    async def consoles(self, agent_id: str, delta: int, now: datetime) -> None:
+        """A console opened (+1) or closed (-1) on some node (no version bump)."""
+        await self._agents.update_one(
+            {"_id": agent_id}, {"$inc": {"consoles": delta}, "$set": {"seen_at": now}}
+        )
+
+    async def reset_consoles(self, agent_id: str) -> None:
+        """Offline (not seen for the grace period): no console counts any more, even one a
+        crashed node never closed."""
+        await self._agents.update_one({"_id": agent_id}, {"$set": {"consoles": 0}})
 
     async def seen(self, agent_ids: list[str], now: datetime) -> None:
         """A node's heartbeat for the agents whose console is connected to it (no version
         bump: presence is not a state change)."""
-        for agent_id in agent_ids:
-            await self._agents.update_one({"_id": agent_id}, {"$set": {"seen_at": now}})
+        if agent_ids:
+            await self._agents.update_many({"_id": {"$in": agent_ids}}, {"$set": {"seen_at": now}})
 
     # -- sessions --------------------------------------------------------------------------
 

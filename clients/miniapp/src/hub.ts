@@ -4,6 +4,7 @@ import {
   MESSAGE_RECEIVED,
   createApi,
   formatClock,
+  formatDateTime,
   num,
   str,
   summarizeData,
@@ -36,6 +37,7 @@ export function eventTitle(event: Envelope): string {
 
 export function eventSummary(event: Envelope): string {
   if (event.type === MESSAGE_RECEIVED) return messageSummary(event.data);
+  if (event.type.startsWith("appointments.")) return appointmentSummary(event.data) || summarizeData(event.data, t.events);
   const ticket = event.type.startsWith("queueing.") ? ticketSummary(event.data) : "";
   return ticket || summarizeData(event.data, t.events);
 }
@@ -52,6 +54,24 @@ function messageSummary(data: Record<string, unknown>): string {
   const title = str(item as Record<string, unknown>, "title");
   const body = str(item as Record<string, unknown>, "body");
   return [title, body].filter(Boolean).join(t.events.colon);
+}
+
+/** "Y0001 户籍办理；11月27日 09:00；西城区政务服务中心" of a booking's event, or the reason and
+ * end of a suspension. */
+function appointmentSummary(data: Record<string, unknown>): string {
+  const reason = str(data, "reason");
+  const until = str(data, "until");
+  if (until && !str(data, "code")) {
+    return fmt(t.events.blacklisted, { reason: reason || t.events.empty, until: formatDateTime(until) });
+  }
+  const code = str(data, "code");
+  if (!code) return "";
+  return fmt(t.events.appointment, {
+    code,
+    service: str(data, "service_name") || str(data, "service_id"),
+    time: str(data, "slot_text"),
+    hall: str(data, "hall_name") || str(data, "hall_id"),
+  });
 }
 
 /** "A003 户籍办理；前面还有 2 人，约 6 分钟" or "A003 户籍办理；窗口：5号窗口". */

@@ -1,0 +1,6 @@
+import { createApp } from "vue";
+import "../vant";
+import "../app.css";
+import CheckinApp from "./CheckinApp.vue";
+
+createApp(CheckinApp).mount("#app");
