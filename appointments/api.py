@@ -32,8 +32,8 @@ from appointments.models import (
 from appointments.service import AppointmentService
 from appointments.store import AppointmentStore
 from hub import export, keys
-from hub.auth import Role
-from hub.errors import InvalidPayload
+from hub.auth import Principal, Role
+from hub.errors import Forbidden, InvalidPayload
 from hub.gateway.commands import Call
 from hub.rest import NoBody, Request
 from notifier import NOTIFIER
@@ -215,7 +215,7 @@ def _install_back_office(app: web.Application) -> None:
     async def plans(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
         return [
             p.model_dump(by_alias=False, mode="json")
-            for p in await req.app[APPOINTMENTS].store.plans()
+            for p in await req.app[APPOINTMENTS].store.plans(_own_hall(req.require_principal()))
         ]
 
     @rest.route(
@@ -268,8 +268,8 @@ def _install_back_office(app: web.Application) -> None:
         q = req.query
         principal = req.require_principal()
         hall_id = q.hall_id
-        if principal.role is Role.STAFF:
-            hall_id = principal.hall or hall_id  # a clerk sees their own hall
+        if principal.role in (Role.STAFF, Role.SUPERVISOR):
+            hall_id = principal.hall or hall_id  # a hall's own staff see their own hall
         found = await service.store.search(_query(hall_id, q), q.limit, q.skip)
         return {"appointments": [service.public(a) for a in found]}
 
@@ -284,6 +284,9 @@ def _install_back_office(app: web.Application) -> None:
     )
     async def stats(req: Request[NoBody, StatsQuery]) -> Any:
         q = req.query
+        own = _own_hall(req.require_principal())
+        if own is not None and own != q.hall_id:
+            raise Forbidden("主管只能查看本大厅的预约")
         if (q.day_to - q.day_from).days > 366 or q.day_to < q.day_from:
             raise InvalidPayload("日期范围应在一年以内")
         service = req.app[APPOINTMENTS]
@@ -331,6 +334,12 @@ def _install_back_office(app: web.Application) -> None:
             req.path("person"), principal.name or principal.sub, req.body.reason
         )
         return lifted.model_dump(by_alias=False, mode="json")
+
+
+def _own_hall(principal: Principal) -> str | None:
+    """A hall's supervisor sees their own hall only (an admin, or a supervisor of no hall,
+    sees all)."""
+    return principal.hall if principal.role is Role.SUPERVISOR else None
 
 
 def _query(hall_id: str | None, q: AppointmentQuery) -> dict[str, Any]:

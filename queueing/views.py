@@ -43,6 +43,8 @@ def call_row(
         "call_count": len(ticket.calls),
         "status": ticket.status.value,
         "at": ticket.last_called_at,
+        # As the live call event says it (a display reloaded keeps the 预约 mark).
+        "appointment": ticket.appointment is not None,
     }
 
 

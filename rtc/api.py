@@ -415,7 +415,14 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
     await load_topics(store)
     capacity = settings.rtc.max_recordings if settings.rtc.record else 0
     recorder = Recorder(settings.data_dir / "recordings", capacity, settings.ice_servers)
-    service = RtcService(store, app[keys.BUS], recorder)
+
+    async def remember_phone(recipient: str, phone: str) -> None:
+        from notifier import NOTIFIER
+
+        if NOTIFIER in app:
+            await app[NOTIFIER].remember_phone(recipient, phone)
+
+    service = RtcService(store, app[keys.BUS], recorder, remember_phone=remember_phone)
     app[RTC] = service
 
     async def rule(principal: Principal, ident: str) -> bool:

@@ -10,7 +10,7 @@ import asyncio
 import io
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,8 +56,16 @@ def utc_now() -> datetime:
 
 class RtcService:
     def __init__(
-        self, store: RtcStore, bus: EventBus, recorder: Recorder, *, clock: Clock = utc_now
+        self,
+        store: RtcStore,
+        bus: EventBus,
+        recorder: Recorder,
+        *,
+        clock: Clock = utc_now,
+        remember_phone: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
+        # The message center learns a call-back number, to confirm by SMS.
+        self._remember_phone = remember_phone
         self.store = store
         self._bus = bus
         self.recorder = recorder
@@ -125,7 +133,21 @@ class RtcService:
                 }
             )
         )
-        await self._tell_citizen(changed, events.CALLBACK_REQUESTED, {"phone": request.phone})
+        if self._remember_phone is not None:
+            try:
+                await self._remember_phone(f"citizen:{changed.citizen_id}", request.phone)
+            except Exception:  # the message center's trouble must not lose the request
+                log.exception("remember_phone_failed")
+        topic = await self.store.topic(changed.topic)
+        data = {
+            "session_id": changed.id,
+            "phone": request.phone,
+            "topic_name": topic.name if topic else changed.topic,
+            "citizen_name": changed.citizen_name,
+        }
+        await self._tell_citizen(changed, events.CALLBACK_REQUESTED, data)
+        # Whoever calls back: the video service's supervisors (see config/notifier.yaml).
+        await self._bus.publish(events.QUEUE_TOPIC, events.CALLBACK_REQUESTED, data)
         await self._queue_changed()
         return await self.view(changed)
 

@@ -16,9 +16,16 @@ from tests.support import connect
 
 
 async def call(
-    center: Center, method: str, path: str, *, role: Role = Role.ADMIN, sub: str = "", **kw: Any
+    center: Center,
+    method: str,
+    path: str,
+    *,
+    role: Role = Role.ADMIN,
+    sub: str = "",
+    hall: str | None = None,
+    **kw: Any,
 ) -> tuple[int, Any]:
-    token = center.hub.token(role, sub, hall="h1" if role is Role.STAFF else None)
+    token = center.hub.token(role, sub, hall=hall or ("h1" if role is Role.STAFF else None))
     async with (
         aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http,
         http.request(method, f"{center.hub.url}/api/v1{path}", **kw) as response,
@@ -192,3 +199,18 @@ async def test_a_clerk_sees_their_own_halls_bookings(center: Center) -> None:
     _status, found = await call(center, "GET", "/appointments?hall_id=h2", role=Role.STAFF)
     assert [a["hall_id"] for a in found["appointments"]] == ["h1"]
     assert id_number(1) not in str(found)  # masked
+
+
+async def test_a_halls_supervisor_sees_that_hall_only(center: Center) -> None:
+    await center.plan(capacity=5, backup_share=0)
+    query = "/appointments/stats?hall_id=h1&day_from=2026-11-27&day_to=2026-11-27"
+    status, error = await call(center, "GET", query, role=Role.SUPERVISOR, hall="h2")
+    assert (status, error["code"]) == (403, "FORBIDDEN")
+    assert (await call(center, "GET", "/appointments/plans", role=Role.SUPERVISOR, hall="h2"))[
+        1
+    ] == []
+    status, plans = await call(
+        center, "GET", "/appointments/plans", role=Role.SUPERVISOR, hall="h1"
+    )
+    assert [p["id"] for p in plans] == ["h1:s1"]
+    assert (await call(center, "GET", query, role=Role.SUPERVISOR, hall="h1"))[0] == 200

@@ -94,6 +94,8 @@ function called(board: Board, event: Envelope, recalled: boolean): BoardChange {
     status: "called",
     at: event.ts,
   };
+  const appointment = appointmentOf(data, before?.appointment);
+  if (appointment) row.appointment = appointment;
   const calls = [row, ...board.calls.filter((c) => c.ticket_id !== ticketId)].slice(0, BOARD_CALLS);
   const counters = board.counters.map((c) => {
     if (c.counter_id === counterId) return { ...c, current: row };
@@ -101,6 +103,15 @@ function called(board: Board, event: Envelope, recalled: boolean): BoardChange {
   });
   const repeat = Math.max(1, Math.round(num(data, "repeat") ?? board.announce_repeat));
   return { board: { ...board, calls, counters }, call: { row, repeat, recalled }, reload: false };
+}
+
+/** A booking's ticket: `appointment: true` (the hall topic's calls) or its slot; without the
+ * field, what the board knew. */
+function appointmentOf(data: Record<string, unknown>, known: CallRow["appointment"]): CallRow["appointment"] {
+  if (!("appointment" in data)) return known ?? null;
+  const slot = rec(data, "appointment");
+  if (slot !== null) return { slot_start: str(slot, "slot_start"), slot_end: str(slot, "slot_end") };
+  return data.appointment === true;
 }
 
 function leaveCounter(board: Board, data: Record<string, unknown>, status: TicketStatus): Board {

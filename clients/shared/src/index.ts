@@ -41,6 +41,7 @@ export {
   COUNTER_STATUSES,
   TICKET_STATUSES,
   hallOfTicket,
+  isAppointmentCall,
   isCounterStatus,
   isTicketStatus,
   num,

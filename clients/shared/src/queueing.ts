@@ -39,6 +39,15 @@ export interface CallRow {
   /** The ticket's status now. */
   status: TicketStatus;
   at: string | null;
+  /** A checked-in booking's ticket (`appointment` of the hall's call events: true; of a
+   * ticket view: its slot). Absent or null/false: a walk-in. */
+  appointment?: boolean | { slot_start: string; slot_end: string } | null;
+}
+
+/** Whether a call is of a booking's ticket (预约). */
+export function isAppointmentCall(row: Pick<CallRow, "appointment">): boolean {
+  const value = row.appointment;
+  return value === true || (isRecord(value) && typeof value.slot_start === "string");
 }
 
 export interface BoardCounter {

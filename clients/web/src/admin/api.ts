@@ -58,17 +58,34 @@ export function loadStats(hallId: string, query: StatsQuery): Promise<StatsRepor
 }
 
 /** A statistics export as a file: fetched with the bearer token (a plain link has none). */
-export async function fetchExport(
+export function fetchExport(
   hallId: string,
   query: StatsQuery,
   format: "csv" | "xlsx",
 ): Promise<{ blob: Blob; disposition: string | null }> {
+  return fetchFile(statsPath(hallId, query, format));
+}
+
+/** A file the hub answers at `path`, fetched with the bearer token (a plain link has none). */
+export async function fetchFile(path: string): Promise<{ blob: Blob; disposition: string | null }> {
   const token = getToken();
-  const response = await fetch(statsPath(hallId, query, format), {
+  const response = await fetch(path, {
     headers: token ? { Authorization: `Bearer ${token}` } : {},
   });
   if (!response.ok) throw await problem(response);
   return { blob: await response.blob(), disposition: response.headers.get("Content-Disposition") };
+}
+
+/** Hand a downloaded file to the browser to save as `name`. */
+export function saveFile(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** A failed download's problem+json `{code, detail, details?}` as a HubError. */

@@ -62,6 +62,7 @@ const zhCN = {
     counterLabel: "{n}号窗口",
     callCount: "第{n}次呼叫",
     counterIdle: "等待叫号",
+    appointment: "预约",
     audio: {
       enable: "点击启用语音播报",
       hint: "浏览器需要点击一次才能播放叫号语音",

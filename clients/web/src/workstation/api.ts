@@ -2,6 +2,7 @@
  * socket when it is up, else over REST: the clerk keeps working while the socket reconnects). */
 import type { HubClient } from "@hallhub/client";
 import { api } from "../hub";
+import type { CheckInAnswer } from "./checkin";
 import type { ActionAnswer, BoardCounters, HallCounters, WorkstationSnapshot } from "./types";
 
 const hallPath = (hallId: string): string => `/api/v1/halls/${encodeURIComponent(hallId)}`;
@@ -38,4 +39,12 @@ export function counterAction(
   }
   const path = `${hallPath(hallId)}/counters/${encodeURIComponent(counterId)}/${name.replace(/_/g, "-")}`;
   return api<ActionAnswer>("POST", path, payload);
+}
+
+/** 预约签到 by ID number at this hall (`appointments.check_in` over the socket when it is up,
+ * else `POST /api/v1/appointments/check-in`). */
+export function checkInByIdNumber(client: HubClient, hallId: string, idNumber: string): Promise<CheckInAnswer> {
+  const payload = { hall_id: hallId, id_number: idNumber };
+  if (client.state === "online") return client.command<CheckInAnswer>("appointments.check_in", payload);
+  return api<CheckInAnswer>("POST", "/api/v1/appointments/check-in", payload);
 }

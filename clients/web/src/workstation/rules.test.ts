@@ -45,7 +45,9 @@ describe("hotkeys", () => {
     expect(hotkeyAction("F7", "open")).toBe("pause");
     expect(hotkeyAction("F7", "paused")).toBe("resume");
     expect(hotkeyAction("F8", "open")).toBe("call_ticket");
-    expect(hotkeyAction("F9", "open")).toBeNull();
+    expect(hotkeyAction("F9", "open")).toBe("check_in");
+    expect(hotkeyAction("F9", "closed")).toBe("check_in");
+    expect(hotkeyAction("F10", "open")).toBeNull();
     expect(hotkeyAction("Enter", "open")).toBeNull();
   });
 
@@ -64,6 +66,12 @@ describe("hotkeys", () => {
     expect(decideKey(press("F5"), "open", true)).toEqual({ prevent: true, action: null });
     expect(decideKey(press("F5", { ctrlKey: true }), "open", false)).toEqual({ prevent: true, action: null });
     expect(decideKey(press("F1", { repeat: true }), "open", false)).toEqual({ prevent: true, action: null });
+  });
+
+  it("opens the check-in with F9 (kept from the browser, not while a dialog is open)", () => {
+    expect(isHotkey("F9")).toBe(true);
+    expect(decideKey(press("F9"), "paused", false)).toEqual({ prevent: true, action: "check_in" });
+    expect(decideKey(press("F9"), "open", true)).toEqual({ prevent: true, action: null });
   });
 
   it("leaves other keys alone", () => {

@@ -42,7 +42,13 @@ export const HOTKEY_OF: Readonly<Record<ActionName, string | null>> = {
   park: null,
 };
 
-const KEYS: Readonly<Record<string, ActionName>> = {
+/** 预约签到 (check a booking in by ID number): not a counter action, open at any status. */
+export const CHECK_IN_KEY = "F9";
+
+/** What a key can do: a counter action, or open the check-in dialog. */
+export type KeyAction = ActionName | "check_in";
+
+const KEYS: Readonly<Record<string, KeyAction>> = {
   F1: "call_next",
   F2: "recall",
   F3: "start",
@@ -51,6 +57,7 @@ const KEYS: Readonly<Record<string, ActionName>> = {
   F6: "transfer",
   F7: "pause",
   F8: "call_ticket",
+  [CHECK_IN_KEY]: "check_in",
 };
 
 /** A key the workstation owns: the browser must not act on it (F5 would reload the page). */
@@ -59,7 +66,7 @@ export function isHotkey(key: string): boolean {
 }
 
 /** What a key does at a counter in this status; null: not a hotkey. */
-export function hotkeyAction(key: string, status: CounterStatus): ActionName | null {
+export function hotkeyAction(key: string, status: CounterStatus): KeyAction | null {
   const action = KEYS[key];
   if (action === undefined) return null;
   return action === "pause" && status === "paused" ? "resume" : action;
@@ -78,11 +85,11 @@ export interface KeyDecision {
   /** Call preventDefault: the browser must not handle the key. */
   prevent: boolean;
   /** The action to run, or null. */
-  action: ActionName | null;
+  action: KeyAction | null;
 }
 
 /**
- * A key press at the workstation: every F1–F8 is kept from the browser; it runs an action only
+ * A key press at the workstation: every F1–F9 is kept from the browser; it runs an action only
  * when pressed alone (no modifier, not held down) and no dialog is open or focused.
  */
 export function decideKey(press: KeyPress, status: CounterStatus, inDialog: boolean): KeyDecision {

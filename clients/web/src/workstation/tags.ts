@@ -19,6 +19,11 @@ export interface TagView {
   color: string;
 }
 
+/** A booking's slot in the hall's time: "09:00–09:30". */
+export function slotRange(slot: { slot_start: string; slot_end: string }, timeZone?: string): string {
+  return `${hallTime(slot.slot_start, timeZone)}–${hallTime(slot.slot_end, timeZone)}`;
+}
+
 /** The ticket's tags; an appointment shows its slot ("预约 09:00–09:30"). */
 export function ticketTags(ticket: Pick<DeskTicket, "tags" | "appointment">, timeZone?: string): TagView[] {
   const keys = [...ticket.tags];

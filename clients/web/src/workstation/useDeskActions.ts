@@ -18,6 +18,8 @@ export interface DeskActions {
   send(name: string, payload?: Record<string, unknown>): Promise<boolean>;
   /** Show why something cannot be done, without asking the hub. */
   refuse(message: string): void;
+  /** Show something done outside the counter actions (a check-in). */
+  report(message: string): void;
 }
 
 export interface DeskActionOptions {
@@ -62,5 +64,10 @@ export function useDeskActions(options: DeskActionOptions): DeskActions {
     error.value = message;
   };
 
-  return { busy, error, done, send, refuse };
+  const report = (message: string): void => {
+    error.value = "";
+    done.value = message;
+  };
+
+  return { busy, error, done, send, refuse, report };
 }

@@ -1,13 +1,13 @@
-/** F1–F8 at the workstation: always kept from the browser (F5 must not reload the page), and
+/** F1–F9 at the workstation: always kept from the browser (F5 must not reload the page), and
  * ignored while a dialog is open or has the focus. */
 import { onBeforeUnmount, onMounted } from "vue";
-import { decideKey, type ActionName } from "./rules";
+import { decideKey, type KeyAction } from "./rules";
 import type { CounterStatus } from "./types";
 
 export interface HotkeyOptions {
   status: () => CounterStatus;
   dialogOpen: () => boolean;
-  run: (action: ActionName) => void;
+  run: (action: KeyAction) => void;
 }
 
 const DIALOG = '[role="dialog"], .el-overlay, .el-popper';
