@@ -3,6 +3,7 @@ and state only; media in test_call.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,12 +19,14 @@ from rtc.service import RtcService
 from tests.rtc.test_call import offered
 from tests.support import Client, RunningHub, connect
 
-T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
-
 
 class Clock:
+    """The service's clock, moved by the test. It starts at the real time: the hub's own
+    clockwork may be half-way through a round read from the real clock, and time must not go
+    backwards under it."""
+
     def __init__(self, service: RtcService) -> None:
-        self.now = T0
+        self.now = datetime.now(UTC)
         service._now = lambda: self.now
 
     def later(self, **delta: float) -> None:
@@ -49,6 +52,16 @@ async def citizen(hub: RunningHub, sub: str) -> Client:
     client = await connect(hub.url, hub.token(Role.CITIZEN, sub))
     await client.ok("subscribe", {"topic": f"citizen:{sub}"})
     return client
+
+
+async def arrived(client: Client, type: str) -> dict[str, Any]:
+    """The first event of a type the client received, waiting for it if need be."""
+    async with asyncio.timeout(10):
+        while True:
+            for event in client.events:
+                if event["type"] == type:
+                    return event
+            await client.wait_events(len(client.events) + 1)
 
 
 def offers(client: Client) -> list[str]:
@@ -322,4 +335,44 @@ async def test_one_open_request_per_citizen_and_leaving_withdraws_the_offer(
         assert freed.session_id is None
     finally:
         await a.close()
+        await caller.close()
+
+
+async def test_a_long_wait_offers_a_call_back_and_the_message_center_confirms_it(
+    memory_hub: RunningHub, clock: Clock
+) -> None:
+    from notifier.api import NOTIFIER
+    from notifier.models import Contact
+
+    hub = memory_hub
+    notifier = hub.app[NOTIFIER]
+    await notifier.store.save_contact(Contact(id="user:boss", groups=["video-supervisors"]))
+    caller = await citizen(hub, "c-1")
+    try:
+        session = await caller.ok("rtc.request", {"topic": "shebao", "name": "张三"})
+        clock.later(minutes=10)
+        await hub.app[RTC].tick()
+        offered = await arrived(caller, "rtc.callback_offered")
+        assert offered["data"] == {"session_id": session["id"], "waited_minutes": 10}
+        await hub.app[RTC].tick()  # told once
+        assert len([e for e in caller.events if e["type"] == "rtc.callback_offered"]) == 1
+        error = await caller.error(
+            "rtc.callback", {"session_id": session["id"], "phone": "010-1234"}
+        )
+        assert error["code"] == "INVALID_PAYLOAD"
+        done = await caller.ok(
+            "rtc.callback", {"session_id": session["id"], "phone": "13800138000"}
+        )
+        assert done["state"] == "callback"
+        for _ in range(10):
+            if not await notifier.work_once():
+                break
+        mine = await notifier.inbox("citizen:c-1", None, 10, None)
+        assert [i["title"] for i in mine["items"]] == ["已登记回电"]
+        boss = await notifier.inbox("user:boss", None, 10, None)
+        assert "13800138000" in boss["items"][0]["body"]
+        contact = await notifier.store.contact("citizen:c-1")
+        assert contact is not None
+        assert contact.phone == "+8613800138000"
+    finally:
         await caller.close()
