@@ -422,7 +422,13 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
         if NOTIFIER in app:
             await app[NOTIFIER].remember_phone(recipient, phone)
 
-    service = RtcService(store, app[keys.BUS], recorder, remember_phone=remember_phone)
+    service = RtcService(
+        store,
+        app[keys.BUS],
+        recorder,
+        remember_phone=remember_phone,
+        retention_days=settings.rtc.retention_days,
+    )
     app[RTC] = service
 
     async def rule(principal: Principal, ident: str) -> bool:

@@ -97,7 +97,7 @@ class QualitySample(_Model):
 
 
 class Recording(_Model):
-    state: Literal["recording", "done", "failed", "refused"]
+    state: Literal["recording", "done", "failed", "refused", "expired"]
     file: str | None = None  # under the data directory's recordings/
     node: str = ""
     started_at: datetime | None = None

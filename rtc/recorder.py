@@ -337,6 +337,20 @@ class Recorder:
             "streams": sorted(f"{p}:{k}" for (p, k), s in call.writer.streams.items() if s.frames),
         }
 
+    def expired(self, older_than_s: float) -> list[str]:
+        """Remove recordings past their retention; the session ids whose file went."""
+        gone: list[str] = []
+        if not self.directory.exists():
+            return gone
+        limit = time.time() - older_than_s
+        for path in self.directory.glob("*.mkv"):
+            if path.stem in self._calls or "." in path.stem:
+                continue  # recording now, or a stream's part
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+                gone.append(path.stem)
+        return gone
+
     async def close(self) -> None:
         for session_id in list(self._calls):
             await self.stop(session_id)

@@ -63,7 +63,10 @@ class RtcService:
         *,
         clock: Clock = utc_now,
         remember_phone: Callable[[str, str], Awaitable[None]] | None = None,
+        retention_days: int = 180,
     ) -> None:
+        self._retention = timedelta(days=retention_days)
+        self._swept = datetime.min.replace(tzinfo=UTC)
         # The message center learns a call-back number, to confirm by SMS.
         self._remember_phone = remember_phone
         self.store = store
@@ -565,6 +568,23 @@ class RtcService:
         await self.route()
         await self._places()
         await self._callbacks(now)
+        if now - self._swept >= timedelta(hours=1):
+            self._swept = now
+            await self.expire_recordings()
+
+    async def expire_recordings(self) -> int:
+        """Recordings older than the retention period are deleted (audit keeps the record)."""
+        gone = await asyncio.to_thread(self.recorder.expired, self._retention.total_seconds())
+        for session_id in gone:
+            session = await self.store.get(session_id)
+            if session is not None and session.recording is not None:
+                expired = session.recording.model_copy(
+                    update={"state": "expired", "reason": "超过保存期限，已删除"}
+                )
+                await self._save(session.model_copy(update={"recording": expired}), retry=True)
+        if gone:
+            log.info("recordings_expired", count=len(gone))
+        return len(gone)
 
     async def _places(self) -> None:
         waiting = [

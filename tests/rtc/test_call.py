@@ -5,6 +5,7 @@ parties' audio and video to one file."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Any
 
@@ -98,6 +99,16 @@ async def test_a_call_connects_carries_media_and_chat_and_is_recorded(
         agent_state = await hub.app[RTC].store.agent("agent-1")
         assert agent_state is not None
         assert (agent_state.status.value, agent_state.session_id) == ("available", None)
+        # Kept for the retention period (180 days by default), then deleted.
+        assert await hub.app[RTC].expire_recordings() == 0
+        past = time.time() - 181 * 24 * 3600
+        os.utime(path, (past, past))
+        assert await hub.app[RTC].expire_recordings() == 1
+        assert not path.exists()
+        expired = await hub.app[RTC].store.get(session["id"])
+        assert expired is not None
+        assert expired.recording is not None
+        assert expired.recording.state == "expired"
     finally:
         stop.set()
         await asyncio.gather(*runners, return_exceptions=True)
