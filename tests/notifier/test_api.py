@@ -240,6 +240,7 @@ async def test_a_citizen_opts_out_in_preferences_and_the_next_sms_is_suppressed(
         "notice",
         "counter_paused_alert",
         "long_wait_alert",
+        "video_callback_alert",
     }
     bad = await center.http(
         "PUT",
