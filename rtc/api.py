@@ -60,6 +60,12 @@ class SessionsQuery(BaseModel):
     skip: int = Field(0, ge=0)
 
 
+class PartQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    part: int | None = Field(None, ge=0, le=50)
+
+
 class StatsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -84,6 +90,7 @@ def _install_commands(app: web.Application) -> None:
 
     @c.command("rtc.request", RequestIn, roles={Role.CITIZEN}, summary="Join a topic's queue")
     async def request(call: Call, p: RequestIn) -> dict[str, Any]:
+        call.app[RTC].watch(call.principal, call.sid)
         return await call.app[RTC].request(call.principal, p)
 
     @c.command(
@@ -138,12 +145,14 @@ def _install_commands(app: web.Application) -> None:
 
     @c.command("rtc.signal", SignalIn, roles=PARTIES, summary="Offer, answer, ICE candidate")
     async def signal(call: Call, p: SignalIn) -> dict[str, Any]:
+        call.app[RTC].watch(call.principal, call.sid)
         return await call.app[RTC].signal(call.principal, p)
 
     @c.command(
         "rtc.quality", QualityIn, roles={Role.CITIZEN, Role.AGENT}, summary="getStats() summary"
     )
     async def quality(call: Call, p: QualityIn) -> dict[str, Any]:
+        call.app[RTC].watch(call.principal, call.sid)
         return await call.app[RTC].quality(call.principal, p)
 
     @c.command("rtc.chat", ChatIn, roles={Role.CITIZEN, Role.AGENT}, summary="A text in the call")
@@ -353,12 +362,14 @@ def _install_rest(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/rtc/sessions/{session_id}/recording",
+        query=PartQuery,
         roles=SUPERVISORS,
         tag="rtc",
-        summary="The call's recording (Matroska: both parties' audio and video)",
+        summary="The call's recording (Matroska: both parties' audio and video); ?part=n for "
+        "an earlier agent's part of a transferred call",
     )
-    async def recording(req: Request[NoBody, NoBody]) -> web.StreamResponse:
-        path = await req.app[RTC].recording_file(req.path("session_id"))
+    async def recording(req: Request[NoBody, PartQuery]) -> web.StreamResponse:
+        path = await req.app[RTC].recording_file(req.path("session_id"), req.query.part)
         return web.FileResponse(
             path,
             headers={

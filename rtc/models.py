@@ -139,7 +139,8 @@ class Session(_Model):
     quality: list[QualitySample] = Field(default_factory=list)
     notes: str = ""
     rating: Rating | None = None
-    recording: Recording | None = None
+    recording: Recording | None = None  # the current agent's part of the call
+    earlier_recordings: list[Recording] = Field(default_factory=list)  # before transfers
     callback_phone: str = ""
     version: int = 0
 

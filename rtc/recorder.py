@@ -198,7 +198,8 @@ class Recorder:
     def active(self, session_id: str) -> bool:
         return session_id in self._calls
 
-    def start(self, session_id: str) -> CallRecording:
+    def start(self, session_id: str, part: int = 0) -> CallRecording:
+        """Record a call (its `part`-th agent: a transferred call is a file per agent)."""
         from aiortc.contrib.media import MediaRelay
 
         if session_id in self._calls:
@@ -208,7 +209,7 @@ class Recorder:
         if self.busy:
             raise RecorderBusy(capacity=self.capacity)
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{session_id}.mkv"
+        path = self.directory / f"{session_id}-{part}.mkv"
         writer = _Writer(path)
         writer.start()
         call = CallRecording(session_id, path, writer, relay=MediaRelay())
@@ -233,7 +234,11 @@ class Recorder:
         """A party's send-only offer: the hub's answer; its tracks go to the file."""
         from aiortc import RTCSessionDescription
 
-        call = self._calls.get(session_id) or self.start(session_id)
+        call = self._calls.get(session_id)
+        if call is None:
+            from rtc.errors import RecorderBusy
+
+            raise RecorderBusy("本次通话未录制")
         old = call.peers.pop(party, None)
         if old is not None:  # a party coming back after a drop: a new connection
             await old.close()
@@ -338,17 +343,17 @@ class Recorder:
         }
 
     def expired(self, older_than_s: float) -> list[str]:
-        """Remove recordings past their retention; the session ids whose file went."""
+        """Remove recordings past their retention; the names of the files that went."""
         gone: list[str] = []
         if not self.directory.exists():
             return gone
         limit = time.time() - older_than_s
         for path in self.directory.glob("*.mkv"):
-            if path.stem in self._calls or "." in path.stem:
+            if path.stem.rsplit("-", 1)[0] in self._calls or "." in path.stem:
                 continue  # recording now, or a stream's part
             if path.stat().st_mtime < limit:
                 path.unlink(missing_ok=True)
-                gone.append(path.stem)
+                gone.append(path.name)
         return gone
 
     async def close(self) -> None:

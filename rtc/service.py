@@ -75,6 +75,7 @@ class RtcService:
         self._now = clock
         self._routing = asyncio.Lock()
         self._present: dict[str, set[str]] = {}  # agent -> sockets on this node
+        self._citizens: dict[str, set[str]] = {}  # citizen -> sockets in a consultation
         self._told: dict[str, tuple[int, float]] = {}  # session -> place told
         self._heartbeat = datetime.min.replace(tzinfo=UTC)
         # Signals are many (every ICE candidate): who may send them is read from the session
@@ -107,6 +108,7 @@ class RtcService:
         log.info("consultation_requested", session=session.id, topic=topic.id)
         await self.route()
         await self._queue_changed()
+        await self._places()  # the place in line at once, not at the next tick
         fresh = await self.store.get(session.id)
         return await self.view(fresh or session)
 
@@ -215,8 +217,17 @@ class RtcService:
             "session": await self.view(current) if current else None,
         }
 
+    def watch(self, principal: Principal, sid: str) -> None:
+        """A citizen's socket that takes part in a consultation: its closing is noticed."""
+        if principal.role is Role.CITIZEN:
+            self._citizens.setdefault(principal.sub, set()).add(sid)
+
     async def goodbye(self, sid: str, principal: Principal) -> None:
-        """A socket closed: this node stops vouching for the agent's presence through it."""
+        """A socket closed: this node stops vouching for the agent's presence through it; a
+        citizen whose last socket closed during a call has the grace period to come back."""
+        if principal.role is Role.CITIZEN:
+            await self._citizen_gone(sid, principal.sub)
+            return
         sockets = self._present.get(principal.sub)
         if sockets is None or sid not in sockets:
             return
@@ -224,6 +235,24 @@ class RtcService:
         if not sockets:
             del self._present[principal.sub]
         await self.store.consoles(principal.sub, -1, self._now())
+
+    async def _citizen_gone(self, sid: str, citizen_id: str) -> None:
+        sockets = self._citizens.get(citizen_id)
+        if sockets is None or sid not in sockets:
+            return
+        sockets.discard(sid)
+        if sockets:
+            return
+        del self._citizens[citizen_id]
+        for session in await self.store.of_citizen(citizen_id, 5):
+            if session.state is SessionState.ACTIVE and "citizen" not in session.dropped:
+                dropped = {**session.dropped, "citizen": self._now()}
+                await self._save(session.model_copy(update={"dropped": dropped}), retry=True)
+                await self._publish_call(
+                    session,
+                    events.QUALITY_REPORTED,
+                    {"party": "citizen", "level": 0, "state": "reconnecting"},
+                )
 
     async def set_status(self, principal: Principal, status: str) -> dict[str, Any]:
         agent = await self._agent(principal.sub)
@@ -261,7 +290,8 @@ class RtcService:
         agent = await self._agent(principal.sub)
         now = self._now()
         active = domain.accept(session, agent, now)
-        saved = await self._save(active)
+        # Recording starts with the call, so the call's first event says whether there is one.
+        saved = await self._save(self._begin_recording(active, now))
         agent = await self._save_agent(
             agent.model_copy(
                 update={"status": AgentStatus.BUSY, "status_since": now, "session_id": saved.id}
@@ -273,7 +303,6 @@ class RtcService:
         await self._tell_citizen(saved, events.CALL_ACCEPTED, {"session": view})
         await self._agent_changed(agent)
         await self._queue_changed()
-        self._start_recording(saved)
         return view
 
     async def decline(self, principal: Principal, session_id: str) -> dict[str, Any]:
@@ -514,8 +543,12 @@ class RtcService:
 
     async def view(self, session: Session) -> dict[str, Any]:
         data = session.model_dump(
-            mode="json", exclude={"quality", "dropped", "declined", "callback_phone"}
+            mode="json",
+            exclude={"quality", "dropped", "declined", "callback_phone", "earlier_recordings"},
         )
+        data["earlier_recordings"] = [
+            r.model_dump(mode="json", exclude={"file", "node"}) for r in session.earlier_recordings
+        ]
         topic = await self.store.topic(session.topic)
         data["topic_name"] = topic.name if topic else session.topic
         if session.recording is not None:
@@ -575,13 +608,23 @@ class RtcService:
     async def expire_recordings(self) -> int:
         """Recordings older than the retention period are deleted (audit keeps the record)."""
         gone = await asyncio.to_thread(self.recorder.expired, self._retention.total_seconds())
-        for session_id in gone:
-            session = await self.store.get(session_id)
-            if session is not None and session.recording is not None:
-                expired = session.recording.model_copy(
-                    update={"state": "expired", "reason": "超过保存期限，已删除"}
-                )
-                await self._save(session.model_copy(update={"recording": expired}), retry=True)
+        for name in gone:
+            session = await self.store.get(name.rsplit("-", 1)[0])
+            if session is None:
+                continue
+
+            def expire(r: Recording | None, name: str = name) -> Recording | None:
+                if r is None or r.file != name:
+                    return r
+                return r.model_copy(update={"state": "expired", "reason": "超过保存期限，已删除"})
+
+            earlier = [e for r in session.earlier_recordings if (e := expire(r)) is not None]
+            await self._save(
+                session.model_copy(
+                    update={"recording": expire(session.recording), "earlier_recordings": earlier}
+                ),
+                retry=True,
+            )
         if gone:
             log.info("recordings_expired", count=len(gone))
         return len(gone)
@@ -701,29 +744,21 @@ class RtcService:
 
     # -- recording --------------------------------------------------------------------------
 
-    def _start_recording(self, session: Session) -> None:
-        asyncio.get_running_loop().create_task(self._begin_recording(session.id))
-
-    async def _begin_recording(self, session_id: str) -> None:
-        now = self._now()
+    def _begin_recording(self, session: Session, now: datetime) -> Session:
+        """The session with its recording begun (or refused: the node records as many calls
+        at once as it can encode). An earlier agent's part stays listed."""
+        earlier = list(session.earlier_recordings)
+        if session.recording is not None:
+            earlier.append(session.recording)
         try:
-            self.recorder.start(session_id)
+            self.recorder.start(session.id, len(earlier))
             recording = Recording(
                 state="recording", node=self.recorder.directory.name, started_at=now
             )
         except errors.RecorderBusy:
             recording = Recording(state="refused", reason="录制资源已满（本节点同时录制已达上限）")
-            log.warning("recording_refused", session=session_id)
-        session = await self.store.get(session_id)
-        if session is not None:
-            saved = await self._save(
-                session.model_copy(update={"recording": recording}), retry=True
-            )
-            await self._publish_call(
-                saved,
-                events.RECORDING_CHANGED,
-                {"recording": recording.model_dump(mode="json", exclude={"file", "node"})},
-            )
+            log.warning("recording_refused", session=session.id)
+        return session.model_copy(update={"recording": recording, "earlier_recordings": earlier})
 
     async def _stop_recording(self, session: Session) -> None:
         info = await self.recorder.stop(session.id)
@@ -748,11 +783,18 @@ class RtcService:
                 {"recording": recording.model_dump(mode="json", exclude={"file", "node"})},
             )
 
-    async def recording_file(self, session_id: str) -> Any:
+    async def recording_file(self, session_id: str, part: int | None = None) -> Any:
+        """The file of the call's recording: the last agent's part, or part `part`."""
         session = await self._session(session_id)
-        if session.recording is None or session.recording.file is None:
+        parts = [*session.earlier_recordings, *([session.recording] if session.recording else [])]
+        chosen = (
+            parts[part]
+            if part is not None and 0 <= part < len(parts)
+            else (parts[-1] if parts and part is None else None)
+        )
+        if chosen is None or chosen.file is None:
             raise errors.SessionNotFound("此会话没有录像")
-        path = self.recorder.directory / session.recording.file
+        path = self.recorder.directory / chosen.file
         if not path.exists():
             raise errors.SessionNotFound("录像文件不在本节点")
         return path
@@ -781,7 +823,10 @@ class RtcService:
         if retry:
             for _ in range(5):
                 fresh = await self._session(session.id)
-                changes = {k: getattr(session, k) for k in ("quality", "dropped", "recording")}
+                changes = {
+                    k: getattr(session, k)
+                    for k in ("quality", "dropped", "recording", "earlier_recordings")
+                }
                 saved = await self.store.save(fresh.model_copy(update=changes))
                 if saved is not None:
                     return saved

@@ -149,6 +149,11 @@ async def test_transfer_to_a_topic_keeps_the_wait_and_finds_a_skilled_agent(
         assert stored is not None
         assert [t.to_topic for t in stored.transfers] == ["gongjijin"]
         assert stored.agent_id == "g"
+        # Each agent's part of the call is recorded on its own (the first one is kept).
+        assert [r.file for r in stored.earlier_recordings] == [f"{session['id']}-0.mkv"]
+        assert stored.recording is not None
+        assert stored.recording.state == "recording"
+        assert hub.app[RTC].recorder.active(session["id"])
     finally:
         for client in (a, g, caller):
             await client.close()
@@ -375,4 +380,35 @@ async def test_a_long_wait_offers_a_call_back_and_the_message_center_confirms_it
         assert contact is not None
         assert contact.phone == "+8613800138000"
     finally:
+        await caller.close()
+
+
+async def test_a_citizen_whose_page_closes_mid_call_is_given_the_grace_then_the_call_ends(
+    memory_hub: RunningHub, clock: Clock
+) -> None:
+    hub = memory_hub
+    service = hub.app[RTC]
+    a = await agent(hub, "a", ["shebao"], clock)
+    caller = await citizen(hub, "c-1")
+    try:
+        session = await caller.ok("rtc.request", {"topic": "shebao"})
+        await offered(a)
+        await a.ok("rtc.accept", {"session_id": session["id"]})
+        await caller.close()  # the phone's page is gone
+        async with asyncio.timeout(5):
+            while True:
+                stored = await service.store.get(session["id"])
+                assert stored is not None
+                if "citizen" in stored.dropped:
+                    break
+                await asyncio.sleep(0.02)
+        await service.tick()
+        assert (await service.store.get(session["id"])).state.value == "active"  # type: ignore[union-attr]
+        clock.later(seconds=31)
+        await service.tick()
+        ended = await service.store.get(session["id"])
+        assert ended is not None
+        assert (ended.state.value, ended.end_reason) == ("wrap_up", "市民连接中断")
+    finally:
+        await a.close()
         await caller.close()

@@ -29,6 +29,11 @@ export function setToken(token: string | null): void {
   current = token;
 }
 
+/** The token requests are made with (for the few made without the JSON helper). */
+export function currentToken(): string | null {
+  return current;
+}
+
 export const api = createApi({ token: () => current });
 
 export function eventTitle(event: Envelope): string {
@@ -38,6 +43,7 @@ export function eventTitle(event: Envelope): string {
 export function eventSummary(event: Envelope): string {
   if (event.type === MESSAGE_RECEIVED) return messageSummary(event.data);
   if (event.type.startsWith("appointments.")) return appointmentSummary(event.data) || summarizeData(event.data, t.events);
+  if (event.type.startsWith("rtc.")) return videoSummary(event);
   const ticket = event.type.startsWith("queueing.") ? ticketSummary(event.data) : "";
   return ticket || summarizeData(event.data, t.events);
 }
@@ -74,6 +80,31 @@ function appointmentSummary(data: Record<string, unknown>): string {
   });
 }
 
+/** "您排在第 2 位，约 6 分钟" of a video consultation's event, or its topic and state. */
+function videoSummary(event: Envelope): string {
+  const data = event.data;
+  const v = t.events.video;
+  switch (event.type) {
+    case "rtc.position_changed": {
+      const position = num(data, "position") ?? 0;
+      return fmt(v.position, { n: position, m: waitMinutes(num(data, "estimate_minutes") ?? 0, position) });
+    }
+    case "rtc.callback_offered":
+      return fmt(v.callbackOffered, { n: num(data, "waited_minutes") ?? 0 });
+    case "rtc.callback_requested":
+      return fmt(v.callbackRequested, { phone: str(data, "phone") });
+    default: {
+      const session = data.session;
+      if (typeof session !== "object" || session === null) return "";
+      const s = session as Record<string, unknown>;
+      const topic = str(s, "topic_name") || str(s, "topic");
+      const agent = str(s, "agent_name");
+      const reason = str(s, "end_reason");
+      return [topic, event.type === "rtc.call_ended" ? reason : agent].filter(Boolean).join(t.events.separator);
+    }
+  }
+}
+
 /** "A003 户籍办理；前面还有 2 人，约 6 分钟" or "A003 户籍办理；窗口：5号窗口". */
 function ticketSummary(data: Record<string, unknown>): string {
   const number = str(data, "number");
@@ -98,6 +129,9 @@ export function eventTime(event: Envelope): string {
 export function ticketUrl(ticketId: string, hallId: string): string {
   return `ticket.html?id=${encodeURIComponent(ticketId)}&hall=${encodeURIComponent(hallId)}`;
 }
+
+/** 视频客服 (the token stays where the app keeps it). */
+export const VIDEO_URL = "video.html";
 
 /** The page that takes a ticket in a hall. */
 export function takeUrl(hallId: string): string {

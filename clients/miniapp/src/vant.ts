@@ -19,3 +19,4 @@ import "vant/es/badge/style/index";
 import "vant/es/switch/style/index";
 import "vant/es/time-picker/style/index";
 import "vant/es/picker/style/index";
+import "vant/es/image-preview/style/index";
