@@ -331,7 +331,7 @@ def _install_rest(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/rtc/overview",
-        roles=SUPERVISORS,
+        roles={Role.AGENT, *SUPERVISORS},  # agents see the line they work
         tag="rtc",
         summary="The queue, the calls and the agents now",
     )

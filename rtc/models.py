@@ -176,6 +176,9 @@ class SignalIn(_Input):
     # Which connection: the call between the two parties, or a party's to the hub's recorder,
     # or a supervisor's monitor.
     link: Literal["call", "recorder", "monitor"] = "call"
+    # A monitor connection carries one party's audio and video (aiortc sends one video per
+    # connection reliably): a supervisor opens one for each.
+    party: Literal["citizen", "agent"] | None = None
 
 
 class ChatIn(_Input):

@@ -122,13 +122,23 @@ class _Writer:
         if pts <= stream.last_pts:  # a repeat or a jump back: keep the stream monotonic
             pts = stream.last_pts + 1
         stream.last_pts = pts
+        # Our own copy to stamp and encode: the relay hands the same frame object to a
+        # supervisor's connection too, whose encoder must not see it changed under it.
+        own: av.VideoFrame | av.AudioFrame
         if kind == "video":
-            if (frame.width, frame.height) != (stream.out.width, stream.out.height):
-                frame = frame.reformat(width=stream.out.width, height=stream.out.height)
-            frame = frame.reformat(format="yuv420p")
-        frame.pts = pts
-        frame.time_base = Fraction(1, rate)
-        for packet in stream.out.encode(frame):
+            image = frame.to_ndarray(
+                format="yuv420p", width=stream.out.width, height=stream.out.height
+            )
+            own = av.VideoFrame.from_ndarray(image, format="yuv420p")
+        else:
+            sound = av.AudioFrame.from_ndarray(
+                frame.to_ndarray(), format=frame.format.name, layout=frame.layout.name
+            )
+            sound.sample_rate = frame.sample_rate
+            own = sound
+        own.pts = pts
+        own.time_base = Fraction(1, rate)
+        for packet in stream.out.encode(own):
             stream.container.mux(packet)
         stream.frames += 1
 
@@ -273,30 +283,34 @@ class Recorder:
         parsed.sdpMLineIndex = candidate.get("sdpMLineIndex")
         await pc.addIceCandidate(parsed)
 
-    async def monitor(self, session_id: str, offer_sdp: str) -> str:
-        """A supervisor's receive-only offer: answered with both parties' media."""
+    async def monitor(
+        self, session_id: str, offer_sdp: str, party: str
+    ) -> tuple[str, list[dict[str, str]]]:
+        """A supervisor's receive-only offer for one party: answered with that party's audio
+        and video, and which media section carries which."""
         from aiortc import RTCSessionDescription
 
         from rtc.errors import NotInCall
 
         call = self._calls.get(session_id)
-        if call is None or not call.tracks:
+        if call is None or not call.tracks.get(party):
             raise NotInCall("此通话没有可监听的媒体（未录制或尚未连通）")
         pc = self._peer()
         call.monitors.append(pc)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
-        wanted = [t for t in pc.getTransceivers()]
-        for tracks in call.tracks.values():
-            for track in tracks:
-                relayed = call.relay.subscribe(track, buffered=False)
-                slot = next(
-                    (t for t in wanted if t.kind == track.kind and t.sender.track is None), None
-                )
-                if slot is not None:
-                    slot.sender.replaceTrack(relayed)
-                    slot.direction = "sendonly"
+        free = list(pc.getTransceivers())
+        placed: list[tuple[Any, str]] = []
+        for track in call.tracks[party]:
+            slot = next((t for t in free if t.kind == track.kind), None)
+            if slot is None:
+                continue
+            free.remove(slot)
+            slot.sender.replaceTrack(call.relay.subscribe(track, buffered=False))
+            slot.direction = "sendonly"
+            placed.append((slot, track.kind))
         await pc.setLocalDescription(await pc.createAnswer())
-        return str(pc.localDescription.sdp)
+        tracks = [{"mid": str(t.mid), "party": party, "kind": kind} for t, kind in placed]
+        return str(pc.localDescription.sdp), tracks
 
     async def _pump(self, call: CallRecording, party: str, track: Any) -> None:
         from aiortc.mediastreams import MediaStreamError

@@ -406,10 +406,14 @@ class RtcService:
             if not self.recorder.active(session.id):
                 raise errors.RecorderBusy("本次通话未录制")
             answer = await self.recorder.answer(session.id, party, request.sdp)
-        else:
-            answer = await self.recorder.monitor(session.id, request.sdp)
-        await self._publish_signal(session, "hub", party, request.link, "answer", answer, None)
-        return {"relayed": True, "sdp": answer}
+            await self._publish_signal(session, "hub", party, request.link, "answer", answer, None)
+            return {"relayed": True, "sdp": answer}
+        # A supervisor's monitor: the answer is theirs alone (in this command's answer), with
+        # which media section is whose.
+        if request.party is None:
+            raise errors.NotInCall("监听时请指明参与方（citizen 或 agent）")
+        answer, tracks = await self.recorder.monitor(session.id, request.sdp, request.party)
+        return {"relayed": True, "sdp": answer, "tracks": tracks}
 
     async def _signal_session(self, session_id: str, link: str) -> Session:
         """The session, freshly read for anything but a call's signals (those may use what
@@ -580,7 +584,9 @@ class RtcService:
                     continue
                 await self._offer_event(offered, taken)
                 made += 1
-            return made
+        if made:
+            await self._queue_changed()
+        return made
 
     async def tick(self) -> None:
         """Every second or so: offers that ran out, presence, dropped parties, places."""

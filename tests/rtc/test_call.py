@@ -71,10 +71,18 @@ async def test_a_call_connects_carries_media_and_chat_and_is_recorded(
         agent.channel.send("ping 你好")
         async with asyncio.timeout(10):
             await agent.message("pong 你好")
-        await asyncio.sleep(4)
+        await asyncio.sleep(2)
+        heard = [await listen_in(hub, session["id"], party) for party in ("citizen", "agent")]
+        await asyncio.sleep(2)
         for peer in (agent, citizen):
             assert peer.frames["video"] > 30, peer.frames
             assert peer.frames["audio"] > 30, peer.frames
+        # Each party's voice and picture reach the supervisor (frames counted per section).
+        for listener, party in zip(heard, ("citizen", "agent"), strict=True):
+            assert listener.map == {(party, "audio"), (party, "video")}
+            assert len(listener.frames) == 2, listener.frames
+            assert all(n > 10 for n in listener.frames.values()), listener.frames
+            await listener.close()
         ended = await citizen_client.ok("rtc.hang_up", {"session_id": session["id"]})
         talked = time.monotonic() - started
         assert ended["state"] == "wrap_up"
@@ -116,6 +124,71 @@ async def test_a_call_connects_carries_media_and_chat_and_is_recorded(
             await peer.close()
         await agent_client.close()
         await citizen_client.close()
+
+
+class Listener:
+    """A supervisor listening in: a receive-only connection from the hub."""
+
+    def __init__(self) -> None:
+        from aiortc import RTCPeerConnection
+
+        self.pc = RTCPeerConnection()
+        self.frames: dict[str, int] = {}
+        self.map: set[tuple[str, str]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def close(self) -> None:
+        await self.pc.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def count(self, mid: str, track: Any) -> None:
+        from aiortc.mediastreams import MediaStreamError
+
+        while True:
+            try:
+                await track.recv()
+            except MediaStreamError:
+                return
+            self.frames[mid] = self.frames.get(mid, 0) + 1
+
+
+async def listen_in(hub: RunningHub, session_id: str, party: str) -> Listener:
+    from aiortc import RTCSessionDescription
+
+    supervisor = await connect(hub.url, hub.token(Role.SUPERVISOR, "boss"))
+    listener = Listener()
+    for kind in ("audio", "video"):
+        listener.pc.addTransceiver(kind, direction="recvonly")
+
+    def on_track(track: Any) -> None:
+        mid = next(t.mid for t in listener.pc.getTransceivers() if t.receiver.track is track)
+        task = asyncio.get_running_loop().create_task(listener.count(str(mid), track))
+        listener._tasks.add(task)
+
+    listener.pc.add_listener("track", on_track)
+    try:
+        await listener.pc.setLocalDescription(await listener.pc.createOffer())
+        answer = await supervisor.ok(
+            "rtc.signal",
+            {
+                "session_id": session_id,
+                "link": "monitor",
+                "party": party,
+                "kind": "offer",
+                "sdp": listener.pc.localDescription.sdp,
+            },
+        )
+        error = await supervisor.error(
+            "rtc.signal", {"session_id": session_id, "link": "call", "kind": "offer", "sdp": "x"}
+        )
+        assert error["code"] == "SESSION_FORBIDDEN"  # listening only, never talking
+    finally:
+        await supervisor.close()
+    listener.map = {(t["party"], t["kind"]) for t in answer["tracks"]}
+    await listener.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+    return listener
 
 
 async def _recording(hub: RunningHub, session_id: str) -> None:

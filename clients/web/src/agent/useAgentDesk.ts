@@ -1,0 +1,591 @@
+/** The agent console's live state and actions: presence (`rtc.agent_hello` on every connect),
+ * status and skills, the queue, offers, and the call (media, signaling, chat, recording,
+ * quality), following `agent:<sub>`, `rtc:queue` and `rtc:<session>` across reconnects and
+ * reloads. */
+import {
+  ServerClock,
+  type Envelope,
+  type EventMeta,
+  type HubClient,
+  type Principal,
+  type Subscription,
+} from "@hallhub/client";
+import { computed, onScopeDispose, shallowRef, type ComputedRef, type ShallowRef } from "vue";
+import { getSession, iceServers, postImage, topicPosition, listTopics } from "./api";
+import { IDLE, phaseOf, reduceCall, type CallEvent, type CallPhase, type CallState } from "./callState";
+import { rtcErrorText } from "./format";
+import { CallMedia, RecorderLink, type RecorderState, type SignalAck, type SignalPayload } from "./media";
+import { reportedState, statsEntries, summarizeStats, type StatsMark } from "./quality";
+import { EMPTY_QUEUE, queueView, type QueueView } from "./queue";
+import { Ringer } from "./ring";
+import { SignalFilter } from "./signals";
+import { rt } from "./text";
+import type { AgentView, ChatMessage, Hello, QueueChanged, Recording, RtcSession, RtcTopic } from "./types";
+
+const QUALITY_EVERY_MS = 5000;
+const QUEUE_TOPIC = "rtc:queue";
+
+export interface AgentDesk {
+  agent: ShallowRef<AgentView | null>;
+  topics: ShallowRef<RtcTopic[]>;
+  queue: ShallowRef<QueueView>;
+  call: ShallowRef<CallState>;
+  phase: ComputedRef<CallPhase>;
+  chat: ShallowRef<ChatMessage[]>;
+  recording: ShallowRef<Recording | null>;
+  recorder: ShallowRef<RecorderState>;
+  myLevel: ShallowRef<number | null>;
+  peerLevel: ShallowRef<number | null>;
+  localStream: ShallowRef<MediaStream | null>;
+  remoteStream: ShallowRef<MediaStream | null>;
+  micOn: ShallowRef<boolean>;
+  cameraOn: ShallowRef<boolean>;
+  /** Camera or microphone refused, or "". */
+  mediaError: ShallowRef<string>;
+  /** The hub's time now (ms), ticking. */
+  now: ShallowRef<number>;
+  ringer: Ringer;
+  setStatus(status: "available" | "away" | "wrap_up"): Promise<void>;
+  setSkills(skills: string[]): Promise<void>;
+  accept(): Promise<void>;
+  decline(): Promise<void>;
+  hangUp(): Promise<void>;
+  wrapUp(notes: string): Promise<void>;
+  transfer(target: { to_agent?: string; to_topic?: string }, note: string): Promise<void>;
+  sendText(text: string): Promise<void>;
+  sendImage(file: File): Promise<void>;
+  toggleMic(): void;
+  toggleCamera(): void;
+  clearNotice(): void;
+}
+
+export interface DeskHooks {
+  /** A failure or a notice worth a toast. */
+  onError(text: string): void;
+  onInfo(text: string): void;
+}
+
+export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks): AgentDesk {
+  const meId = me.sub;
+  const agent = shallowRef<AgentView | null>(null);
+  const topics = shallowRef<RtcTopic[]>([]);
+  const queue = shallowRef<QueueView>(EMPTY_QUEUE);
+  const call = shallowRef<CallState>(IDLE);
+  const phase = computed(() => phaseOf(call.value));
+  const chat = shallowRef<ChatMessage[]>([]);
+  const recording = shallowRef<Recording | null>(null);
+  const recorder = shallowRef<RecorderState>("off");
+  const myLevel = shallowRef<number | null>(null);
+  const peerLevel = shallowRef<number | null>(null);
+  const localStream = shallowRef<MediaStream | null>(null);
+  const remoteStream = shallowRef<MediaStream | null>(null);
+  const micOn = shallowRef(true);
+  const cameraOn = shallowRef(true);
+  const mediaError = shallowRef("");
+  const clock = new ServerClock();
+  const now = shallowRef(Date.now());
+  const ringer = new Ringer();
+
+  let closed = false;
+  /** The session this console follows (`rtc:<id>` subscribed), active or in wrap-up. */
+  let joined: string | null = null;
+  let sessionSub: Subscription | null = null;
+  let sessionLive: Promise<void> = Promise.resolve();
+  let media: CallMedia | null = null;
+  let recorderLink: RecorderLink | null = null;
+  let mediaStarted = false;
+  let filter = new SignalFilter("agent");
+  let ice: RTCIceServer[] | null = null;
+  let qualityTimer: ReturnType<typeof setInterval> | null = null;
+  let statsMark: StatsMark | null = null;
+  let statsPc: RTCPeerConnection | null = null;
+  /** The offer this console is declining: its withdrawal is no news. */
+  let declining: string | null = null;
+
+  /** A failure to tell the person (and, with its real cause, the console). */
+  const report = (failure: unknown): void => {
+    console.warn("[rtc]", failure);
+    hooks.onError(rtcErrorText(failure));
+  };
+
+  const ticker = setInterval(() => {
+    now.value = clock.now(Date.now());
+  }, 500);
+
+  // -- the call's state and what follows from it --------------------------------------------
+
+  const dispatch = (event: CallEvent): void => {
+    const before = call.value;
+    const after = reduceCall(before, event);
+    if (after === before) return;
+    call.value = after;
+    react(after);
+  };
+
+  function react(state: CallState): void {
+    if (state.offer !== null && state.session === null) ringer.start();
+    else ringer.stop();
+    const session = state.session;
+    if (session === null) {
+      if (joined !== null) leave();
+      return;
+    }
+    if (joined !== session.id) {
+      if (joined !== null) leave();
+      follow(session);
+    }
+    if (session.state === "active") {
+      if (!mediaStarted) void startMedia(session.id);
+    } else {
+      stopMedia();
+    }
+  }
+
+  /** Follow the call's topic: signals, chat, quality, recording. */
+  function follow(session: RtcSession): void {
+    joined = session.id;
+    chat.value = [...session.chat];
+    recording.value = session.recording;
+    filter = new SignalFilter("agent");
+    myLevel.value = null;
+    peerLevel.value = null;
+    const id = session.id;
+    const topic = `rtc:${id}`;
+    let live: () => void = () => undefined;
+    sessionLive = new Promise<void>((resolve) => {
+      live = resolve;
+    });
+    sessionSub = client.subscribe(topic, {
+      loadSnapshot: async () => {
+        const position = await topicPosition(topic);
+        const fresh = await getSession(id).catch(() => null);
+        if (fresh !== null && joined === id) {
+          mergeChat(fresh.chat);
+          recording.value = fresh.recording;
+          dispatch({ type: "session", session: fresh, me: meId });
+        }
+        return { seq: position.seq, epoch: position.epoch };
+      },
+      onEvent: (event, meta) => onSessionEvent(id, event, meta),
+      onLive: () => live(),
+      onError: report,
+    });
+  }
+
+  function leave(): void {
+    stopMedia();
+    sessionSub?.unsubscribe();
+    sessionSub = null;
+    joined = null;
+    chat.value = [];
+    recording.value = null;
+    myLevel.value = null;
+    peerLevel.value = null;
+  }
+
+  async function startMedia(id: string): Promise<void> {
+    mediaStarted = true;
+    recorder.value = "off";
+    const [, stream, servers] = await Promise.all([sessionLive, ensureLocal(), ensureIce()]);
+    if (closed || joined !== id || !mediaStarted) return;
+    const current: CallMedia = new CallMedia({
+      sessionId: id,
+      send: signal,
+      iceServers: servers,
+      local: stream,
+      onOffer: () => filter.offerSent(),
+      onOfferFailed: () => filter.offerFailed(),
+      onState: (state) => {
+        if (media === current) dispatch({ type: "media", state });
+      },
+      onRemote: (remote) => {
+        if (media === current) remoteStream.value = remote;
+      },
+    });
+    media = current;
+    await current.offer();
+    startQuality(id);
+    maybeRecord();
+  }
+
+  function stopMedia(): void {
+    mediaStarted = false;
+    // Cleared before closing: closing reports a last state, which comes back here.
+    const closing = media;
+    const link = recorderLink;
+    media = null;
+    recorderLink = null;
+    closing?.close();
+    link?.close();
+    if (qualityTimer !== null) clearInterval(qualityTimer);
+    qualityTimer = null;
+    statsMark = null;
+    statsPc = null;
+    for (const track of localStream.value?.getTracks() ?? []) track.stop();
+    localStream.value = null;
+    remoteStream.value = null;
+    micOn.value = true;
+    cameraOn.value = true;
+  }
+
+  async function ensureLocal(): Promise<MediaStream | null> {
+    if (localStream.value !== null) return localStream.value;
+    mediaError.value = "";
+    const attempts: MediaStreamConstraints[] = [
+      { audio: true, video: { width: { ideal: 640 }, height: { ideal: 480 } } },
+      { audio: true, video: false },
+    ];
+    let lastError = "";
+    for (const constraints of attempts) {
+      try {
+        const stream = await navigator.mediaDevices.getUserMedia(constraints);
+        localStream.value = stream;
+        if (constraints.video === false) mediaError.value = rt.agent.call.noCamera.replace("{message}", lastError);
+        return stream;
+      } catch (thrown) {
+        lastError = thrown instanceof Error ? thrown.message || thrown.name : String(thrown);
+      }
+    }
+    mediaError.value = rt.agent.call.noCamera.replace("{message}", lastError);
+    return null;
+  }
+
+  async function ensureIce(): Promise<RTCIceServer[]> {
+    if (ice !== null) return ice;
+    try {
+      ice = await iceServers();
+    } catch {
+      return []; // host candidates still work on an intranet
+    }
+    return ice;
+  }
+
+  const signal = (payload: SignalPayload): Promise<SignalAck> => client.command<SignalAck>("rtc.signal", { ...payload });
+
+  /** Send to the recorder once the hub records this call (and we have something to send). */
+  function maybeRecord(): void {
+    const id = joined;
+    const stream = localStream.value;
+    if (id === null || media === null || call.value.session?.state !== "active") return;
+    const state = recording.value?.state;
+    if (state === "refused") {
+      recorder.value = "busy";
+      return;
+    }
+    if (state !== "recording" || recorderLink !== null) return;
+    if (stream === null || stream.getTracks().length === 0) {
+      recorder.value = "off";
+      return;
+    }
+    recorderLink = new RecorderLink({
+      sessionId: id,
+      send: signal,
+      iceServers: ice ?? [],
+      local: stream,
+      onState: (next) => {
+        recorder.value = next;
+      },
+    });
+    void recorderLink.start();
+  }
+
+  // -- quality --------------------------------------------------------------------------------
+
+  function startQuality(id: string): void {
+    if (qualityTimer !== null) clearInterval(qualityTimer);
+    qualityTimer = setInterval(() => void sampleQuality(id), QUALITY_EVERY_MS);
+  }
+
+  async function sampleQuality(id: string): Promise<void> {
+    const pc = media?.pc ?? null;
+    if (pc === null || joined !== id || client.state !== "online") return;
+    if (pc !== statsPc) {
+      statsPc = pc;
+      statsMark = null;
+    }
+    let summary;
+    try {
+      summary = summarizeStats(statsEntries(await pc.getStats()), Date.now(), statsMark);
+    } catch {
+      return;
+    }
+    statsMark = summary.mark;
+    // Before the first connection there is nothing to report (and "reconnecting" would start
+    // the hub's grace period).
+    if (!call.value.everConnected) return;
+    const state = reportedState(pc.connectionState);
+    try {
+      const answer = await client.command<{ level: number }>("rtc.quality", {
+        session_id: id,
+        rtt_ms: summary.rtt_ms,
+        loss_pct: summary.loss_pct,
+        bitrate_kbps: summary.bitrate_kbps,
+        state,
+      });
+      if (joined === id) myLevel.value = answer.level;
+    } catch {
+      // the next sample tries again
+    }
+  }
+
+  // -- events ---------------------------------------------------------------------------------
+
+  function observe(event: Envelope, meta: EventMeta): void {
+    if (!meta.replayed) clock.observe(event.ts, Date.now());
+  }
+
+  function onSessionEvent(id: string, event: Envelope, meta: EventMeta): void {
+    observe(event, meta);
+    if (joined !== id) return;
+    const data = event.data;
+    switch (event.type) {
+      case "rtc.signal_sent": {
+        const action = filter.take(data);
+        if (action === null) return;
+        if (action.kind === "call-answer") void media?.applyAnswer(action.sdp);
+        else if (action.kind === "call-candidate") void media?.addCandidate(action.candidate);
+        else if (action.kind === "renegotiate") {
+          hooks.onInfo(rt.agent.call.renegotiated);
+          dispatch({ type: "renegotiating" });
+          media?.restart();
+        } else if (action.link === "recorder") recorderLink?.hubAnswer(action.sdp);
+        return;
+      }
+      case "rtc.chat_posted":
+        mergeChat([data.message as ChatMessage]);
+        return;
+      case "rtc.quality_reported":
+        if (data.party === "citizen") {
+          peerLevel.value = typeof data.level === "number" ? data.level : null;
+          const state = data.state === "connected" || data.state === "reconnecting" || data.state === "failed" ? data.state : "unknown";
+          dispatch({ type: "peer", state });
+        }
+        return;
+      case "rtc.recording_changed":
+        recording.value = (data.recording as Recording | null) ?? null;
+        maybeRecord();
+        return;
+      case "rtc.call_transferred":
+      case "rtc.call_ended":
+      case "rtc.call_accepted": {
+        const session = data.session as RtcSession | undefined;
+        if (!session) return;
+        const wasMine = call.value.session?.id === session.id;
+        dispatch({ type: "session", session, me: meId });
+        if (wasMine && call.value.session === null && !meta.replayed) {
+          if (event.type === "rtc.call_transferred") hooks.onInfo(rt.agent.transferred);
+          else if (event.type === "rtc.call_ended") hooks.onInfo(rt.agent.ended.replace("{reason}", session.end_reason));
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  function onAgentEvent(event: Envelope, meta: EventMeta): void {
+    observe(event, meta);
+    const data = event.data;
+    switch (event.type) {
+      case "rtc.call_offered": {
+        const session = data.session as RtcSession;
+        const expiresAt = typeof data.expires_at === "string" ? data.expires_at : (session.offer_expires ?? "");
+        dispatch({ type: "offered", session, expiresAt });
+        return;
+      }
+      case "rtc.offer_withdrawn": {
+        const sessionId = String(data.session_id ?? "");
+        if (sessionId === declining) {
+          dispatch({ type: "declined", sessionId });
+          return;
+        }
+        const reason = typeof data.reason === "string" && data.reason ? data.reason : "";
+        const shown = call.value.offer?.session.id === sessionId;
+        dispatch({
+          type: "withdrawn",
+          sessionId,
+          reason: reason ? rt.agent.withdrawn.replace("{reason}", reason) : rt.agent.withdrawnNoReason,
+        });
+        if (shown && !meta.replayed) hooks.onInfo(call.value.notice);
+        return;
+      }
+      case "rtc.agent_updated":
+        agent.value = data.agent as AgentView;
+        return;
+      default:
+        return;
+    }
+  }
+
+  function mergeChat(messages: readonly ChatMessage[]): void {
+    if (messages.length === 0) return;
+    const byId = new Map(chat.value.map((message) => [message.id, message]));
+    let changed = false;
+    for (const message of messages) {
+      if (!message || byId.has(message.id)) continue;
+      byId.set(message.id, message);
+      changed = true;
+    }
+    if (changed) chat.value = [...byId.values()].sort((a, b) => a.at.localeCompare(b.at));
+  }
+
+  // -- presence and topics --------------------------------------------------------------------
+
+  async function hello(): Promise<void> {
+    try {
+      const answer = await client.command<Hello>("rtc.agent_hello", {});
+      if (closed) return;
+      agent.value = answer.agent;
+      dispatch({ type: "hello", session: answer.session, me: meId });
+    } catch (thrown) {
+      report(thrown);
+    }
+  }
+
+  // On every connect, reconnects too: the hub counts this console as present.
+  const stopWatching = client.onStateChange((state) => {
+    if (state === "online") void hello();
+  });
+
+  const agentTopic = `agent:${meId}`;
+  let agentLoads = 0;
+  const agentSub = client.subscribe(agentTopic, {
+    loadSnapshot: async () => {
+      const position = await topicPosition(agentTopic);
+      // The first load follows the connect's hello; a resync needs a fresh one.
+      if (agentLoads++ > 0) await hello();
+      return { seq: position.seq, epoch: position.epoch };
+    },
+    onEvent: onAgentEvent,
+    onError: report,
+  });
+
+  const queueSub = client.subscribe(QUEUE_TOPIC, {
+    loadSnapshot: async () => {
+      // The latest queue_changed is the whole queue as of its seq.
+      const recent = await topicPosition(QUEUE_TOPIC, 5);
+      const last = [...recent.events].filter((event) => event.type === "rtc.queue_changed").sort((a, b) => b.seq - a.seq)[0];
+      if (last) queue.value = queueView(last.data as unknown as QueueChanged);
+      return { seq: recent.seq, epoch: recent.epoch };
+    },
+    onEvent: (event, meta) => {
+      observe(event, meta);
+      if (event.type === "rtc.queue_changed") queue.value = queueView(event.data as unknown as QueueChanged);
+    },
+    onError: report,
+  });
+
+  listTopics()
+    .then((found) => {
+      topics.value = found;
+    })
+    .catch(report);
+
+  onScopeDispose(() => {
+    closed = true;
+    clearInterval(ticker);
+    stopWatching();
+    agentSub.unsubscribe();
+    queueSub.unsubscribe();
+    leave();
+    ringer.close();
+  });
+
+  // -- actions --------------------------------------------------------------------------------
+
+  const command = <T>(name: string, payload: Record<string, unknown>): Promise<T> => client.command<T>(name, payload);
+
+  return {
+    agent,
+    topics,
+    queue,
+    call,
+    phase,
+    chat,
+    recording,
+    recorder,
+    myLevel,
+    peerLevel,
+    localStream,
+    remoteStream,
+    micOn,
+    cameraOn,
+    mediaError,
+    now,
+    ringer,
+    async setStatus(status) {
+      const answer = await command<{ agent: AgentView }>("rtc.set_status", { status });
+      agent.value = answer.agent;
+    },
+    async setSkills(skills) {
+      const answer = await command<{ agent: AgentView }>("rtc.set_skills", { skills });
+      agent.value = answer.agent;
+    },
+    async accept() {
+      const offer = call.value.offer;
+      if (offer === null) return;
+      ringer.stop();
+      try {
+        const session = await command<RtcSession>("rtc.accept", { session_id: offer.session.id });
+        dispatch({ type: "accepted", session });
+      } catch (thrown) {
+        dispatch({ type: "declined", sessionId: offer.session.id });
+        throw thrown;
+      }
+    },
+    async decline() {
+      const offer = call.value.offer;
+      if (offer === null) return;
+      ringer.stop();
+      declining = offer.session.id;
+      try {
+        await command("rtc.decline", { session_id: offer.session.id });
+      } finally {
+        declining = null;
+        dispatch({ type: "declined", sessionId: offer.session.id });
+      }
+    },
+    async hangUp() {
+      const session = call.value.session;
+      if (session === null) return;
+      const ended = await command<RtcSession>("rtc.hang_up", { session_id: session.id });
+      dispatch({ type: "session", session: ended, me: meId });
+    },
+    async wrapUp(notes) {
+      const session = call.value.session;
+      if (session === null) return;
+      await command("rtc.wrap_up", { session_id: session.id, notes });
+      dispatch({ type: "wrapped_up", sessionId: session.id });
+    },
+    async transfer(target, note) {
+      const session = call.value.session;
+      if (session === null) return;
+      const moved = await command<RtcSession>("rtc.transfer", { session_id: session.id, ...target, note });
+      dispatch({ type: "session", session: moved, me: meId });
+    },
+    async sendText(text) {
+      const id = joined;
+      if (id === null) return;
+      const answer = await command<{ message: ChatMessage }>("rtc.chat", { session_id: id, text });
+      mergeChat([answer.message]);
+    },
+    async sendImage(file) {
+      const id = joined;
+      if (id === null) return;
+      mergeChat([await postImage(id, file)]);
+    },
+    toggleMic() {
+      const next = !micOn.value;
+      for (const track of localStream.value?.getAudioTracks() ?? []) track.enabled = next;
+      micOn.value = next;
+    },
+    toggleCamera() {
+      const next = !cameraOn.value;
+      for (const track of localStream.value?.getVideoTracks() ?? []) track.enabled = next;
+      cameraOn.value = next;
+    },
+    clearNotice() {
+      dispatch({ type: "clear_notice" });
+    },
+  };
+}
