@@ -293,19 +293,9 @@ def _install_back_office(app: web.Application) -> None:
         query = _query(q.hall_id, AppointmentQuery(day_from=q.day_from, day_to=q.day_to))
         rows = [asdict(r) for r in domain.statistics(await service.store.search(query, 100_000, 0))]
         name = f"appointments-{q.hall_id}-{q.day_from}-{q.day_to}"
-        if q.format == "csv":
-            return web.Response(
-                text=export.to_csv(domain.STATS_COLUMNS, rows),
-                content_type="text/csv",
-                charset="utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-            )
-        if q.format == "xlsx":
-            return web.Response(
-                body=export.to_xlsx(domain.STATS_COLUMNS, rows, "预约统计"),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-            )
+        file = export.download(q.format, name, domain.STATS_COLUMNS, rows, "预约统计")
+        if file is not None:
+            return file
         return {"rows": rows}
 
     @rest.route(

@@ -44,17 +44,21 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
+import uvloop
 from rich.console import Console
 from rich.table import Table
 
+from bench._node_common import prepare_process
 from hub.auth.models import Role
 from hub.auth.tokens import TokenIssuer
 
+_T = TypeVar("_T")
 ROOT = Path(__file__).resolve().parent.parent
 SERVERS = ("hub", "stock")
 MIN_BURST_DELIVERIES = 100_000
@@ -162,6 +166,38 @@ class Child:
                 with contextlib.suppress(OSError):
                     stream.close()
         self._log.close()
+
+
+def against_hub_node(
+    name: str,
+    run: Callable[[str, str], Coroutine[Any, Any, _T]],
+    extra_env: dict[str, str] | None = None,
+) -> _T:
+    """Start a hub node (bench/_hub_node.py, core 0, a fresh data directory and secret), run
+    `run(url, secret)` in this process on core 1, stop the node."""
+    secret = secrets.token_urlsafe(40)
+    work = Path(tempfile.mkdtemp(prefix=f"hallhub-bench-{name}-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "BENCH_JWT_SECRET": secret,
+        "BENCH_PARENT_PID": str(os.getpid()),
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
+    node = Child(
+        "hub node",
+        [sys.executable, "-m", "bench._hub_node", str(port), str(work / "data")],
+        env,
+        work / "node.log",
+    )
+    try:
+        node.expect("BENCH_READY", timeout=120)
+        prepare_process(core=1)
+        return uvloop.run(run(f"http://127.0.0.1:{port}", secret))
+    finally:
+        node.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 @dataclass

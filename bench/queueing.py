@@ -21,12 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import secrets
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,15 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import uvloop
 from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._node_common import prepare_process
 from bench._sio import MiniSocket
-from bench.fanout import Child, free_port
+from bench.fanout import against_hub_node
 from hub.auth.models import Role
 from hub.auth.tokens import TokenIssuer
 
@@ -306,29 +300,8 @@ def main() -> None:
     parser.add_argument("--halls", type=int, default=50)
     parser.add_argument("--displays", type=int, default=4)
     args = parser.parse_args()
-    secret = secrets.token_urlsafe(40)
-    work = Path(tempfile.mkdtemp(prefix="hallhub-bench-queueing-"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "BENCH_JWT_SECRET": secret,
-        "BENCH_PARENT_PID": str(os.getpid()),
-        "PYTHONUNBUFFERED": "1",
-    }
-    node = Child(
-        "hub node",
-        [sys.executable, "-m", "bench._hub_node", str(port), str(work / "data")],
-        env,
-        work / "node.log",
-    )
-    try:
-        node.expect("BENCH_READY", timeout=120)
-        prepare_process(core=1)
-        figures = uvloop.run(run(f"http://127.0.0.1:{port}", secret, args))
-        report(figures, args)
-    finally:
-        node.stop()
-        shutil.rmtree(work, ignore_errors=True)
+    figures = against_hub_node("queueing", lambda url, secret: run(url, secret, args))
+    report(figures, args)
 
 
 if __name__ == "__main__":

@@ -20,26 +20,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import secrets
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import uvloop
 from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._node_common import prepare_process
 from bench._sio import MiniSocket
-from bench.fanout import Child, free_port
+from bench.fanout import against_hub_node
 from bench.queueing import percentile
 from hub.auth.models import Role
 from hub.auth.tokens import TokenIssuer
@@ -312,30 +306,10 @@ def main() -> None:
         "--parallel", type=lambda s: [int(x) for x in s.split(",")], default=[1, 10, 25]
     )
     args = parser.parse_args()
-    secret = secrets.token_urlsafe(40)
-    work = Path(tempfile.mkdtemp(prefix="hallhub-bench-rtc-"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "BENCH_JWT_SECRET": secret,
-        "BENCH_PARENT_PID": str(os.getpid()),
-        "PYTHONUNBUFFERED": "1",
-        "HALLHUB_RTC__RECORD": "false",
-    }
-    node = Child(
-        "hub node",
-        [sys.executable, "-m", "bench._hub_node", str(port), str(work / "data")],
-        env,
-        work / "node.log",
+    figures = against_hub_node(
+        "rtc", lambda url, secret: run(url, secret, args), {"HALLHUB_RTC__RECORD": "false"}
     )
-    try:
-        node.expect("BENCH_READY", timeout=120)
-        prepare_process(core=1)
-        figures = uvloop.run(run(f"http://127.0.0.1:{port}", secret, args))
-        report(figures, args)
-    finally:
-        node.stop()
-        shutil.rmtree(work, ignore_errors=True)
+    report(figures, args)
 
 
 if __name__ == "__main__":

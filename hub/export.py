@@ -50,3 +50,31 @@ def to_xlsx(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def download(
+    format: str,
+    filename: str,
+    columns: Columns,
+    rows: Sequence[Mapping[str, Any]],
+    title: str,
+    *,
+    wide: frozenset[str] = frozenset(),
+) -> Any:
+    """A table as a download (`format` "csv" or "xlsx"), or None for any other format."""
+    from aiohttp import web
+
+    if format == "csv":
+        return web.Response(
+            text=to_csv(columns, rows),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+        )
+    if format == "xlsx":
+        return web.Response(
+            body=to_xlsx(columns, rows, title, wide=wide),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
+        )
+    return None

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError, create_model
 
-from hub import keys
+from hub import export, keys
 from hub.auth import Principal, Role
 from hub.errors import Forbidden, InvalidPayload
 from hub.gateway.commands import Call, Payload
@@ -715,19 +715,16 @@ def _install_reads(app: web.Application) -> None:
         title = f"{hall.name} {req.query.day}" + (f"~{req.query.to}" if req.query.to else "")
         name = hashlib.sha1(title.encode()).hexdigest()[:8]
         filename = f"hallhub-{hall_id}-{req.query.day}-{req.query.by.value}-{name}"
-        if req.query.format == "csv":
-            return web.Response(
-                text=statistics.to_csv(rows),
-                content_type="text/csv",
-                charset="utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-            )
-        if req.query.format == "xlsx":
-            return web.Response(
-                body=statistics.to_xlsx(rows, req.query.by.value),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
-            )
+        file = export.download(
+            req.query.format,
+            filename,
+            statistics.COLUMNS,
+            [asdict(r) for r in rows],
+            req.query.by.value,
+            wide=frozenset({"label"}),
+        )
+        if file is not None:
+            return file
         return {
             "hall_id": hall_id,
             "title": title,

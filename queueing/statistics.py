@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from hub import export
 from queueing.models import (
     CounterLogEntry,
     CounterStatus,
@@ -197,11 +196,3 @@ def days(start: str, end: str) -> list[str]:
     first = datetime.fromisoformat(start).date()
     last = datetime.fromisoformat(end).date()
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
-
-
-def to_csv(rows: Sequence[Row]) -> str:
-    return export.to_csv(COLUMNS, (asdict(row) for row in rows))
-
-
-def to_xlsx(rows: Sequence[Row], title: str) -> bytes:
-    return export.to_xlsx(COLUMNS, (asdict(row) for row in rows), title, wide=frozenset({"label"}))
