@@ -70,8 +70,20 @@ class _Writer:
         except queue.Full:
             self.dropped += 1
 
-    def finish(self) -> None:
-        self.inbox.put(None)
+    def close(self, timeout: float) -> None:
+        """The frames still queued written, then the files closed; run off the loop, since
+        the inbox may be full and the writer seconds behind. A writer that died takes no
+        more from the inbox, so the end is offered only while it lives."""
+        deadline = time.monotonic() + timeout
+        thread = self.thread
+        while thread is not None and thread.is_alive() and time.monotonic() < deadline:
+            try:
+                self.inbox.put(None, timeout=0.2)
+                break
+            except queue.Full:
+                continue
+        if thread is not None:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _run(self) -> None:
         try:
@@ -333,9 +345,7 @@ class Recorder:
         for task in list(call.pumps):
             task.cancel()
         await asyncio.gather(*call.pumps, return_exceptions=True)
-        call.writer.finish()
-        if call.writer.thread is not None:
-            await asyncio.to_thread(call.writer.thread.join, 30)
+        await asyncio.to_thread(call.writer.close, 30)
         duration = time.monotonic() - call.started_at
         size = call.path.stat().st_size if call.path.exists() else 0
         if size == 0 and not call.writer.error:

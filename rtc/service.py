@@ -735,13 +735,15 @@ class RtcService:
                     agent.model_copy(update={"status": AgentStatus.WRAP_UP, "status_since": now})
                 )
                 await self._agent_changed(agent)
-        await self._stop_recording(ended)
         view = await self.view(ended)
         await self._publish_call(ended, events.CALL_ENDED, {"session": view})
         await self._tell_citizen(ended, events.CALL_ENDED, {"session": view})
         await self._queue_changed()
         log.info("consultation_ended", session=ended.id, reason=reason)
-        return view
+        # The parties see the end at once: closing the recording's file can take seconds
+        # (the frames still queued are encoded first); its outcome follows as its own event.
+        recorded = await self._stop_recording(ended)
+        return view if recorded is None else await self.view(recorded)
 
     async def _came_back(self, session: Session, party: str) -> None:
         if party in session.dropped:
@@ -766,10 +768,11 @@ class RtcService:
             log.warning("recording_refused", session=session.id)
         return session.model_copy(update={"recording": recording, "earlier_recordings": earlier})
 
-    async def _stop_recording(self, session: Session) -> None:
+    async def _stop_recording(self, session: Session) -> Session | None:
+        """The session with its recording's outcome saved; None when none was running."""
         info = await self.recorder.stop(session.id)
         if info is None:
-            return
+            return None
         recording = Recording(
             state="failed" if info["error"] else "done",
             file=info["file"],
@@ -781,13 +784,15 @@ class RtcService:
             reason=info["error"],
         )
         fresh = await self.store.get(session.id)
-        if fresh is not None:
-            saved = await self._save(fresh.model_copy(update={"recording": recording}), retry=True)
-            await self._publish_call(
-                saved,
-                events.RECORDING_CHANGED,
-                {"recording": recording.model_dump(mode="json", exclude={"file", "node"})},
-            )
+        if fresh is None:
+            return None
+        saved = await self._save(fresh.model_copy(update={"recording": recording}), retry=True)
+        await self._publish_call(
+            saved,
+            events.RECORDING_CHANGED,
+            {"recording": recording.model_dump(mode="json", exclude={"file", "node"})},
+        )
+        return saved
 
     async def recording_file(self, session_id: str, part: int | None = None) -> Any:
         """The file of the call's recording: the last agent's part, or part `part`."""
