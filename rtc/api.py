@@ -180,18 +180,17 @@ def _install_rest(app: web.Application) -> None:
     @rest.route("GET", "/rtc/topics", roles=PARTIES, tag="rtc", summary="Consultation topics")
     async def topics(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
         service = req.app[RTC]
-        overview = await service.overview()
+        waiting, _, agents = await service.line()
         now = service.now()
         from rtc import domain
 
-        agents = await service.store.agents()
         return [
             {
                 **t.model_dump(by_alias=False),
                 "agents_online": sum(
                     1 for a in agents if t.id in a.skills and domain.present(a, now)
                 ),
-                "waiting": sum(1 for s in overview["waiting"] if s["topic"] == t.id),
+                "waiting": sum(1 for s in waiting if s.topic == t.id),
             }
             for t in await service.store.topics()
             if t.active

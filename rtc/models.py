@@ -215,6 +215,3 @@ class RatingIn(_Input):
 class CallbackIn(_Input):
     session_id: SessionId
     phone: str = Field(pattern=r"^1[3-9]\d{9}$")
-
-
-Document = dict[str, Any]

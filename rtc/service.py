@@ -10,7 +10,7 @@ import asyncio
 import io
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -106,9 +106,9 @@ class RtcService:
         )
         await self.store.add(session)
         log.info("consultation_requested", session=session.id, topic=topic.id)
-        await self.route()
-        await self._queue_changed()
-        await self._places()  # the place in line at once, not at the next tick
+        if not await self.route():  # an offer made has told the queue already
+            await self._queue_changed()
+        await self._places(await self.store.open_sessions())  # the place at once, not next tick
         fresh = await self.store.get(session.id)
         return await self.view(fresh or session)
 
@@ -302,7 +302,6 @@ class RtcService:
         await self._publish_call(saved, events.CALL_ACCEPTED, {"session": view})
         await self._tell_citizen(saved, events.CALL_ACCEPTED, {"session": view})
         await self._agent_changed(agent)
-        await self._queue_changed()
         return view
 
     async def decline(self, principal: Principal, session_id: str) -> dict[str, Any]:
@@ -380,7 +379,6 @@ class RtcService:
             await self._offer_event(saved, target)
         await self._agent_changed(me)
         await self.route()
-        await self._queue_changed()
         return view
 
     # -- the call ---------------------------------------------------------------------------
@@ -518,10 +516,11 @@ class RtcService:
             image_id=image[0] if image else None,
             image_type=image[1] if image else None,
         )
+        current = session
         for _ in range(5):
-            fresh = await self._session(session.id)
-            if await self.store.save(fresh.model_copy(update={"chat": [*fresh.chat, message]})):
+            if await self.store.save(current.model_copy(update={"chat": [*current.chat, message]})):
                 break
+            current = await self._session(session.id)  # someone else saved it first
         else:
             raise errors.NotInCall("会话正忙，请重发")
         await self._publish_call(
@@ -531,21 +530,31 @@ class RtcService:
 
     # -- supervisors ------------------------------------------------------------------------
 
+    async def line(self) -> tuple[list[Session], list[Session], list[Agent]]:
+        """The consultations waiting (first come first), those in a call, and the agents."""
+        sessions = await self.store.open_sessions()
+        waiting = sorted(
+            (s for s in sessions if s.state in (SessionState.WAITING, SessionState.OFFERED)),
+            key=lambda s: s.queued_at,
+        )
+        active = [s for s in sessions if s.state is SessionState.ACTIVE]
+        return waiting, active, sorted(await self.store.agents(), key=lambda a: a.name)
+
     async def overview(self) -> dict[str, Any]:
         now = self._now()
-        sessions = await self.store.open_sessions()
-        agents = await self.store.agents()
+        waiting, active, agents = await self.line()
+        names = {t.id: t.name for t in await self.store.topics()}
         return {
-            "waiting": [
-                await self.view(s)
-                for s in sorted(sessions, key=lambda s: s.queued_at)
-                if s.state in (SessionState.WAITING, SessionState.OFFERED)
-            ],
-            "active": [await self.view(s) for s in sessions if s.state is SessionState.ACTIVE],
-            "agents": [_agent_view(a, now) for a in sorted(agents, key=lambda a: a.name)],
+            "waiting": [await self.view(s, names) for s in waiting],
+            "active": [await self.view(s, names) for s in active],
+            "agents": [_agent_view(a, now) for a in agents],
         }
 
-    async def view(self, session: Session) -> dict[str, Any]:
+    async def view(
+        self, session: Session, names: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The session as its parties and supervisors see it; `names` (topic id → name), when
+        a list is being shown, spares a read per session."""
         data = session.model_dump(
             mode="json",
             exclude={"quality", "dropped", "declined", "callback_phone", "earlier_recordings"},
@@ -553,8 +562,10 @@ class RtcService:
         data["earlier_recordings"] = [
             r.model_dump(mode="json", exclude={"file", "node"}) for r in session.earlier_recordings
         ]
-        topic = await self.store.topic(session.topic)
-        data["topic_name"] = topic.name if topic else session.topic
+        if names is None:
+            topic = await self.store.topic(session.topic)
+            names = {topic.id: topic.name} if topic else {}
+        data["topic_name"] = names.get(session.topic, session.topic)
         if session.recording is not None:
             data["recording"] = session.recording.model_dump(mode="json", exclude={"file", "node"})
         place = self._told.get(session.id)
@@ -605,8 +616,9 @@ class RtcService:
             if party is not None:
                 await self._end(session, f"{'市民' if party == 'citizen' else '坐席'}连接中断")
         await self.route()
-        await self._places()
-        await self._callbacks(now)
+        sessions = await self.store.open_sessions()
+        await self._places(sessions)
+        await self._callbacks(sessions, now)
         if now - self._swept >= timedelta(hours=1):
             self._swept = now
             await self.expire_recordings()
@@ -635,39 +647,37 @@ class RtcService:
             log.info("recordings_expired", count=len(gone))
         return len(gone)
 
-    async def _places(self) -> None:
-        waiting = [
-            s
-            for s in await self.store.open_sessions()
-            if s.state in (SessionState.WAITING, SessionState.OFFERED)
-        ]
-        agents = await self.store.agents()
+    async def _places(self, sessions: list[Session]) -> None:
+        """Each waiting citizen told their place and wait when it changed."""
+        waiting = {
+            s.id: s for s in sessions if s.state in (SessionState.WAITING, SessionState.OFFERED)
+        }
         minutes: dict[str, float] = {}
-        for topic in {s.topic for s in waiting}:
+        for topic in {s.topic for s in waiting.values()}:
             spec = await self.store.topic(topic)
             minutes[topic] = domain.handle_minutes(
                 await self.store.recent_of_topic(topic), spec.expected_minutes if spec else 6.0
             )
-        live = {a.id for a in agents if domain.present(a, self._now())}
-        present = [a for a in agents if a.id in live]
-        for session_id, place in domain.places(waiting, present, minutes).items():
+        now = self._now()
+        present = [a for a in await self.store.agents() if domain.present(a, now)]
+        for session_id, place in domain.places(list(waiting.values()), present, minutes).items():
             told = (place.position, place.estimate_minutes)
             if self._told.get(session_id) == told:
                 continue
             self._told[session_id] = told
-            session = next(s for s in waiting if s.id == session_id)
+            session = waiting[session_id]
             await self._bus.publish(
                 events.citizen_topic(session.citizen_id),
                 events.POSITION_CHANGED,
                 {"session_id": session_id, "position": told[0], "estimate_minutes": told[1]},
             )
-        gone = set(self._told) - {s.id for s in waiting}
+        gone = set(self._told) - set(waiting)
         for session_id in gone:
             del self._told[session_id]
 
-    async def _callbacks(self, now: datetime) -> None:
-        for session in await self.store.in_state(SessionState.WAITING):
-            if domain.callback_due(session, now):
+    async def _callbacks(self, sessions: list[Session], now: datetime) -> None:
+        for session in sessions:
+            if domain.callback_due(session, now):  # waiting ones only
                 waited = int((now - session.queued_at).total_seconds() // 60)
                 await self._bus.publish(
                     events.citizen_topic(session.citizen_id),
@@ -728,17 +738,19 @@ class RtcService:
         if was_offered:
             await self._withdraw(session)
         ended = await self._save(domain.end(session, reason, now))
+        agent = None
         if ended.agent_id and ended.state is SessionState.WRAP_UP:
             agent = await self.store.agent(ended.agent_id)
-            if agent is not None:
-                agent = await self._save_agent(
-                    agent.model_copy(update={"status": AgentStatus.WRAP_UP, "status_since": now})
-                )
-                await self._agent_changed(agent)
+        if agent is not None:
+            agent = await self._save_agent(
+                agent.model_copy(update={"status": AgentStatus.WRAP_UP, "status_since": now})
+            )
+            await self._agent_changed(agent)  # tells the queue too
+        else:
+            await self._queue_changed()
         view = await self.view(ended)
         await self._publish_call(ended, events.CALL_ENDED, {"session": view})
         await self._tell_citizen(ended, events.CALL_ENDED, {"session": view})
-        await self._queue_changed()
         log.info("consultation_ended", session=ended.id, reason=reason)
         # The parties see the end at once: closing the recording's file can take seconds
         # (the frames still queued are encoded first); its outcome follows as its own event.
@@ -895,25 +907,21 @@ class RtcService:
         await self._queue_changed()
 
     async def _queue_changed(self) -> None:
-        overview = await self.overview()
+        now = self._now()
+        waiting, active, agents = await self.line()
         await self._bus.publish(
             events.QUEUE_TOPIC,
             events.QUEUE_CHANGED,
             {
                 "waiting": [
-                    {
-                        "session_id": s["id"],
-                        "topic": s["topic"],
-                        "queued_at": s["queued_at"],
-                        "state": s["state"],
-                    }
-                    for s in overview["waiting"]
+                    {"session_id": s.id}
+                    | s.model_dump(mode="json", include={"topic", "queued_at", "state"})
+                    for s in waiting
                 ],
                 "active": [
-                    {"session_id": s["id"], "topic": s["topic"], "agent_id": s["agent_id"]}
-                    for s in overview["active"]
+                    {"session_id": s.id, "topic": s.topic, "agent_id": s.agent_id} for s in active
                 ],
-                "agents": overview["agents"],
+                "agents": [_agent_view(a, now) for a in agents],
             },
         )
 

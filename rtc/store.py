@@ -130,7 +130,11 @@ class RtcStore:
         return [_session(d) async for d in cursor]
 
     async def recent_of_topic(self, topic: str, limit: int = 30) -> list[Session]:
-        cursor = self._sessions.find({"topic": topic, "state": SessionState.ENDED.value})
+        """The topic's last ended calls for their times, read without their chat and quality
+        samples (read every second while someone waits)."""
+        cursor = self._sessions.find(
+            {"topic": topic, "state": SessionState.ENDED.value}, {"chat": 0, "quality": 0}
+        )
         return [_session(d) async for d in cursor.sort("created_at", -1).limit(limit)]
 
     # -- images ----------------------------------------------------------------------------
