@@ -294,8 +294,9 @@ def check_id_number(id_number: str) -> str:
 
 
 def person_key(id_number: str, pepper: bytes) -> str:
-    """The keyed hash naming a person, as the queueing domain names ticket holders (so the
-    blacklist can refuse a walk-in ticket too); never the ID number itself."""
+    """The keyed hash naming a person for the appointment center (limits, holds, strikes and
+    the blacklist); never the ID number itself. The blacklist suspends booking only: it does
+    not refuse walk-in tickets (a product decision)."""
     return hmac.new(pepper, id_number.encode(), hashlib.sha256).hexdigest()[:32]
 
 

@@ -57,7 +57,8 @@ class AppointmentJobs:
             except HubError:
                 continue  # the hall is gone; its plan waits to be removed
             for day in domain.bookable_days(plan, now, zone):
-                opened += len(await service.open_day(plan, day.isoformat()))
+                newly, _ = await service.open_day(plan, day.isoformat())
+                opened += len(newly)
         return opened
 
     async def release(self) -> int:
@@ -100,11 +101,15 @@ class AppointmentJobs:
         now = service._now()
         recorded = 0
         latest = now - timedelta(minutes=1)  # plans differ: each booking is checked below
-        for appointment in await service.store.in_state(AppointmentState.BOOKED, latest):
-            plan = await service.store.plan(appointment.hall_id, appointment.service_id)
+        booked = await service.store.in_state(AppointmentState.BOOKED, latest)
+        if not booked:
+            return 0
+        plans = {p.id: p for p in await service.store.plans()}
+        rules = await service.store.abuse_rules()
+        for appointment in booked:
+            plan = plans.get(f"{appointment.hall_id}:{appointment.service_id}")
             if plan is None or not domain.no_show_due(plan, appointment, now):
                 continue
-            rules = await service.store.abuse_rules()
             strikes = await service.store.strikes(appointment.person)
             warning = domain.warning_due(
                 rules,
@@ -141,6 +146,7 @@ class AppointmentJobs:
                 appointment,
                 appointment.name,
                 now,
+                rules,
             )
             await service._hall_event(
                 plan, events.NO_SHOW_RECORDED, appointment.day, [appointment.slot_id]
@@ -153,8 +159,12 @@ class AppointmentJobs:
         now = service._now()
         sent = 0
         horizon = now + timedelta(hours=72)
-        for appointment in await service.store.unreminded(horizon):
-            plan = await service.store.plan(appointment.hall_id, appointment.service_id)
+        due = await service.store.unreminded(horizon)
+        if not due:
+            return 0
+        plans = {p.id: p for p in await service.store.plans()}
+        for appointment in due:
+            plan = plans.get(f"{appointment.hall_id}:{appointment.service_id}")
             if plan is None or appointment.slot_start <= now:
                 continue
             if now < domain.reminder_at(plan, appointment):

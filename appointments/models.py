@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from hub.gateway.commands import Payload  # request bodies and command payloads
+
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 # A mainland resident ID number (18 characters, the last may be X); checked in full in domain.
 IdNumber = Annotated[str, StringConstraints(pattern=r"^[0-9０-９]{17}[0-9０-９XxＸｘ]$")]
@@ -16,12 +18,6 @@ Phone = Annotated[str, StringConstraints(pattern=r"^1[3-9][0-9]{9}$")]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class _Input(BaseModel):
-    """A request body or command payload: strict types, unknown keys refused."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class Window(_Model):
@@ -145,9 +141,6 @@ class AppointmentState(StrEnum):
     FAILED = "failed"  # the booking did not complete (no place after all)
 
 
-ACTIVE = frozenset({AppointmentState.PENDING, AppointmentState.BOOKED})
-
-
 class Change(_Model):
     at: datetime
     by: str
@@ -220,7 +213,7 @@ class Blacklisting(_Model):
 # -- inputs -----------------------------------------------------------------------------------
 
 
-class BookIn(_Input):
+class BookIn(Payload):
     hall_id: Slug
     service_id: Slug
     slot_start: datetime
@@ -230,20 +223,20 @@ class BookIn(_Input):
     notify_sms: bool = True
 
 
-class SlotChoice(_Input):
+class SlotChoice(Payload):
     slot_start: datetime
 
 
-class ChangeIn(_Input):
+class ChangeIn(Payload):
     appointment_id: str = Field(min_length=1, max_length=40)
     slot_start: datetime
 
 
-class AppointmentRef(_Input):
+class AppointmentRef(Payload):
     appointment_id: str = Field(min_length=1, max_length=40)
 
 
-class CheckInIn(_Input):
+class CheckInIn(Payload):
     """Check-in at the hall: by the booking (the citizen's phone, having scanned the hall's QR
     code, or staff looking it up), or by ID number at a kiosk or counter."""
 
@@ -253,7 +246,7 @@ class CheckInIn(_Input):
     hall_code: str | None = Field(None, max_length=80)  # from the hall's QR code
 
 
-class LiftIn(_Input):
+class LiftIn(Payload):
     reason: str = Field(min_length=2, max_length=200)
 
 
@@ -273,6 +266,3 @@ class AppointmentQuery(BaseModel):
     state: AppointmentState | None = None
     limit: int = Field(100, ge=1, le=1000)
     skip: int = Field(0, ge=0)
-
-
-Document = dict[str, Any]

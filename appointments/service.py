@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from appointments import domain, errors, events
 from appointments.models import (
-    ACTIVE,
     AbuseRules,
     Appointment,
     AppointmentRef,
@@ -140,12 +139,6 @@ class AppointmentService:
             raise errors.InvalidPlan(f"大厅没有事项 {plan.service_id}")
         if plan.id != f"{plan.hall_id}:{plan.service_id}":
             raise errors.InvalidPlan("预约设置编号应为 <大厅>:<事项>")
-        others = [p for p in await self.store.plans(plan.hall_id) if p.id != plan.id]
-        services = {s.id: s for s in config.services.values()}
-        if any(p.prefix == plan.prefix and p.service_id in services for p in others) and any(
-            services[p.service_id].prefix == services[plan.service_id].prefix for p in others
-        ):
-            raise errors.InvalidPlan("预约号前缀与事项前缀组合重复")
         await self.store.save_plan(plan)
         return plan
 
@@ -160,7 +153,7 @@ class AppointmentService:
 
     # -- slots ------------------------------------------------------------------------------
 
-    async def counter_capacity(self, config: HallConfig, plan: BookingPlan) -> float:
+    def counter_capacity(self, config: HallConfig, plan: BookingPlan) -> float:
         service = config.services[plan.service_id]
         loads = [
             domain.CounterLoad(service.expected_minutes, len(c.services))
@@ -169,13 +162,18 @@ class AppointmentService:
         ]
         return domain.counter_places(plan.slot_minutes, loads)
 
-    async def open_day(self, plan: BookingPlan, day: str) -> list[SlotState]:
-        """Write the day's slots with their places (放号); the ones newly opened."""
+    async def open_day(
+        self, plan: BookingPlan, day: str
+    ) -> tuple[list[SlotState], dict[str, SlotState] | None]:
+        """Write the day's slots with their places (放号): the ones newly opened, and the day's
+        slots by id as they stand after (None when another node opened one meanwhile: read
+        them again)."""
         config = await self._queue.config(plan.hall_id)
         zone = config.hall.timezone
-        capacity = await self.counter_capacity(config, plan)
+        capacity = self.counter_capacity(config, plan)
         existing = await self.store.slots(plan.hall_id, plan.service_id, day)
         opened = []
+        raced = False
         now = self._now()
         for start, end in domain.slot_times(plan, date.fromisoformat(day), zone):
             ident = domain.slot_id(plan.hall_id, plan.service_id, start)
@@ -193,9 +191,11 @@ class AppointmentService:
             )
             if await self.store.open_slot(slot):
                 opened.append(slot)
+            else:
+                raced = True
         if opened:
             await self._slots_event(plan, day, "opened", opened)
-        return opened
+        return opened, None if raced else {**existing, **{s.id: s for s in opened}}
 
     async def slots(self, hall_id: str, service_id: str, day: date) -> dict[str, Any]:
         """A day's slots as a citizen sees them (opening the day if it is due)."""
@@ -204,9 +204,11 @@ class AppointmentService:
         zone = config.hall.timezone
         now = self._now()
         times = domain.slot_times(plan, day, zone)
+        states = None
         if times and domain.opens_at(plan, day, zone) <= now:
-            await self.open_day(plan, day.isoformat())
-        states = await self.store.slots(hall_id, service_id, day.isoformat())
+            _, states = await self.open_day(plan, day.isoformat())
+        if states is None:
+            states = await self.store.slots(hall_id, service_id, day.isoformat())
         views: list[Slot] = [
             domain.view(
                 plan,
@@ -278,6 +280,7 @@ class AppointmentService:
                 made[-1],
                 request.name,
                 now,
+                rules,
             )
             raise errors.SameMatterLimit(limit=rules.same_matter_daily_limit)
         appointment = Appointment(
@@ -446,30 +449,26 @@ class AppointmentService:
         citizen = CitizenIn(
             name=appointment.name, id_number=appointment.id_number, phone=appointment.phone
         )
+        # On time: a booking's ticket (its own numbers, queued just before its slot); late: an
+        # ordinary walk-in's (take_ticket's defaults).
+        on_time = arrival is domain.Arrival.ON_TIME
         try:
-            if arrival is domain.Arrival.ON_TIME:
-                ticket = await self._queue.take_ticket(
-                    appointment.hall_id,
-                    appointment.service_id,
-                    channel,
-                    citizen,
-                    citizen_id=appointment.citizen_id,
-                    appointment=TicketAppointment(
-                        appointment_id=appointment.id,
-                        slot_start=appointment.slot_start,
-                        slot_end=appointment.slot_end,
-                    ),
-                    queue_time=domain.queue_time(plan, appointment),
-                    number_prefix=plan.prefix,
+            ticket = await self._queue.take_ticket(
+                appointment.hall_id,
+                appointment.service_id,
+                channel,
+                citizen,
+                citizen_id=appointment.citizen_id,
+                appointment=TicketAppointment(
+                    appointment_id=appointment.id,
+                    slot_start=appointment.slot_start,
+                    slot_end=appointment.slot_end,
                 )
-            else:
-                ticket = await self._queue.take_ticket(
-                    appointment.hall_id,
-                    appointment.service_id,
-                    channel,
-                    citizen,
-                    citizen_id=appointment.citizen_id,
-                )
+                if on_time
+                else None,
+                queue_time=domain.queue_time(plan, appointment) if on_time else None,
+                number_prefix=plan.prefix if on_time else "",
+            )
         except Exception:
             # No ticket: the booking stands as it was.
             await self.store.save(
@@ -546,19 +545,23 @@ class AppointmentService:
         appointment: Appointment,
         name: str,
         now: datetime,
+        rules: AbuseRules | None = None,
     ) -> None:
+        """Record a strike; suspend booking when it brings the person to a limit. `rules`: the
+        abuse rules when the caller has already read them."""
         await self.store.add_strike(
             Strike(id=strike_id, person=person, kind=kind, appointment_id=appointment.id, at=now)
         )
-        rules = await self.store.abuse_rules()
-        verdict = domain.abuse_verdict(rules, await self.store.strikes(person), now)
+        if rules is None:
+            rules = await self.store.abuse_rules()
+        strikes = await self.store.strikes(person)
+        verdict = domain.abuse_verdict(rules, strikes, now)
         if verdict is None:
             return
         current = await self.store.blacklisting(person)
         if current is not None and current.lifted_at is None and current.until > now:
             return
         since_lift = current.lifted_at if current is not None else None
-        strikes = await self.store.strikes(person)
         if since_lift is not None and not any(s.at > since_lift for s in strikes):
             return  # lifted after these strikes: only new ones count
         entry = Blacklisting(
@@ -759,4 +762,4 @@ def _public_plan(plan: BookingPlan) -> dict[str, Any]:
     }
 
 
-__all__ = ["ACTIVE", "AppointmentService", "QuotaRule", "RecentLoad"]
+__all__ = ["AppointmentService", "QuotaRule", "RecentLoad"]

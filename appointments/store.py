@@ -91,9 +91,6 @@ class AppointmentStore:
         doc = plan.model_dump(by_alias=True, mode="json")
         await self._plans.replace_one({"_id": plan.id}, doc, upsert=True)
 
-    async def delete_plan(self, plan_id: str) -> bool:
-        return (await self._plans.delete_one({"_id": plan_id})).deleted_count == 1
-
     async def abuse_rules(self) -> AbuseRules:
         doc = await self._settings.find_one({"_id": "abuse"})
         return AbuseRules.model_validate(doc) if doc else AbuseRules()
@@ -108,9 +105,6 @@ class AppointmentStore:
     async def slots(self, hall_id: str, service_id: str, day: str) -> dict[str, SlotState]:
         cursor = self._slots.find({"day": day, "hall_id": hall_id, "service_id": service_id})
         return {d["_id"]: SlotState.model_validate(d) async for d in cursor}
-
-    async def slots_of_day(self, day: str) -> list[SlotState]:
-        return [SlotState.model_validate(d) async for d in self._slots.find({"day": day})]
 
     async def slot(self, slot_id: str) -> SlotState | None:
         doc = await self._slots.find_one({"_id": slot_id})

@@ -589,13 +589,12 @@ def _install_tickets(app: web.Application) -> None:
             tickets = [await queue.ticket(principal.ticket)]
         else:
             tickets = []
+            of_day: dict[str, list[Ticket]] = {}  # halls in one timezone share a day
             for hall in await queue.halls.list_halls():
                 day = queue.today(hall).isoformat()
-                tickets += [
-                    t
-                    for t in await queue.tickets.of_citizen(principal.sub, day)
-                    if t.hall_id == hall.id
-                ]
+                if day not in of_day:
+                    of_day[day] = await queue.tickets.of_citizen(principal.sub, day)
+                tickets += [t for t in of_day[day] if t.hall_id == hall.id]
         return [await _ticket_status(req.app, t) for t in tickets]
 
 
@@ -623,12 +622,8 @@ def _install_reads(app: web.Application) -> None:
         services = await queue.halls.services(hall_id)
         counters = await queue.halls.counters(hall_id)
         states = await queue.counters.of_hall(hall_id)
-        held = {}
-        for state in states.values():
-            if state.current_ticket_id:
-                ticket = await queue.tickets.get(state.current_ticket_id)
-                if ticket is not None:
-                    held[ticket.id] = ticket
+        current_ids = [s.current_ticket_id for s in states.values() if s.current_ticket_id]
+        held = {t.id: t for t in await queue.tickets.get_many(current_ids)}
         latest = await queue.tickets.latest_calls(hall_id, day, views.LATEST_CALLS)
         waiting = await queue.tickets.waiting_counts(hall_id, day)
         snapshot = views.board(hall, services, counters, states, waiting, latest, held)
@@ -692,8 +687,8 @@ def _install_reads(app: web.Application) -> None:
         hall_id = req.path("hall_id")
         _hall_scope(req.require_principal(), hall_id)
         queue = req.app[QUEUE]
-        hall = await req.app[HALLS].get_hall(hall_id)
         detail = await req.app[HALLS].hall(hall_id)
+        hall = detail.hall
         tickets: list[Ticket] = []
         intervals = []
         for day in statistics.days(req.query.day, req.query.to or req.query.day)[:92]:

@@ -39,6 +39,7 @@ from hub.privacy import mask_id_number, mask_name, mask_phone, valid_id_number
 from queueing import errors, events
 from queueing.models import (
     AT_COUNTER,
+    OPEN_STATUSES,
     Call,
     CallingPolicy,
     CitizenIn,
@@ -239,8 +240,7 @@ def issue(
     )
     data = {**public_ticket(ticket, service), "channel": str(channel)}
     personal = {**data, "ahead": ahead, "estimate_minutes": minutes}
-    outbox = [_event(events.hall_topic(hall.id), events.TICKET_ISSUED, data)]
-    outbox += [_event(t, events.TICKET_ISSUED, personal) for t in ticket_topics(ticket)]
+    outbox = _hall_and_own(ticket, events.TICKET_ISSUED, data, own_data=personal)
     return ticket.model_copy(update={"outbox": outbox})
 
 
@@ -261,14 +261,16 @@ def wait_exceeded_event(ticket: Ticket, service: Service, now: datetime) -> Pend
     )
 
 
-def position_event(ticket: Ticket, ahead: int, minutes: float) -> list[PendingEvent]:
+def position_events(ticket: Ticket, ahead: int, minutes: float, type: str) -> list[PendingEvent]:
+    """Tell the ticket's holder its place (POSITION_CHANGED) or that its turn is near
+    (TURN_NEAR)."""
     data = {
         "ticket_id": ticket.id,
         "number": ticket.code,
         "ahead": ahead,
         "estimate_minutes": minutes,
     }
-    return [_event(t, events.POSITION_CHANGED, data) for t in ticket_topics(ticket)]
+    return [_event(t, type, data) for t in ticket_topics(ticket)]
 
 
 def turn_near(ticket: Ticket, ahead: int, minutes: float, policy: CallingPolicy) -> bool:
@@ -276,16 +278,6 @@ def turn_near(ticket: Ticket, ahead: int, minutes: float, policy: CallingPolicy)
     if ticket.near_notified_at is not None or ticket.status is not TicketStatus.WAITING:
         return False
     return ahead <= policy.turn_near_ahead or minutes <= policy.turn_near_minutes
-
-
-def near_events(ticket: Ticket, ahead: int, minutes: float) -> list[PendingEvent]:
-    data = {
-        "ticket_id": ticket.id,
-        "number": ticket.code,
-        "ahead": ahead,
-        "estimate_minutes": minutes,
-    }
-    return [_event(t, events.TURN_NEAR, data) for t in ticket_topics(ticket)]
 
 
 # -- the calling policy -----------------------------------------------------------------------
@@ -486,6 +478,23 @@ def ticket_topics(ticket: Ticket) -> list[str]:
     return topics
 
 
+def _hall_and_own(
+    ticket: Ticket,
+    type: str,
+    data: dict[str, Any],
+    *,
+    own_type: str | None = None,
+    own_data: dict[str, Any] | None = None,
+) -> list[PendingEvent]:
+    """The event on the hall's topic, then on the ticket's own topics (`ticket_topics`), which
+    may get another type or other data."""
+    own_data = data if own_data is None else own_data
+    return [
+        _event(events.hall_topic(ticket.hall_id), type, data),
+        *(_event(t, own_type or type, own_data) for t in ticket_topics(ticket)),
+    ]
+
+
 def public_ticket(ticket: Ticket, service: Service) -> dict[str, Any]:
     """What a hall screen may show of a ticket: no personal data."""
     return {
@@ -573,9 +582,7 @@ def call(
         "repeat": policy.announce_repeat,
         "reason": choice.reason.value if choice else "chosen",
     }
-    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_CALLED, data)]
-    out += [_event(topic, events.TICKET_CALLED, data) for topic in ticket_topics(ticket)]
-    return Step(called, holding, out)
+    return Step(called, holding, _hall_and_own(ticket, events.TICKET_CALLED, data))
 
 
 def recall(
@@ -597,8 +604,7 @@ def recall(
         "call_count": len(calls),
         "repeat": policy.announce_repeat,
     }
-    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_RECALLED, data)]
-    out += [_event(topic, events.TICKET_CALLED, data) for topic in ticket_topics(ticket)]
+    out = _hall_and_own(ticket, events.TICKET_RECALLED, data, own_type=events.TICKET_CALLED)
     return Step(recalled, state, out)
 
 
@@ -610,9 +616,7 @@ def start(
         raise errors.InvalidTransition("只有已叫号的票可以开始办理")
     serving = ticket.model_copy(update={"status": TicketStatus.SERVING, "serving_at": now})
     data = {**public_ticket(serving, service), **counter_data(counter)}
-    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_STARTED, data)]
-    out += [_event(topic, events.TICKET_STARTED, data) for topic in ticket_topics(ticket)]
-    return Step(serving, state, out)
+    return Step(serving, state, _hall_and_own(ticket, events.TICKET_STARTED, data))
 
 
 def finish(
@@ -637,8 +641,7 @@ def finish(
     freed = state.model_copy(update={"current_ticket_id": None})
     data = {**public_ticket(done, service), **counter_data(counter)}
     data_for_citizen = {**data, "case_id": case_id} if case_id else data
-    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_FINISHED, data)]
-    out += [_event(t, events.TICKET_FINISHED, data_for_citizen) for t in ticket_topics(ticket)]
+    out = _hall_and_own(ticket, events.TICKET_FINISHED, data, own_data=data_for_citizen)
     return Step(done, freed, out)
 
 
@@ -658,9 +661,7 @@ def no_show(
     gone = ticket.model_copy(update={"status": TicketStatus.NO_SHOW, "no_show_at": now})
     freed = state.model_copy(update={"current_ticket_id": None})
     data = {**public_ticket(gone, service), **counter_data(counter)}
-    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_NO_SHOW, data)]
-    out += [_event(t, events.TICKET_NO_SHOW, data) for t in ticket_topics(ticket)]
-    return Step(gone, freed, out)
+    return Step(gone, freed, _hall_and_own(ticket, events.TICKET_NO_SHOW, data))
 
 
 def transfer(
@@ -713,9 +714,7 @@ def transfer(
     if to_counter is not None:
         data["to_counter_number"] = to_counter.number
         data["to_counter_name"] = to_counter.name
-    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_TRANSFERRED, data)]
-    out += [_event(t, events.TICKET_TRANSFERRED, data) for t in ticket_topics(ticket)]
-    return Step(moved, freed, out)
+    return Step(moved, freed, _hall_and_own(ticket, events.TICKET_TRANSFERRED, data))
 
 
 def park(
@@ -729,9 +728,7 @@ def park(
     parked = ticket.model_copy(update={"status": TicketStatus.PARKED, "parked_at": now})
     freed = state.model_copy(update={"current_ticket_id": None})
     data = {**public_ticket(parked, service), **counter_data(counter)}
-    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_PARKED, data)]
-    out += [_event(t, events.TICKET_PARKED, data) for t in ticket_topics(ticket)]
-    return Step(parked, freed, out)
+    return Step(parked, freed, _hall_and_own(ticket, events.TICKET_PARKED, data))
 
 
 def unpark(ticket: Ticket, service: Service, now: datetime) -> tuple[Ticket, list[PendingEvent]]:
@@ -751,13 +748,11 @@ def unpark(ticket: Ticket, service: Service, now: datetime) -> tuple[Ticket, lis
 
 
 def cancel(ticket: Ticket, service: Service, now: datetime) -> tuple[Ticket, list[PendingEvent]]:
-    if ticket.status not in (TicketStatus.WAITING, TicketStatus.PARKED):
+    if ticket.status not in OPEN_STATUSES:
         raise errors.InvalidTransition("只能取消等候中的号", status=ticket.status.value)
     gone = ticket.model_copy(update={"status": TicketStatus.CANCELLED, "cancelled_at": now})
     data = public_ticket(gone, service)
-    out = [_event(events.hall_topic(ticket.hall_id), events.TICKET_CANCELLED, data)]
-    out += [_event(t, events.TICKET_CANCELLED, data) for t in ticket_topics(ticket)]
-    return gone, out
+    return gone, _hall_and_own(ticket, events.TICKET_CANCELLED, data)
 
 
 # -- counters ---------------------------------------------------------------------------------
@@ -855,7 +850,3 @@ def counter_updated(
             "call_count": len(current.calls),
         }
     return _event(events.counter_topic(counter.id), events.COUNTER_UPDATED, view)
-
-
-def hall_services(hall: Hall, services: Sequence[Service]) -> dict[str, Service]:
-    return {s.id: s for s in services if s.hall_id == hall.id}

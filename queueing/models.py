@@ -8,17 +8,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from hub.gateway.commands import Payload  # request bodies and command payloads
+
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class _Input(BaseModel):
-    """A request body or command payload: strict types, unknown keys refused."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 # -- hall configuration -----------------------------------------------------------------------
@@ -260,50 +256,50 @@ class CounterLogEntry(_Model):
 # -- inputs -----------------------------------------------------------------------------------
 
 
-class CitizenIn(_Input):
+class CitizenIn(Payload):
     name: str = Field("", max_length=40)
     id_number: str = Field("", max_length=18)
     phone: str = Field("", max_length=20)
     tags: list[Tag] = Field(default_factory=list, max_length=6)
 
 
-class TakeTicketIn(_Input):
+class TakeTicketIn(Payload):
     hall_id: Slug
     service_id: Slug
     channel: Channel
     citizen: CitizenIn | None = None
 
 
-class CounterIn(_Input):
+class CounterIn(Payload):
     counter_id: Slug
 
 
-class CallTicketIn(_Input):
+class CallTicketIn(Payload):
     counter_id: Slug
     ticket_id: str = Field(max_length=80)
 
 
-class FinishIn(_Input):
+class FinishIn(Payload):
     counter_id: Slug
     case_id: str | None = Field(None, max_length=64)
 
 
-class TransferIn(_Input):
+class TransferIn(Payload):
     counter_id: Slug
     service_id: Slug | None = None
     to_counter_id: Slug | None = None
 
 
-class PauseIn(_Input):
+class PauseIn(Payload):
     counter_id: Slug
     reason: str = Field(min_length=1, max_length=60)
 
 
-class TicketRef(_Input):
+class TicketRef(Payload):
     ticket_id: str = Field(max_length=80)
 
 
-class NoticeIn(_Input):
+class NoticeIn(Payload):
     notice: str = Field(max_length=500)
 
 

@@ -56,7 +56,9 @@ from queueing.store import CounterStore, HallStore, TicketStore
 
 log = get_logger("queueing")
 
-# A gate may refuse a person a ticket (the appointment center's blacklist): the reason or None.
+# A gate may refuse a person a ticket: (person key, now) -> the reason, or None. A hook a
+# deployment may add with `QueueingService.add_gate`; nothing adds one by default (the
+# appointment center's blacklist suspends booking only, not walk-in tickets).
 PersonGate = Callable[[str, datetime], Awaitable[str | None]]
 # Walk-in places a service gets beyond its daily cap (bookable places the appointment center
 # released): (hall, service, day) -> places.
@@ -850,7 +852,7 @@ class QueueingService:
                 told[ticket.id] = (ahead, minutes)
                 if previous.get(ticket.id) == (ahead, minutes):
                     continue
-                out = domain.position_event(ticket, ahead, minutes)
+                out = domain.position_events(ticket, ahead, minutes, events.POSITION_CHANGED)
                 if domain.turn_near(ticket, ahead, minutes, hall.policy) and (
                     await self._tickets.mark_near(ticket, now)
                 ):
@@ -859,7 +861,7 @@ class QueueingService:
                             update={"near_notified_at": now, "version": ticket.version + 1}
                         )
                     )
-                    out += domain.near_events(ticket, ahead, minutes)
+                    out += domain.position_events(ticket, ahead, minutes, events.TURN_NEAR)
                 await self._publish(out)
 
     async def close(self) -> None:

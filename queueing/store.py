@@ -219,6 +219,13 @@ class TicketStore:
         doc = await self._tickets.find_one({"_id": ticket_id})
         return _ticket(doc) if doc else None
 
+    async def get_many(self, ticket_ids: list[str]) -> list[Ticket]:
+        """The tickets of these ids that exist, in no particular order."""
+        if not ticket_ids:
+            return []
+        cursor = self._tickets.find({"_id": {"$in": ticket_ids}})
+        return [_ticket(d) async for d in cursor]
+
     async def save(self, ticket: Ticket, expected_version: int) -> Ticket | None:
         """Write the ticket if nobody changed it since `expected_version`; the saved ticket."""
         saved = ticket.model_copy(update={"version": expected_version + 1})
