@@ -37,7 +37,6 @@ import queue
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,9 +53,12 @@ import uvloop
 from rich.console import Console
 from rich.table import Table
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from bench._node_common import prepare_process
 from hub.auth.models import Role
 from hub.auth.tokens import TokenIssuer
+from hub.embedded import free_port
 
 _T = TypeVar("_T")
 ROOT = Path(__file__).resolve().parent.parent
@@ -233,13 +235,6 @@ class RunResult:
 
     def best(self, key: str) -> float:
         return float(self.best_burst.get(key, math.nan))
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def rss_kb(pid: int) -> int:

@@ -58,9 +58,6 @@ class TopicPolicy:
         """Set the rule of a topic kind (a domain refining or adding one)."""
         self._rules[kind] = rule
 
-    def kinds(self) -> list[str]:
-        return sorted(self._rules)
-
     async def check(self, principal: Principal, topic: str) -> None:
         parts = split_topic(topic)
         if parts is None:

@@ -47,7 +47,6 @@ from notifier.store import NotifierStore
 log = get_logger("notifier")
 
 NOTIFIER = web.AppKey("notifier", NotifierService)
-WORKERS = web.AppKey("notifier_workers", asyncio.Event)
 
 BACK_OFFICE = {Role.ADMIN, Role.SUPERVISOR}
 INBOX_ROLES = {Role.ADMIN, Role.SUPERVISOR, Role.STAFF, Role.AGENT, Role.CITIZEN}

@@ -251,11 +251,7 @@ def after_receipt(current: DeliveryState, status: str) -> DeliveryState | None:
     """A provider's status callback moves a delivery forward only: delivered never goes back
     to sent, a repeated callback changes nothing. None: nothing to change."""
     new = _RECEIPT_STATE.get(status.lower())
-    if (
-        new is None
-        or _RANK[new] <= _RANK[current]
-        or current in (DeliveryState.DELIVERED, DeliveryState.FAILED, DeliveryState.SUPPRESSED)
-    ):
+    if new is None or _RANK[new] <= _RANK[current]:
         return None
     return new
 

@@ -18,7 +18,6 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,6 +61,8 @@ from notifier.store import NotifierStore
 log = get_logger("notifier")
 
 Clock = Callable[[], datetime]
+# Templates looked up within one call, by (kind, channel, locale): None when there is none.
+Templates = dict[tuple[str, Channel, str], Template | None]
 RULES_SECONDS = 5.0
 IDLE_POLL_SECONDS = 0.5
 STOP_GRACE_SECONDS = 20.0  # a send's own timeout is 15 s
@@ -72,11 +73,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """A delivery decided but not written yet."""
-
-    delivery: Delivery
+def _suppressed(delivery: Delivery, reason: str, now: datetime) -> Delivery:
+    """A delivery that is written but never sent, and why."""
+    return delivery.model_copy(
+        update={"state": DeliveryState.SUPPRESSED, "final_at": now, "reason": reason}
+    )
 
 
 class NotifierService:
@@ -126,9 +127,11 @@ class NotifierService:
         kind = await self._kind(request.kind)
         now = self._now()
         source = f"api:{idempotency_key or secrets.token_hex(8)}"
-        planned: list[tuple[Message, list[Plan]]] = []
+        contacts = await self._store.contacts(request.recipients)
+        templates: Templates = {}
+        planned: list[tuple[Message, list[Delivery]]] = []
         for recipient in request.recipients:
-            contact = await self._store.contact(recipient)
+            contact = contacts.get(recipient)
             if contact is None:
                 raise UnknownRecipient(f"收件人不存在：{recipient}", recipient=recipient)
             planned.append(
@@ -141,9 +144,10 @@ class NotifierService:
                     send_at=request.send_at or now,
                     fallback=request.fallback,
                     strict=True,
+                    templates=templates,
                 )
             )
-        messages = [await self._write(message, plans) for message, plans in planned]
+        messages = [await self._write(message, deliveries) for message, deliveries in planned]
         answer = {"messages": [{"message_id": m.id, "recipient": m.recipient} for m in messages]}
         if idempotency_key and not await self._store.save_request(
             idempotency_key, fingerprint, answer, now
@@ -160,16 +164,16 @@ class NotifierService:
         if not rules:
             return
         data = {**envelope.data, "topic": envelope.topic}
+        templates: Templates = {}
         for rule in rules:
             kind = await self._store.kind(rule.kind)
             if kind is None:
                 log.warning("rule_kind_missing", rule=rule.id, kind=rule.kind)
                 continue
-            for recipient in await self._recipients(rule, data):
-                contact = await self._store.contact(recipient) or Contact(id=recipient)
-                channels = [
-                    c for c in rule.channels if c not in rule.when or data.get(rule.when[c])
-                ]
+            channels = [c for c in rule.channels if c not in rule.when or data.get(rule.when[c])]
+            for recipient, stored in await self._recipients(rule, data):
+                # Made even with no channel left: a malformed id fails the event as it did.
+                contact = stored or Contact(id=recipient)
                 if not channels:
                     continue
                 try:
@@ -184,6 +188,7 @@ class NotifierService:
                         digest_minutes=rule.digest_minutes,
                         rule_id=rule.id,
                         strict=False,
+                        templates=templates,
                     )
                 except (TemplateError, ValidationError) as exc:
                     log.error("rule_message_failed", rule=rule.id, error=str(exc)[:200])
@@ -198,14 +203,23 @@ class NotifierService:
         if contact.phone != phone:
             await self._store.save_contact(contact.model_copy(update={"phone": phone}))
 
-    async def _recipients(self, rule: Rule, data: dict[str, Any]) -> list[str]:
+    async def _recipients(
+        self, rule: Rule, data: dict[str, Any]
+    ) -> list[tuple[str, Contact | None]]:
+        """The rule's recipients, each once, in order, with their stored contact if any: a
+        group's members as loaded, the others read in one query."""
         found: list[str] = []
+        known: dict[str, Contact] = {}
         for recipient in domain.recipients_of(rule, data):
             if recipient.startswith("group:"):
-                found += [c.id for c in await self._store.group(recipient.removeprefix("group:"))]
+                members = await self._store.group(recipient.removeprefix("group:"))
+                known.update((c.id, c) for c in members)
+                found += [c.id for c in members]
             elif recipient.startswith(("citizen:", "user:")):
                 found.append(recipient)
-        return list(dict.fromkeys(found))
+        ids = list(dict.fromkeys(found))
+        known.update(await self._store.contacts([i for i in ids if i not in known]))
+        return [(recipient, known.get(recipient)) for recipient in ids]
 
     async def _plan(
         self,
@@ -218,9 +232,10 @@ class NotifierService:
         send_at: datetime,
         fallback: dict[Channel, Channel],
         strict: bool,
+        templates: Templates,
         digest_minutes: int = 0,
         rule_id: str = "",
-    ) -> tuple[Message, list[Plan]]:
+    ) -> tuple[Message, list[Delivery]]:
         now = self._now()
         message = Message(
             id=secrets.token_hex(12),
@@ -234,24 +249,25 @@ class NotifierService:
             created_at=now,
             send_at=send_at,
         )
-        plans = [
-            plan
+        deliveries = [
+            delivery
             for channel in dict.fromkeys(channels)
             if (
-                plan := await self._plan_channel(
+                delivery := await self._plan_channel(
                     message,
                     kind,
                     contact,
                     channel,
                     strict=strict,
                     fallback=fallback,
+                    templates=templates,
                     digest_minutes=digest_minutes,
                     rule_id=rule_id,
                 )
             )
             is not None
         ]
-        return message, plans
+        return message, deliveries
 
     async def _plan_channel(
         self,
@@ -262,13 +278,19 @@ class NotifierService:
         *,
         strict: bool,
         fallback: dict[Channel, Channel],
+        templates: Templates,
         digest_minutes: int = 0,
         rule_id: str = "",
         key: str | None = None,
         fallback_of: str = "",
-    ) -> Plan | None:
+    ) -> Delivery | None:
+        """The delivery of a message on a channel, not written yet: None when the channel has
+        no template (an error when `strict`)."""
         now = self._now()
-        template = await self._store.template(kind.id, channel, contact.locale)
+        wanted = (kind.id, channel, contact.locale)
+        if wanted not in templates:
+            templates[wanted] = await self._store.template(*wanted)
+        template = templates[wanted]
         if template is None:
             if strict:
                 raise TemplateMissing(
@@ -298,42 +320,18 @@ class NotifierService:
         if channel is not Channel.IN_APP and not self._providers[channel]:
             if strict:
                 raise ChannelNotConfigured(channel=channel.value)
-            return Plan(
-                delivery.model_copy(
-                    update={
-                        "state": DeliveryState.SUPPRESSED,
-                        "final_at": now,
-                        "reason": ChannelNotConfigured.default_message,
-                    }
-                )
-            )
+            return _suppressed(delivery, ChannelNotConfigured.default_message, now)
         try:
             address = domain.address_of(contact, channel)
         except InvalidAddress as exc:
             if strict:
                 raise
-            return Plan(
-                delivery.model_copy(
-                    update={
-                        "state": DeliveryState.SUPPRESSED,
-                        "final_at": now,
-                        "reason": exc.message,
-                    }
-                )
-            )
+            return _suppressed(delivery, exc.message, now)
         delivery = delivery.model_copy(
             update={"address": address, "fallback": fallback.get(channel)}
         )
         if domain.opted_out(contact, kind.id, channel, kind.critical):
-            return Plan(
-                delivery.model_copy(
-                    update={
-                        "state": DeliveryState.SUPPRESSED,
-                        "final_at": now,
-                        "reason": "收件人已退订此类消息",
-                    }
-                )
-            )
+            return _suppressed(delivery, "收件人已退订此类消息", now)
         due = message.send_at
         if quiet := domain.quiet_until(max(due, now), contact, channel, kind.critical):
             due = quiet
@@ -344,7 +342,7 @@ class NotifierService:
             delivery = delivery.model_copy(
                 update={"digest_key": f"{rule_id}|{contact.id}|{channel.value}"}
             )
-        return Plan(delivery.model_copy(update={"due_at": due}))
+        return delivery.model_copy(update={"due_at": due})
 
     async def _rate_limited_until(
         self, recipient: str, channel: Channel, now: datetime
@@ -356,12 +354,10 @@ class NotifierService:
             return now
         return recent[-limit] + timedelta(hours=1)
 
-    async def _write(self, message: Message, plans: list[Plan]) -> Message:
+    async def _write(self, message: Message, deliveries: list[Delivery]) -> Message:
         await self._store.add_message(message)
-        for plan in plans:
-            if await self._store.add_delivery(plan.delivery) and (
-                plan.delivery.due_at <= self._now()
-            ):
+        for delivery in deliveries:
+            if await self._store.add_delivery(delivery) and delivery.due_at <= self._now():
                 self._wake.set()
         return message
 
@@ -618,18 +614,19 @@ class NotifierService:
         contact = await self._store.contact(message.recipient) or Contact(id=message.recipient)
         if kind is None:
             return
-        plan = await self._plan_channel(
+        delivery = await self._plan_channel(
             message.model_copy(update={"send_at": self._now()}),
             kind,
             contact,
             target,
             strict=False,
             fallback={},
+            templates={},
             key=f"{failed.key}|fallback",
             fallback_of=failed.id,
         )
-        if plan is not None:
-            await self._write(message, [plan])
+        if delivery is not None:
+            await self._write(message, [delivery])
 
     # -- receipts ---------------------------------------------------------------------------
 

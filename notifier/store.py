@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -90,6 +91,13 @@ class NotifierStore:
     async def contact(self, recipient: str) -> Contact | None:
         doc = await self._contacts.find_one({"_id": recipient})
         return Contact.model_validate(doc) if doc else None
+
+    async def contacts(self, recipients: Sequence[str]) -> dict[str, Contact]:
+        """The stored contacts among `recipients`, by id, in one query."""
+        if not recipients:
+            return {}
+        found = self._contacts.find({"_id": {"$in": list(recipients)}})
+        return {c.id: c for c in [Contact.model_validate(d) async for d in found]}
 
     async def save_contact(self, contact: Contact) -> None:
         doc = contact.model_dump(by_alias=True, mode="json")
