@@ -1,4 +1,4 @@
-import type { Envelope } from "@hallhub/client";
+import { localDay, type Appointment, type Envelope } from "@hallhub/client";
 import { describe, expect, it } from "vitest";
 import {
   applyAvailabilityEvent,
@@ -8,14 +8,12 @@ import {
   hallOfCode,
   idNumberProblem,
   laterBookings,
-  localDay,
   mineForList,
   normalizeIdNumber,
   slotState,
   todaysBookings,
   validIdNumber,
   validPhone,
-  type Appointment,
   type DaySlots,
   type Slot,
 } from "../src/appointments/model";

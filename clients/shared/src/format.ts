@@ -23,6 +23,24 @@ export function formatClock(moment: Date | string, timeZone: string = HALL_TIME_
   return `${parts.hour ?? "--"}:${parts.minute ?? "--"}:${parts.second ?? "--"}`;
 }
 
+/** "HH:mm" (24-hour) of a moment in a time zone (default: the halls' Asia/Shanghai). */
+export function formatShortClock(moment: Date | string, timeZone: string = HALL_TIME_ZONE): string {
+  return formatClock(moment, timeZone).slice(0, 5);
+}
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** "YYYY-MM-DD" of a moment in a time zone (default: the halls' Asia/Shanghai). */
+export function localDay(moment: Date, timeZone: string = HALL_TIME_ZONE): string {
+  let format = dayFormats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    dayFormats.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(moment).map((part) => [part.type, part.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
 export interface SummaryLabels {
   /** Field name → label, e.g. {hall_id: "大厅编号"}; unknown fields keep their name. */
   fields: Readonly<Record<string, string>>;

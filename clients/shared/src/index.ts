@@ -10,8 +10,8 @@ export type { Commander, EventMeta, Timers, TopicHandlers } from "./topic";
 export { createSocket } from "./socket";
 export type { ConnectError, HubSocket } from "./socket";
 export { RECONNECT, backoffDelay } from "./backoff";
-export { createApi, loadRecentEvents } from "./rest";
-export type { Api, ApiOptions, HttpMethod } from "./rest";
+export { bearerHeaders, createApi, fetchRaw, loadRecentEvents, problemError } from "./rest";
+export type { Api, ApiOptions, HttpMethod, ProblemOptions, RawRequestOptions } from "./rest";
 export { clearToken, saveToken, takeToken } from "./token";
 export type { TokenPlace } from "./token";
 export {
@@ -19,7 +19,9 @@ export {
   fmt,
   formatClock,
   formatDateTime,
+  formatShortClock,
   formatStamp,
+  localDay,
   newestFirst,
   prependEvent,
   summarizeData,
@@ -61,6 +63,20 @@ export type {
   TicketStatus,
   TicketView,
 } from "./queueing";
+export { mergeChat } from "./rtc";
+export type {
+  ChatMessage,
+  Party,
+  QualitySample,
+  Rating,
+  Recording,
+  RtcSession,
+  RtcTopic,
+  SessionState,
+  TransferRecord,
+} from "./rtc";
+export { APPOINTMENT_STATES } from "./appointments";
+export type { Appointment, AppointmentState, CheckInResult } from "./appointments";
 export { BOARD_CALLS, applyBoardEvent, applyCounterEvent } from "./board";
 export type { BoardCall, BoardChange, CounterChange } from "./board";
 export { OPEN_TICKET_STATUSES, applyTicketEvent, ticketEnded } from "./ticket";

@@ -44,8 +44,15 @@ export function createApi(options: ApiOptions): Api {
   };
 }
 
-/** A problem+json body `{code, detail, ctx, details?}` as a HubError. */
-async function problemError(response: Response): Promise<HubError> {
+export interface ProblemOptions {
+  /** The message of an `HTTP_<status>` error (an answer that is not a problem); default the
+   * library's own. */
+  httpMessage?: (status: number) => string;
+}
+
+/** A failed answer as a HubError: its problem+json body `{code, detail, ctx, details?}`, else
+ * `HTTP_<status>`. */
+export async function problemError(response: Response, options: ProblemOptions = {}): Promise<HubError> {
   const status = response.status;
   let body: unknown = null;
   if (/json/i.test(response.headers.get("Content-Type") ?? "")) {
@@ -63,7 +70,42 @@ async function problemError(response: Response): Promise<HubError> {
       details: isRecord(body.details) ? body.details : undefined,
     });
   }
-  return new HubError(`HTTP_${status}`, fill(MESSAGES.HTTP_ERROR, { status }), { status });
+  const message = options.httpMessage?.(status) ?? fill(MESSAGES.HTTP_ERROR, { status });
+  return new HubError(`HTTP_${status}`, message, { status });
+}
+
+/** `{Authorization: "Bearer <token>"}`, or no header without a token. */
+export function bearerHeaders(token: string | null): Record<string, string> {
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+export interface RawRequestOptions extends ProblemOptions {
+  /** The bearer token, if any. */
+  token: string | null;
+  method?: HttpMethod;
+  headers?: Record<string, string>;
+  body?: BodyInit;
+  /** The message of a `NETWORK` error; default the library's own. */
+  networkMessage?: string;
+  fetch?: typeof fetch;
+}
+
+/** A request whose body or answer is not JSON (a picture sent, a file fetched), with the bearer
+ * token: resolves with the successful response; rejects with a HubError (`NETWORK` when the
+ * request could not be made, else as `problemError`). */
+export async function fetchRaw(path: string, options: RawRequestOptions): Promise<Response> {
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const init: RequestInit = { headers: { ...bearerHeaders(options.token), ...options.headers } };
+  if (options.method !== undefined) init.method = options.method;
+  if (options.body !== undefined) init.body = options.body;
+  let response: Response;
+  try {
+    response = await doFetch(path, init);
+  } catch {
+    throw new HubError("NETWORK", options.networkMessage ?? MESSAGES.NETWORK);
+  }
+  if (!response.ok) throw await problemError(response, options);
+  return response;
 }
 
 /** The snapshot of an event-list screen: the most recent kept events of a topic. */

@@ -3,7 +3,9 @@ import { RECONNECT, backoffDelay } from "../src/backoff";
 import {
   formatClock,
   formatDateTime,
+  formatShortClock,
   formatStamp,
+  localDay,
   newestFirst,
   prependEvent,
   summarizeData,
@@ -85,5 +87,15 @@ describe("waitMinutes", () => {
     expect(waitMinutes(0, 2)).toBe(1);
     expect(waitMinutes(0, 0)).toBe(0);
     expect(waitMinutes(Number.NaN, 0)).toBe(0);
+  });
+});
+
+describe("short clock and local day", () => {
+  it("writes HH:mm and the day in a time zone", () => {
+    expect(formatShortClock("2026-11-26T04:05:09Z")).toBe("12:05");
+    expect(formatShortClock("2026-11-26T04:05:09Z", "UTC")).toBe("04:05");
+    expect(formatShortClock("not a time")).toBe("--:--");
+    expect(localDay(new Date("2026-11-26T17:00:00Z"))).toBe("2026-11-27");
+    expect(localDay(new Date("2026-11-26T17:00:00Z"), "UTC")).toBe("2026-11-26");
   });
 });

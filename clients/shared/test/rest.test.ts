@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HubError } from "../src/errors";
-import { createApi, loadRecentEvents } from "../src/rest";
+import { bearerHeaders, createApi, fetchRaw, loadRecentEvents, problemError } from "../src/rest";
 
 interface Seen {
   url: string;
@@ -66,5 +66,35 @@ describe("createApi", () => {
     const api = createApi({ token: () => "t", fetch: fakeFetch(() => json(body), seen) });
     await expect(loadRecentEvents(api, "citizen:a b", 20)).resolves.toEqual(body);
     expect(seen[0]!.url).toBe("/api/v1/events/citizen%3Aa%20b?limit=20");
+  });
+});
+
+describe("problemError and fetchRaw", () => {
+  it("reads a problem, else answers HTTP_<status> in the caller's words when it has some", async () => {
+    const problem = json({ code: "IMAGE_INVALID", detail: "坏图片", details: { max: 5 } }, 400, "application/problem+json");
+    const error = await problemError(problem);
+    expect([error.code, error.message, error.status, error.details]).toEqual(["IMAGE_INVALID", "坏图片", 400, { max: 5 }]);
+    const plain = await problemError(new Response("too big", { status: 413 }), { httpMessage: (s) => `HTTP ${s}` });
+    expect([plain.code, plain.message]).toEqual(["HTTP_413", "HTTP 413"]);
+    expect((await problemError(new Response("", { status: 500 }))).message).toBe("服务器错误（HTTP 500）");
+  });
+
+  it("sends the body as it is with the bearer token, and fails as a HubError", async () => {
+    const seen: Seen[] = [];
+    const body = new Blob(["x"], { type: "image/png" });
+    const response = await fetchRaw("/up", {
+      token: "tok",
+      method: "POST",
+      headers: { "Content-Type": "image/png" },
+      body,
+      fetch: fakeFetch(() => json({ ok: true }), seen),
+    });
+    await expect(response.json()).resolves.toEqual({ ok: true });
+    expect(seen[0]!.init).toEqual({ method: "POST", headers: { Authorization: "Bearer tok", "Content-Type": "image/png" }, body });
+    const refused = fetchRaw("/x", { token: null, fetch: fakeFetch(() => json({ code: "FORBIDDEN" }, 403), []) });
+    await expect(refused).rejects.toMatchObject({ code: "FORBIDDEN", status: 403 });
+    const down = fetchRaw("/x", { token: null, networkMessage: "网络错误", fetch: async () => { throw new TypeError("x"); } });
+    await expect(down).rejects.toMatchObject({ code: "NETWORK", message: "网络错误" });
+    expect(bearerHeaders(null)).toEqual({});
   });
 });

@@ -1,15 +1,7 @@
 /** The appointment center's requests (REST, docs/appointments.md). */
-import type { SnapshotPosition } from "@hallhub/client";
+import type { Appointment, CheckInResult, SnapshotPosition } from "@hallhub/client";
 import { api } from "../hub";
-import type {
-  Appointment,
-  BookRequest,
-  BookableService,
-  BookingCalendar,
-  CheckInResult,
-  DaySlots,
-  HallOption,
-} from "./model";
+import type { BookRequest, BookableService, BookingCalendar, DaySlots, HallOption } from "./model";
 
 const BASE = "/api/v1/appointments";
 

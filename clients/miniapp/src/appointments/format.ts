@@ -1,7 +1,7 @@
 /** How the appointment screens write days, times and errors (zh-CN catalog). */
-import { HALL_TIME_ZONE, formatClock, type HubError } from "@hallhub/client";
+import { HALL_TIME_ZONE, formatShortClock, localDay, type Appointment, type HubError } from "@hallhub/client";
 import { fmt, t } from "../i18n";
-import { localDay, slotState, type Appointment, type PlanRules, type Slot } from "./model";
+import { slotState, type PlanRules, type Slot } from "./model";
 
 const a = t.appointments;
 
@@ -18,21 +18,16 @@ export function monthDay(day: string): string {
   return fmt(a.monthDay, { m: m ?? "", d: d ?? "" });
 }
 
-/** "09:30" of a moment in the hall's time zone. */
-export function clockOf(moment: string | Date, timeZone: string = HALL_TIME_ZONE): string {
-  return formatClock(moment, timeZone).slice(0, 5);
-}
-
 /** "11月27日 08:00" of a moment in the hall's time zone. */
 export function dateTimeOf(moment: string | Date, timeZone: string = HALL_TIME_ZONE): string {
   const date = typeof moment === "string" ? new Date(moment) : moment;
   if (Number.isNaN(date.getTime())) return "";
-  return fmt(a.dateTime, { date: monthDay(localDay(date, timeZone)), time: clockOf(date, timeZone) });
+  return fmt(a.dateTime, { date: monthDay(localDay(date, timeZone)), time: formatShortClock(date, timeZone) });
 }
 
 /** "09:00–09:30". */
 export function slotRange(start: string, end: string, timeZone: string = HALL_TIME_ZONE): string {
-  return fmt(a.slotRange, { start: clockOf(start, timeZone), end: clockOf(end, timeZone) });
+  return fmt(a.slotRange, { start: formatShortClock(start, timeZone), end: formatShortClock(end, timeZone) });
 }
 
 /** "11月27日（周五）09:00–09:30" of a booking or a slot. */
@@ -81,7 +76,7 @@ export function checkinWindow(
   const start = Date.parse(slot.start);
   return {
     from: dateTimeOf(new Date(start - rules.checkin_early_minutes * 60_000), timeZone),
-    to: clockOf(new Date(start + rules.checkin_late_minutes * 60_000), timeZone),
+    to: formatShortClock(new Date(start + rules.checkin_late_minutes * 60_000), timeZone),
   };
 }
 
@@ -103,7 +98,7 @@ export function appointmentErrorText(error: HubError, timeZone: string = HALL_TI
       return a.errors.slotFull;
     case "CHECK_IN_TOO_EARLY": {
       const from = detail(error, "check_in_from");
-      if (from) return fmt(a.checkin.tooEarly, { time: clockOf(from, timeZone) });
+      if (from) return fmt(a.checkin.tooEarly, { time: formatShortClock(from, timeZone) });
       break;
     }
     case "HALL_CODE_INVALID":

@@ -1,9 +1,8 @@
 /** The appointment center (预约中心) as the citizen app sees it (docs/appointments.md): the
  * resources the hub answers and the pure rules the screens apply to them. No I/O, no i18n. */
-import { HALL_TIME_ZONE, type Envelope } from "@hallhub/client";
+import { HALL_TIME_ZONE, localDay, type Appointment, type Envelope } from "@hallhub/client";
 
 export type SlotStateName = "open" | "full" | "not_open" | "closed";
-export type AppointmentState = "pending" | "booked" | "checked_in" | "cancelled" | "no_show" | "failed";
 
 /** `GET /api/v1/halls` (one row), or the `hall` of `GET /api/v1/halls/{id}`. */
 export interface HallOption {
@@ -68,35 +67,6 @@ export interface SlotAvailability {
   free: number;
   /** Places handed to walk-ins; non-null: the slot takes no more bookings. */
   walkin_released: number | null;
-}
-
-export interface Appointment {
-  id: string;
-  code: string;
-  hall_id: string;
-  service_id: string;
-  day: string;
-  slot_start: string;
-  slot_end: string;
-  name: string;
-  id_number: string;
-  phone: string;
-  state: AppointmentState;
-  ticket_id: string | null;
-  ticket_code: string | null;
-  checked_in_at: string | null;
-  created_at: string;
-  reason: string;
-  notify_sms: boolean;
-}
-
-/** `POST /api/v1/appointments/check-in`. */
-export interface CheckInResult {
-  appointment: Appointment;
-  ticket_id: string;
-  ticket_code: string;
-  late: boolean;
-  repeat: boolean;
 }
 
 export interface BookRequest {
@@ -236,19 +206,6 @@ export function applyAvailabilityEvent(view: DaySlots, event: Envelope): DaySlot
 }
 
 // -- days and check-in ---------------------------------------------------------------------------
-
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** "YYYY-MM-DD" of a moment in a time zone (default: the halls' Asia/Shanghai). */
-export function localDay(moment: Date, timeZone: string = HALL_TIME_ZONE): string {
-  let format = dayFormats.get(timeZone);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
-    dayFormats.set(timeZone, format);
-  }
-  const parts = Object.fromEntries(format.formatToParts(moment).map((part) => [part.type, part.value]));
-  return `${parts.year}-${parts.month}-${parts.day}`;
-}
 
 /** Appointments that can still be checked in or followed (`booked`, `checked_in`). */
 export function isOpenAppointment(appointment: Pick<Appointment, "state">): boolean {

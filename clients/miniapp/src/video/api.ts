@@ -1,7 +1,15 @@
 /** Video customer service's requests (docs/rtc.md). The call's turns go over the socket when it
  * is up (answered in order with the events), else over REST; signaling, chat and quality only
  * over the socket. */
-import { HubError, MESSAGES, loadRecentEvents, type HubClient, type Principal, type RecentEvents } from "@hallhub/client";
+import {
+  HubError,
+  fetchRaw,
+  loadRecentEvents,
+  type HubClient,
+  type Principal,
+  type RawRequestOptions,
+  type RecentEvents,
+} from "@hallhub/client";
 import { api, currentToken } from "../hub";
 import type { ChatMessage, RtcSession, RtcTopic } from "./model";
 
@@ -21,10 +29,6 @@ export function loadTopics(): Promise<RtcTopic[]> {
 
 export function loadMine(): Promise<RtcSession[]> {
   return api<RtcSession[]>("GET", `${BASE}/sessions/mine`);
-}
-
-export function loadSession(sessionId: string): Promise<RtcSession> {
-  return api<RtcSession>("GET", `${BASE}/sessions/${seg(sessionId)}`);
 }
 
 interface IceServerJson {
@@ -92,24 +96,29 @@ export function imageProblem(file: { size: number; type: string }): "IMAGE_TOO_L
   return null;
 }
 
-function authHeaders(): Record<string, string> {
-  const token = currentToken();
-  return token ? { Authorization: `Bearer ${token}` } : {};
+/** A picture request with the bearer token; a refusal as a HubError (a 413 that is no problem
+ * document, e.g. a body over the hub's limit, as IMAGE_TOO_LARGE). */
+async function fetchWithToken(
+  path: string,
+  init: Pick<RawRequestOptions, "method" | "headers" | "body"> = {},
+): Promise<Response> {
+  try {
+    return await fetchRaw(path, { ...init, token: currentToken(), httpMessage: (status) => `HTTP ${status}` });
+  } catch (thrown) {
+    if (thrown instanceof HubError && thrown.code === "HTTP_413") {
+      throw new HubError("IMAGE_TOO_LARGE", "image too large", { status: 413 });
+    }
+    throw thrown;
+  }
 }
 
 /** `POST /api/v1/rtc/sessions/{id}/images`: the picture as the body, with its type. */
 export async function postImage(sessionId: string, file: Blob): Promise<ChatMessage> {
-  let response: Response;
-  try {
-    response = await fetch(`${BASE}/sessions/${seg(sessionId)}/images`, {
-      method: "POST",
-      headers: { ...authHeaders(), Accept: "application/json", "Content-Type": file.type || "application/octet-stream" },
-      body: file,
-    });
-  } catch {
-    throw new HubError("NETWORK", MESSAGES.NETWORK);
-  }
-  if (!response.ok) throw await problemOf(response);
+  const response = await fetchWithToken(`${BASE}/sessions/${seg(sessionId)}/images`, {
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": file.type || "application/octet-stream" },
+    body: file,
+  });
   const answer = (await response.json()) as { message: ChatMessage };
   return answer.message;
 }
@@ -117,26 +126,6 @@ export async function postImage(sessionId: string, file: Blob): Promise<ChatMess
 /** `GET /api/v1/rtc/images/{id}` needs the bearer token: fetched as a blob (an <img src> cannot
  * send it); answers an object URL. */
 export async function fetchImage(imageId: string): Promise<string> {
-  let response: Response;
-  try {
-    response = await fetch(`${BASE}/images/${seg(imageId)}`, { headers: authHeaders() });
-  } catch {
-    throw new HubError("NETWORK", MESSAGES.NETWORK);
-  }
-  if (!response.ok) throw await problemOf(response);
+  const response = await fetchWithToken(`${BASE}/images/${seg(imageId)}`);
   return URL.createObjectURL(await response.blob());
-}
-
-async function problemOf(response: Response): Promise<HubError> {
-  const status = response.status;
-  try {
-    const body = (await response.json()) as { code?: unknown; detail?: unknown };
-    if (typeof body.code === "string") {
-      return new HubError(body.code, typeof body.detail === "string" ? body.detail : body.code, { status });
-    }
-  } catch {
-    // not JSON
-  }
-  if (status === 413) return new HubError("IMAGE_TOO_LARGE", "image too large", { status });
-  return new HubError(`HTTP_${status}`, `HTTP ${status}`, { status });
 }

@@ -1,68 +1,10 @@
 /** Video customer service (视频客服) as the citizen sees it (docs/rtc.md): the documents, and the
  * page's state machine — which screen shows, fed by the REST snapshot, command answers and the
  * events of `citizen:<sub>` and `rtc:<session>`. Pure: no I/O. */
-import type { Envelope } from "@hallhub/client";
+import { num, str, type ChatMessage, type Envelope, type RtcSession, type SessionState } from "@hallhub/client";
 
-export type SessionState = "waiting" | "offered" | "active" | "wrap_up" | "ended" | "abandoned" | "callback";
-
-export interface ChatMessage {
-  id: string;
-  at: string;
-  sender: "citizen" | "agent" | "system";
-  sender_name: string;
-  text: string;
-  image_id: string | null;
-  image_type: string | null;
-}
-
-export interface Rating {
-  stars: number;
-  comment: string;
-  at: string;
-}
-
-export interface Recording {
-  state: "recording" | "done" | "failed" | "refused";
-  duration_s?: number | null;
-  size?: number | null;
-  reason?: string;
-}
-
-/** `<session>` of docs/rtc.md. */
-export interface RtcSession {
-  id: string;
-  citizen_id: string;
-  citizen_name: string;
-  topic: string;
-  topic_name: string;
-  state: SessionState;
-  created_at: string;
-  queued_at: string;
-  agent_id: string | null;
-  agent_name: string;
-  answered_at: string | null;
-  ended_at: string | null;
-  end_reason: string;
-  transfers: { at: string; from_agent: string; to_agent: string | null; to_topic: string | null; note: string }[];
-  chat: ChatMessage[];
-  rating: Rating | null;
-  recording: Recording | null;
-  /** While waiting (once the hub has placed the request). */
-  position?: number;
-  estimate_minutes?: number;
-  /** Bumped by every change the hub saves: an older copy never undoes a newer one. */
-  version?: number;
-}
-
-/** `GET /api/v1/rtc/topics`. */
-export interface RtcTopic {
-  id: string;
-  name: string;
-  description: string;
-  expected_minutes: number;
-  agents_online: number;
-  waiting: number;
-}
+export { mergeChat } from "@hallhub/client";
+export type { ChatMessage, Rating, Recording, RtcSession, RtcTopic, SessionState } from "@hallhub/client";
 
 export const OPEN_STATES: ReadonlySet<SessionState> = new Set(["waiting", "offered", "active"]);
 
@@ -265,14 +207,6 @@ export function applyVideoEvent(view: VideoView, event: Envelope): VideoChange {
   }
 }
 
-/** The call's chat in order, each message once. */
-export function mergeChat(messages: readonly ChatMessage[], more: readonly ChatMessage[]): ChatMessage[] {
-  const known = new Set(messages.map((m) => m.id));
-  const added = more.filter((m) => !known.has(m.id) && (known.add(m.id), true));
-  if (added.length === 0) return messages as ChatMessage[];
-  return [...messages, ...added].sort((a, b) => a.at.localeCompare(b.at));
-}
-
 export function messageOf(data: Record<string, unknown>): ChatMessage | null {
   const message = data.message;
   if (typeof message !== "object" || message === null) return null;
@@ -328,14 +262,4 @@ export function clockOfSeconds(total: number): string {
 
 function placed(view: VideoView, position: number | null, estimate: number | null): VideoView {
   return { ...view, position, estimateMinutes: estimate };
-}
-
-function str(data: Record<string, unknown>, key: string): string {
-  const value = data[key];
-  return typeof value === "string" ? value : "";
-}
-
-function num(data: Record<string, unknown>, key: string): number | null {
-  const value = data[key];
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
 }

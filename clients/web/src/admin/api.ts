@@ -1,5 +1,5 @@
 /** The back office's requests. Every change answers the hall as it is now. */
-import { HubError } from "@hallhub/client";
+import { bearerHeaders, problemError } from "@hallhub/client";
 import { api, getToken } from "../hub";
 import type { CallingPolicy, Counter, Hall, HallDetail, Service, StatsQuery, StatsReport } from "./types";
 
@@ -68,32 +68,7 @@ export function fetchExport(
 
 /** A file the hub answers at `path`, fetched with the bearer token (a plain link has none). */
 export async function fetchFile(path: string): Promise<{ blob: Blob; disposition: string | null }> {
-  const token = getToken();
-  const response = await fetch(path, {
-    headers: token ? { Authorization: `Bearer ${token}` } : {},
-  });
-  if (!response.ok) throw await problem(response);
+  const response = await fetch(path, { headers: bearerHeaders(getToken()) });
+  if (!response.ok) throw await problemError(response, { httpMessage: (status) => `HTTP ${status}` });
   return { blob: await response.blob(), disposition: response.headers.get("Content-Disposition") };
-}
-
-/** Hand a downloaded file to the browser to save as `name`. */
-export function saveFile(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-/** A failed download's problem+json `{code, detail, details?}` as a HubError. */
-async function problem(response: Response): Promise<HubError> {
-  const body: unknown = await response.json().catch(() => null);
-  if (typeof body === "object" && body !== null && "code" in body && typeof body.code === "string") {
-    const detail = "detail" in body && typeof body.detail === "string" ? body.detail : body.code;
-    return new HubError(body.code, detail, { status: response.status });
-  }
-  return new HubError(`HTTP_${response.status}`, `HTTP ${response.status}`, { status: response.status });
 }

@@ -1,12 +1,7 @@
 /** Opening hours: how they read, and what is wrong with them. Pure. */
-import { fmt } from "@hallhub/client";
+import { fmt, shortTime } from "@hallhub/client";
 import { t } from "../i18n";
 import type { OpeningHours } from "./types";
-
-/** "08:30" of "08:30:00". */
-export function shortTime(time: string): string {
-  return time.slice(0, 5);
-}
 
 /** ISO weekdays as "一至五、日": runs of three or more days joined with 至. */
 export function weekdaysText(weekdays: readonly number[]): string {

@@ -1,8 +1,9 @@
 /** The video customer service REST resources (docs/rtc.md), and the two that are not JSON:
  * a chat picture sent as the request body, and files (pictures, recordings) fetched with the
  * bearer token. */
-import { HubError, loadRecentEvents, type RecentEvents } from "@hallhub/client";
+import { fetchRaw, loadRecentEvents, type RawRequestOptions, type RecentEvents } from "@hallhub/client";
 import { api, getToken } from "../hub";
+import { saveFile } from "../staff/download";
 import type { ChatMessage, Overview, RtcSession, RtcTopic, StatsRow } from "./types";
 
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
@@ -69,51 +70,28 @@ export function topicPosition(topic: string, limit = 1): Promise<RecentEvents> {
   return loadRecentEvents(api, topic, limit);
 }
 
-function authHeaders(): Record<string, string> {
-  const token = getToken();
-  return token ? { Authorization: `Bearer ${token}` } : {};
-}
-
-async function failure(response: Response): Promise<HubError> {
-  let body: unknown = null;
-  try {
-    body = await response.json();
-  } catch {
-    body = null;
-  }
-  if (typeof body === "object" && body !== null && typeof (body as { code?: unknown }).code === "string") {
-    const { code, detail } = body as { code: string; detail?: unknown };
-    return new HubError(code, typeof detail === "string" ? detail : code, { status: response.status });
-  }
-  return new HubError(`HTTP_${response.status}`, `HTTP ${response.status}`, { status: response.status });
-}
+/** The bearer token with each request; this desk's words for a failed one. */
+const raw = (): Pick<RawRequestOptions, "token" | "networkMessage" | "httpMessage"> => ({
+  token: getToken(),
+  networkMessage: "网络错误",
+  httpMessage: (status) => `HTTP ${status}`,
+});
 
 /** `POST /api/v1/rtc/sessions/{id}/images` with the picture as the body → the chat message. */
 export async function postImage(sessionId: string, file: Blob): Promise<ChatMessage> {
-  let response: Response;
-  try {
-    response = await fetch(`/api/v1/rtc/sessions/${encodeURIComponent(sessionId)}/images`, {
-      method: "POST",
-      headers: { ...authHeaders(), "Content-Type": file.type || "application/octet-stream", Accept: "application/json" },
-      body: file,
-    });
-  } catch {
-    throw new HubError("NETWORK", "网络错误");
-  }
-  if (!response.ok) throw await failure(response);
+  const response = await fetchRaw(`/api/v1/rtc/sessions/${encodeURIComponent(sessionId)}/images`, {
+    ...raw(),
+    method: "POST",
+    headers: { "Content-Type": file.type || "application/octet-stream", Accept: "application/json" },
+    body: file,
+  });
   const answer = (await response.json()) as { message: ChatMessage };
   return answer.message;
 }
 
 /** A file the hub serves only with the bearer token (a chat picture, a recording). */
 export async function fetchBlob(path: string): Promise<Blob> {
-  let response: Response;
-  try {
-    response = await fetch(path, { headers: authHeaders() });
-  } catch {
-    throw new HubError("NETWORK", "网络错误");
-  }
-  if (!response.ok) throw await failure(response);
+  const response = await fetchRaw(path, raw());
   return response.blob();
 }
 
@@ -133,12 +111,5 @@ export function pictureUrl(imageId: string): Promise<string> {
 /** Download a recording: fetched with the token, saved from a blob. */
 export async function downloadRecording(sessionId: string): Promise<void> {
   const blob = await fetchBlob(`/api/v1/rtc/sessions/${encodeURIComponent(sessionId)}/recording`);
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = `${sessionId}.mkv`;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  saveFile(blob, `${sessionId}.mkv`, 60_000);
 }

@@ -46,10 +46,3 @@ export function transferAgents(agents: readonly AgentView[], me: string): AgentV
     (agent) => agent.id !== me && agent.status === "available" && agent.session_id === null && agent.present !== false,
   );
 }
-
-/** Waiting count per topic. */
-export function waitingByTopic(rows: readonly WaitingRow[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const row of rows) counts.set(row.topic, (counts.get(row.topic) ?? 0) + 1);
-  return counts;
-}

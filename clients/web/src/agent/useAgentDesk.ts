@@ -4,6 +4,7 @@
  * reloads. */
 import {
   ServerClock,
+  mergeChat,
   type Envelope,
   type EventMeta,
   type HubClient,
@@ -160,7 +161,7 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
         const position = await topicPosition(topic);
         const fresh = await getSession(id).catch(() => null);
         if (fresh !== null && joined === id) {
-          mergeChat(fresh.chat);
+          addChat(fresh.chat);
           recording.value = fresh.recording;
           dispatch({ type: "session", session: fresh, me: meId });
         }
@@ -352,7 +353,7 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
         return;
       }
       case "rtc.chat_posted":
-        mergeChat([data.message as ChatMessage]);
+        addChat([data.message as ChatMessage]);
         return;
       case "rtc.quality_reported":
         if (data.party === "citizen") {
@@ -417,16 +418,9 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
     }
   }
 
-  function mergeChat(messages: readonly ChatMessage[]): void {
-    if (messages.length === 0) return;
-    const byId = new Map(chat.value.map((message) => [message.id, message]));
-    let changed = false;
-    for (const message of messages) {
-      if (!message || byId.has(message.id)) continue;
-      byId.set(message.id, message);
-      changed = true;
-    }
-    if (changed) chat.value = [...byId.values()].sort((a, b) => a.at.localeCompare(b.at));
+  /** New messages into the chat (in order, each once; unchanged when none is new). */
+  function addChat(messages: readonly ChatMessage[]): void {
+    chat.value = mergeChat(chat.value, messages);
   }
 
   // -- presence and topics --------------------------------------------------------------------
@@ -567,12 +561,12 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
       const id = joined;
       if (id === null) return;
       const answer = await command<{ message: ChatMessage }>("rtc.chat", { session_id: id, text });
-      mergeChat([answer.message]);
+      addChat([answer.message]);
     },
     async sendImage(file) {
       const id = joined;
       if (id === null) return;
-      mergeChat([await postImage(id, file)]);
+      addChat([await postImage(id, file)]);
     },
     toggleMic() {
       const next = !micOn.value;

@@ -1,12 +1,11 @@
 /** How staff screens write times and durations. */
-import { HALL_TIME_ZONE, fmt, formatClock } from "@hallhub/client";
+import { HALL_TIME_ZONE, fmt, formatShortClock } from "@hallhub/client";
 import { t } from "../i18n";
 
 /** "12:05" in the hall's time zone; "—" without a time. */
 export function hallTime(moment: string | null | undefined, timeZone: string = HALL_TIME_ZONE): string {
   if (!moment) return t.staffUi.empty;
-  const clock = formatClock(moment, timeZone);
-  return clock.slice(0, 5);
+  return formatShortClock(moment, timeZone);
 }
 
 /** Minutes as shown: whole from 10 on, else to one decimal. */
@@ -24,16 +23,4 @@ export function minutesText(minutes: number | null | undefined, short = false): 
 export function percentText(rate: number | null | undefined): string {
   if (rate === null || rate === undefined || Number.isNaN(rate)) return t.staffUi.empty;
   return `${(Math.round(rate * 1000) / 10).toFixed(1)}%`;
-}
-
-/** Today's date (YYYY-MM-DD) in a time zone. */
-export function localDay(now: Date, timeZone: string = HALL_TIME_ZONE): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).formatToParts(now);
-  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? "";
-  return `${get("year")}-${get("month")}-${get("day")}`;
 }

@@ -1,7 +1,7 @@
-import { HubError } from "@hallhub/client";
+import { HubError, localDay } from "@hallhub/client";
 import { describe, expect, it } from "vitest";
 import { problemLines, staffErrorText } from "./errors";
-import { hallTime, localDay, minutesText, percentText } from "./format";
+import { hallTime, minutesText, percentText } from "./format";
 
 describe("error texts", () => {
   it("says a code in Chinese, with the details it carries", () => {

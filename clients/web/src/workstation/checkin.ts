@@ -1,30 +1,16 @@
 /** 预约签到 at the counter: what the clerk is told. Pure. */
-import { fmt, type HubError } from "@hallhub/client";
+import { fmt, type Appointment, type CheckInResult, type HubError } from "@hallhub/client";
 import { t } from "../i18n";
 import { staffErrorText } from "../staff/errors";
 import { hallTime } from "../staff/format";
 import type { IdProblem } from "../staff/idNumber";
 import { slotRange } from "./tags";
 
-/** `POST /api/v1/appointments/check-in` → the booking (masked) and its ticket. */
-export interface CheckInAnswer {
-  appointment: {
-    id: string;
-    code: string;
-    service_id: string;
-    day: string;
-    slot_start: string;
-    slot_end: string;
-    name: string;
-    state: string;
-  };
-  ticket_id: string;
-  ticket_code: string;
-  /** Checked in after the window: an ordinary walk-in ticket. */
-  late: boolean;
-  /** Checked in before: the same ticket again. */
-  repeat: boolean;
-}
+/** `POST /api/v1/appointments/check-in` → the booking (masked) and its ticket: the parts of it
+ * the counter reads. */
+export type CheckInAnswer = Omit<CheckInResult, "appointment"> & {
+  appointment: Pick<Appointment, "id" | "code" | "service_id" | "day" | "slot_start" | "slot_end" | "name" | "state">;
+};
 
 export function idProblemText(problem: IdProblem): string {
   const c = t.workstation.checkIn;

@@ -1,6 +1,7 @@
 /** The workstation's rules, pure: which action makes sense now, which key does what, which
  * events change what the clerk sees. */
-import type { CounterStatus, DeskTicket, TicketStatus } from "./types";
+import type { CounterStatus, TicketStatus } from "@hallhub/client";
+import type { DeskTicket } from "./types";
 
 export type ActionName =
   | "call_next"

@@ -1,15 +1,5 @@
 /** The workstation snapshot (`GET /api/v1/halls/{hall}/counters/{counter}/workstation`). */
-
-export type TicketStatus =
-  | "waiting"
-  | "called"
-  | "serving"
-  | "finished"
-  | "no_show"
-  | "cancelled"
-  | "parked";
-
-export type CounterStatus = "closed" | "open" | "paused";
+import type { CounterStatus, TicketStatus } from "@hallhub/client";
 
 /** A ticket as counter staff see it: citizen data masked by the hub. */
 export interface DeskTicket {

@@ -1,8 +1,8 @@
 /** F1–F9 at the workstation: always kept from the browser (F5 must not reload the page), and
  * ignored while a dialog is open or has the focus. */
+import type { CounterStatus } from "@hallhub/client";
 import { onBeforeUnmount, onMounted } from "vue";
 import { decideKey, type KeyAction } from "./rules";
-import type { CounterStatus } from "./types";
 
 export interface HotkeyOptions {
   status: () => CounterStatus;

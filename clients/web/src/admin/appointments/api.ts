@@ -1,9 +1,9 @@
 /** The appointment center's back-office requests (docs/appointments.md). */
+import type { Appointment } from "@hallhub/client";
 import { api } from "../../hub";
 import { fetchFile } from "../api";
 import type {
   AbuseRules,
-  Appointment,
   BlacklistEntry,
   BookingFilters,
   BookingPlan,

@@ -1,8 +1,8 @@
 /** Bookings and suspensions as the back office lists them. Pure. */
-import { fmt, formatDateTime } from "@hallhub/client";
+import { fmt, formatDateTime, type Appointment, type AppointmentState } from "@hallhub/client";
 import { t } from "../../i18n";
 import { hallTime } from "../../staff/format";
-import type { Appointment, AppointmentState, BlacklistEntry, BookingFilters } from "./types";
+import type { BlacklistEntry, BookingFilters } from "./types";
 
 /** "2026-11-27" plus `n` days. */
 export function addDays(day: string, n: number): string {

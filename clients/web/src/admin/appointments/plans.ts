@@ -1,54 +1,24 @@
 /** Booking plans as the back office edits them: the form (shares in per cent), the body the
  * hub takes (every field), what is wrong before sending, and how a plan reads in the table.
  * Pure. */
-import { fmt } from "@hallhub/client";
+import { fmt, shortTime } from "@hallhub/client";
 import { t } from "../../i18n";
-import { shortTime, weekdaysText } from "../hours";
+import { weekdaysText } from "../hours";
 import type { Service } from "../types";
-import type { BookingPlan, PlanWindow } from "./types";
+import type { BookingPlan } from "./types";
 
 const PREFIX = /^[A-Z]{1,2}$/;
 
 /** The plan as the dialog edits it: shares as whole per cents, the fixed capacity apart. */
-export interface PlanForm {
-  enabled: boolean;
-  windows: PlanWindow[];
-  slot_minutes: number;
-  share: number;
-  dynamic: boolean;
-  min_share: number;
-  max_share: number;
+export type PlanForm = Omit<BookingPlan, "id" | "hall_id" | "service_id" | "capacity"> & {
   /** Fixed places per slot instead of the share. */
   fixed: boolean;
   capacity: number;
-  backup_share: number;
-  backup_release_hours: number;
-  backup_when_full: boolean;
-  horizon_days: number;
-  opens_at: string;
-  min_lead_minutes: number;
-  walkin_release_minutes: number;
-  cancel_deadline_minutes: number;
-  checkin_early_minutes: number;
-  checkin_late_minutes: number;
-  late_becomes_walkin: boolean;
-  queue_lead_minutes: number;
-  prefix: string;
-  closed_dates: string[];
-  extra_dates: string[];
-  reminder_hours: number;
-}
+};
 
 export type PlanNumber = {
   [K in keyof PlanForm]: PlanForm[K] extends number ? K : never;
 }[keyof PlanForm];
-
-export interface PlanField {
-  key: PlanNumber;
-  min: number;
-  max: number;
-  step?: number;
-}
 
 /** The bounds the hub checks (appointments/models.py), shares in per cent. */
 export const PLAN_BOUNDS: Readonly<Record<PlanNumber, { min: number; max: number }>> = {

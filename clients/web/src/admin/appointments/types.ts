@@ -1,4 +1,6 @@
-/** The appointment center's back-office resources (docs/appointments.md). */
+/** The appointment center's back-office resources (docs/appointments.md); a booking itself
+ * (`Appointment`, as staff see it: personal data masked by the hub) is @hallhub/client's. */
+import type { AppointmentState } from "@hallhub/client";
 
 /** Bookable hours on ISO weekdays (1 = Monday), cut into slots. */
 export interface PlanWindow {
@@ -52,30 +54,6 @@ export interface AbuseRules {
   cancel_limit: number;
   same_matter_daily_limit: number;
   blacklist_days: number;
-}
-
-export const APPOINTMENT_STATES = ["booked", "checked_in", "cancelled", "no_show", "pending", "failed"] as const;
-export type AppointmentState = (typeof APPOINTMENT_STATES)[number];
-
-/** A booking as staff see it (personal data masked by the hub). */
-export interface Appointment {
-  id: string;
-  code: string;
-  hall_id: string;
-  service_id: string;
-  day: string;
-  slot_start: string;
-  slot_end: string;
-  name: string;
-  id_number: string;
-  phone: string;
-  state: AppointmentState;
-  ticket_id: string | null;
-  ticket_code: string | null;
-  checked_in_at: string | null;
-  created_at: string;
-  reason: string;
-  notify_sms: boolean;
 }
 
 export interface BookingFilters {

@@ -1,6 +1,6 @@
+/** The current time (ms), refreshed every `everyMs` while the component lives. */
 import { onScopeDispose, shallowRef, type ShallowRef } from "vue";
 
-/** Now (ms), ticking every second. */
 export function useNow(everyMs = 1000): ShallowRef<number> {
   const now = shallowRef(Date.now());
   const timer = setInterval(() => {
