@@ -76,6 +76,8 @@ def screens(app: web.Application, data: DemoData, base_url: str) -> list[tuple[s
         ("后台登录 Back office sign-in", "见下方账号", f"{base_url}/web/"),
         ("后台管理 Back office", "admin / supervisor", f"{base_url}/web/admin.html"),
         ("窗口工作台 Counter workstation", "clerk01 / clerk02", f"{base_url}/web/workstation.html"),
+        ("视频客服坐席 Video agent console", "agent01", f"{base_url}/web/agent.html"),
+        ("视频客服监控 Video monitor", "admin / supervisor", f"{base_url}/web/monitor.html"),
     ]
     for raw in data.halls:
         hall_id = raw["hall"]["id"]
@@ -122,6 +124,7 @@ def screens(app: web.Application, data: DemoData, base_url: str) -> list[tuple[s
         token, _ = tokens.issue(citizen.id, Role.CITIZEN, name=citizen.name, ttl_seconds=DEVICE_TTL)
         rows.append(("市民H5 Citizen mini-app", citizen.name, f"{base_url}/m/?token={token}"))
         rows.append(("预约办事 Book (H5)", citizen.name, f"{base_url}/m/book.html?token={token}"))
+        rows.append(("视频客服 Video (H5)", citizen.name, f"{base_url}/m/video.html?token={token}"))
         for raw in data.halls:
             code = app[APPOINTMENTS].hall_code(raw["hall"]["id"])
             rows.append(

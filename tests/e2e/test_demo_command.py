@@ -53,6 +53,29 @@ async def test_demo_runs_on_the_embedded_store_and_prints_working_urls(tmp_path:
         assert halls[0]["services"] == 5
         assert halls[0]["counters"] == 7
 
+        # Every screen of the README is printed, and every printed URL answers.
+        urls = sorted(set(re.findall(r"https?://\S+", printed)))
+        pages = {url.removeprefix(node.url).split("?")[0] for url in urls}
+        assert {
+            "/web/",
+            "/web/admin.html",
+            "/web/workstation.html",
+            "/web/display.html",
+            "/web/counter.html",
+            "/web/kiosk.html",
+            "/web/agent.html",
+            "/web/monitor.html",
+            "/m/",
+            "/m/take.html",
+            "/m/book.html",
+            "/m/checkin.html",
+            "/m/video.html",
+        } <= pages, pages
+        async with aiohttp.ClientSession() as http:
+            for url in urls:
+                async with http.get(url) as response:
+                    assert response.status == 200, url
+
         display_token = display_url.group(1).split("token=")[1]
         display = await connect(node.url, display_token)
         try:
