@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from appointments import domain
+from appointments import access, domain
 from appointments.jobs import AppointmentJobs
 from appointments.models import (
     AbuseRules,
@@ -33,17 +33,13 @@ from appointments.service import AppointmentService
 from appointments.store import AppointmentStore
 from hub import export, keys
 from hub.auth import Principal, Role
-from hub.errors import Forbidden, InvalidPayload
+from hub.errors import InvalidPayload
 from hub.gateway.commands import Call
 from hub.rest import NoBody, Request
 from notifier import NOTIFIER
 from queueing import QUEUE
 
 APPOINTMENTS = web.AppKey("appointments", AppointmentService)
-
-BACK_OFFICE = {Role.ADMIN, Role.SUPERVISOR}
-STAFF_SIDE = {Role.ADMIN, Role.SUPERVISOR, Role.STAFF}
-EVERYONE = {Role.ADMIN, Role.SUPERVISOR, Role.STAFF, Role.CITIZEN, Role.AGENT}
 
 
 class StatsQuery(BaseModel):
@@ -62,6 +58,7 @@ class BlacklistQuery(BaseModel):
 
 
 def install(app: web.Application) -> None:
+    app[keys.ACCESS].add("appointments", access.TABLE)
     _install_citizen(app)
     _install_back_office(app)
     _install_commands(app)
@@ -74,7 +71,6 @@ def _install_citizen(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/appointments/halls/{hall_id}/services",
-        roles=EVERYONE,
         tag="appointments",
         summary="The services of a hall that take bookings",
     )
@@ -96,7 +92,6 @@ def _install_citizen(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/appointments/halls/{hall_id}/services/{service_id}/calendar",
-        roles=EVERYONE,
         tag="appointments",
         summary="The days that can be booked now, when the next opens, the plan's rules",
     )
@@ -107,7 +102,6 @@ def _install_citizen(app: web.Application) -> None:
         "GET",
         "/appointments/halls/{hall_id}/services/{service_id}/slots",
         query=SlotsQuery,
-        roles=EVERYONE,
         tag="appointments",
         summary="A day's slots: {id, start, end, free, capacity, state: open|full|not_open|"
         "closed, opens_at}; live changes come as appointments.* events on hall:<id>",
@@ -121,7 +115,6 @@ def _install_citizen(app: web.Application) -> None:
         "POST",
         "/appointments",
         body=BookIn,
-        roles={Role.CITIZEN},
         status=201,
         tag="appointments",
         summary="Book a slot (real name: name, ID number, phone)",
@@ -133,7 +126,6 @@ def _install_citizen(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/appointments/mine",
-        roles={Role.CITIZEN},
         tag="appointments",
         summary="The caller's bookings, newest slot first",
     )
@@ -143,7 +135,6 @@ def _install_citizen(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/appointments/{appointment_id}",
-        roles=EVERYONE,
         tag="appointments",
         summary="One booking (a citizen: only their own)",
     )
@@ -154,7 +145,6 @@ def _install_citizen(app: web.Application) -> None:
         "POST",
         "/appointments/{appointment_id}/change",
         body=SlotChoice,
-        roles={Role.CITIZEN},
         tag="appointments",
         summary="Move a booking to another slot of the same service {slot_start}",
     )
@@ -166,7 +156,6 @@ def _install_citizen(app: web.Application) -> None:
     @rest.route(
         "POST",
         "/appointments/{appointment_id}/cancel",
-        roles={Role.CITIZEN},
         tag="appointments",
         summary="Cancel a booking (before the plan's deadline)",
     )
@@ -179,7 +168,6 @@ def _install_citizen(app: web.Application) -> None:
         "POST",
         "/appointments/check-in",
         body=CheckInIn,
-        roles={Role.CITIZEN, *STAFF_SIDE},
         tag="appointments",
         summary="Check in at the hall: a citizen with the booking and the hall's QR code, "
         "staff with the booking or the ID number → {appointment, ticket_id, ticket_code, late}",
@@ -190,12 +178,12 @@ def _install_citizen(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/appointments/halls/{hall_id}/check-in-code",
-        roles=STAFF_SIDE,
         tag="appointments",
         summary="What the hall's check-in QR code carries, and the H5 link it opens",
     )
     async def check_in_code(req: Request[NoBody, NoBody]) -> dict[str, str]:
         hall_id = req.path("hall_id")
+        access.CHECK_IN_CODE.require(req.require_principal(), access.of_hall(hall_id))
         await req.app[QUEUE].config(hall_id)  # HALL_NOT_FOUND for a made-up hall
         code = req.app[APPOINTMENTS].hall_code(hall_id)
         base = req.app[keys.SETTINGS].base_url
@@ -208,7 +196,6 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/appointments/plans",
-        roles=BACK_OFFICE,
         tag="appointments",
         summary="Booking plans (slots, quotas, release rules, backup pool) of every hall",
     )
@@ -222,7 +209,6 @@ def _install_back_office(app: web.Application) -> None:
         "PUT",
         "/appointments/plans/{hall_id}/{service_id}",
         body=BookingPlan,
-        roles={Role.ADMIN},
         tag="appointments",
         summary="Create or change a service's booking plan (every field)",
     )
@@ -236,7 +222,6 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/appointments/rules",
-        roles=BACK_OFFICE,
         tag="appointments",
         summary="No-show and abuse rules",
     )
@@ -247,7 +232,6 @@ def _install_back_office(app: web.Application) -> None:
         "PUT",
         "/appointments/rules",
         body=AbuseRules,
-        roles={Role.ADMIN},
         tag="appointments",
         summary="Change the no-show and abuse rules",
     )
@@ -259,7 +243,6 @@ def _install_back_office(app: web.Application) -> None:
         "GET",
         "/appointments",
         query=AppointmentQuery,
-        roles=STAFF_SIDE,
         tag="appointments",
         summary="Bookings by hall, service, days and state, by slot time",
     )
@@ -267,9 +250,8 @@ def _install_back_office(app: web.Application) -> None:
         service = req.app[APPOINTMENTS]
         q = req.query
         principal = req.require_principal()
-        hall_id = q.hall_id
-        if principal.role in (Role.STAFF, Role.SUPERVISOR):
-            hall_id = principal.hall or hall_id  # a hall's own staff see their own hall
+        hall_id = q.hall_id or principal.hall  # a hall's own people search their own hall
+        access.SEARCH.require_hall(principal, hall_id)
         found = await service.store.search(_query(hall_id, q), q.limit, q.skip)
         return {"appointments": [service.public(a) for a in found]}
 
@@ -277,16 +259,13 @@ def _install_back_office(app: web.Application) -> None:
         "GET",
         "/appointments/stats",
         query=StatsQuery,
-        roles=BACK_OFFICE,
         tag="appointments",
         summary="Per day and service: booked, checked in, late, no-shows, cancelled, "
         "fulfilment and no-show rates (format=csv|xlsx to download)",
     )
     async def stats(req: Request[NoBody, StatsQuery]) -> Any:
         q = req.query
-        own = _own_hall(req.require_principal())
-        if own is not None and own != q.hall_id:
-            raise Forbidden("主管只能查看本大厅的预约")
+        access.STATISTICS.require(req.require_principal(), access.of_hall(q.hall_id))
         if (q.day_to - q.day_from).days > 366 or q.day_to < q.day_from:
             raise InvalidPayload("日期范围应在一年以内")
         service = req.app[APPOINTMENTS]
@@ -302,7 +281,6 @@ def _install_back_office(app: web.Application) -> None:
         "GET",
         "/appointments/blacklist",
         query=BlacklistQuery,
-        roles=BACK_OFFICE,
         tag="appointments",
         summary="People whose booking is suspended (names masked), with the audit trail",
     )
@@ -314,7 +292,6 @@ def _install_back_office(app: web.Application) -> None:
         "POST",
         "/appointments/blacklist/{person}/lift",
         body=LiftIn,
-        roles={Role.ADMIN, Role.SUPERVISOR},
         tag="appointments",
         summary="Lift a suspension, with the reason (audited)",
     )
@@ -351,21 +328,17 @@ def _query(hall_id: str | None, q: AppointmentQuery) -> dict[str, Any]:
 def _install_commands(app: web.Application) -> None:
     commands = app[keys.COMMANDS]
 
-    @commands.command("appointments.book", BookIn, roles={Role.CITIZEN}, summary="Book a slot")
+    @commands.command("appointments.book", BookIn, summary="Book a slot")
     async def book(call: Call, payload: BookIn) -> dict[str, Any]:
         service = call.app[APPOINTMENTS]
         return service.public(await service.book(call.principal, payload))
 
-    @commands.command(
-        "appointments.change", ChangeIn, roles={Role.CITIZEN}, summary="Move a booking"
-    )
+    @commands.command("appointments.change", ChangeIn, summary="Move a booking")
     async def change(call: Call, payload: ChangeIn) -> dict[str, Any]:
         service = call.app[APPOINTMENTS]
         return service.public(await service.change(call.principal, payload))
 
-    @commands.command(
-        "appointments.cancel", AppointmentRef, roles={Role.CITIZEN}, summary="Cancel a booking"
-    )
+    @commands.command("appointments.cancel", AppointmentRef, summary="Cancel a booking")
     async def cancel(call: Call, payload: AppointmentRef) -> dict[str, Any]:
         service = call.app[APPOINTMENTS]
         return service.public(await service.cancel(call.principal, payload))
@@ -373,7 +346,6 @@ def _install_commands(app: web.Application) -> None:
     @commands.command(
         "appointments.check_in",
         CheckInIn,
-        roles={Role.CITIZEN, *STAFF_SIDE},
         summary="Check in at the hall",
     )
     async def check_in(call: Call, payload: CheckInIn) -> dict[str, Any]:

@@ -19,11 +19,6 @@ class AppointmentNotFound(NotFound):
     default_message = "预约不存在"
 
 
-class NotYourAppointment(Forbidden):
-    code = "NOT_YOUR_APPOINTMENT"
-    default_message = "这不是您的预约"
-
-
 class NoSuchSlot(InvalidPayload):
     code = "NO_SUCH_SLOT"
     default_message = "没有这个预约时段"

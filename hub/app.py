@@ -12,6 +12,8 @@ from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
 from hub import keys
+from hub.access import AccessTable
+from hub.auth import access as hub_access
 from hub.auth import api as auth_api
 from hub.auth.tokens import TokenIssuer
 from hub.embedded import EmbeddedMongo
@@ -50,9 +52,13 @@ def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> 
     metrics = HubMetrics()
     tokens = TokenIssuer(settings.signing_secret(), settings.jwt_ttl_seconds)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-    commands = CommandRegistry()
-    rest = RestApi()
-    topics = TopicPolicy()
+    access = AccessTable()
+    access.add("hub", hub_access.TABLE)
+    commands = CommandRegistry(access)
+    rest = RestApi(access)
+    topics = TopicPolicy(access)
+    topics.register("citizen", hub_access.citizen_scope)
+    topics.register("user", hub_access.user_scope)
     event_log = make_log(settings, redis)
     bus = EventBus(event_log, metrics)
     gateway = Gateway(
@@ -65,6 +71,7 @@ def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> 
     app[keys.COMMANDS] = commands
     app[keys.REST] = rest
     app[keys.TOPICS] = topics
+    app[keys.ACCESS] = access
     app[keys.BUS] = bus
     app[keys.GATEWAY] = gateway
     if redis is not None:
@@ -82,6 +89,9 @@ def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> 
         app.cleanup_ctx.append(_sweeper(event_log))
     app.on_shutdown.append(_close_sockets)
 
+    access.check_complete(
+        [*commands.names(), *(route.key for route in rest.routes), *topics.keys()]
+    )
     rest.install(app, tokens, metrics)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)

@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
+from hub.access import AccessTable
 from hub.auth.service import AuthService
 from hub.auth.tokens import TokenIssuer
 from hub.events.bus import EventBus
@@ -32,4 +33,5 @@ GATEWAY = web.AppKey("gateway", Gateway)
 COMMANDS = web.AppKey("commands", CommandRegistry)
 REST = web.AppKey("rest", RestApi)
 TOPICS = web.AppKey("topics", TopicPolicy)
+ACCESS = web.AppKey("access", AccessTable)
 AUTH = web.AppKey("auth", AuthService)

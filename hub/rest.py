@@ -14,7 +14,8 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError, create_model
 from pydantic_core import PydanticUndefined, to_jsonable_python
 
-from hub.auth.models import Principal, Role
+from hub.access import AccessTable, Grant, route_key
+from hub.auth.models import Principal
 from hub.auth.tokens import TokenIssuer
 from hub.context import new_ctx
 from hub.errors import BadRequest, Forbidden, HubError, InvalidPayload, NotFound, Unauthenticated
@@ -67,18 +68,22 @@ class Route:
     body: type[BaseModel] | None
     query: type[BaseModel] | None
     response: Any
-    roles: frozenset[Role] | None  # None: anyone with a token; empty: no token needed
     status: int
     summary: str
     tag: str
 
-
-PUBLIC: frozenset[Role] = frozenset()
+    @property
+    def key(self) -> str:
+        """Its row in the access table."""
+        return route_key(self.method, self.path)
 
 
 class RestApi:
-    def __init__(self) -> None:
+    """The routes, each governed by its row of the access table (`METHOD /path`)."""
+
+    def __init__(self, access: AccessTable) -> None:
         self.routes: list[Route] = []
+        self.access = access
 
     def route(
         self,
@@ -88,7 +93,6 @@ class RestApi:
         body: type[BaseModel] | None = None,
         query: type[BaseModel] | None = None,
         response: Any = None,
-        roles: frozenset[Role] | set[Role] | None = None,
         status: int = 200,
         summary: str = "",
         tag: str = "hub",
@@ -102,7 +106,6 @@ class RestApi:
                     body,
                     query,
                     response,
-                    frozenset(roles) if roles is not None else None,
                     status,
                     summary,
                     tag,
@@ -115,7 +118,9 @@ class RestApi:
     def install(self, app: web.Application, tokens: TokenIssuer, metrics: HubMetrics) -> None:
         for route in self.routes:
             app.router.add_route(
-                route.method, PREFIX + route.path, _endpoint(route, tokens, metrics)
+                route.method,
+                PREFIX + route.path,
+                _endpoint(route, self.access[route.key], tokens, metrics),
             )
         app.router.add_get(PREFIX + "/openapi.json", self._openapi)
         app.router.add_route("*", PREFIX + "/{tail:.*}", _not_found)
@@ -151,10 +156,10 @@ class RestApi:
                     "default": {"description": "Error", **problem},
                 },
             }
-            if route.roles != PUBLIC:
+            access = self.access[route.key]
+            if not access.public:
                 op["security"] = [{"bearer": []}]
-                if route.roles:
-                    op["x-roles"] = sorted(r.value for r in route.roles)
+                op["x-access"] = access.describe()
             if route.body is not None:
                 op["requestBody"] = {
                     "required": True,
@@ -263,7 +268,7 @@ def bearer_principal(request: web.Request, tokens: TokenIssuer) -> Principal | N
 
 
 def _endpoint(
-    route: Route, tokens: TokenIssuer, metrics: HubMetrics
+    route: Route, access: Grant, tokens: TokenIssuer, metrics: HubMetrics
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def endpoint(request: web.Request) -> web.StreamResponse:
         ctx = new_ctx(request.headers.get("X-Request-Id"))
@@ -271,10 +276,10 @@ def _endpoint(
         status = 500
         try:
             principal = bearer_principal(request, tokens)
-            if route.roles != PUBLIC:
+            if not access.public:
                 if principal is None:
                     raise Unauthenticated()
-                if route.roles and principal.role not in route.roles:
+                if not access.may_try(principal):
                     raise Forbidden(f"角色 {principal.role.value} 无权访问此接口")
             body = await _parse_body(request, route.body)
             query = _parse_query(request, route.query)

@@ -1,74 +1,72 @@
-"""Who may read which topic. Topics are `<kind>:<id>`; a rule per kind decides.
-
-The hub ships role rules for the kinds named in ARCHITECTURE.md; a domain refines a kind whose
-answer needs its data (is this counter in the display's hall?) by registering its own rule.
+"""Who may read which topic. Topics are `<kind>:<id>`; the domain that publishes a kind
+registers it with the access rows that govern it and a way to find a topic's scope (its hall,
+its owners). Subscribing and reading a topic's recent events both ask here.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
-from hub.auth.models import Principal, Role
+from hub.access import AccessTable, Reach, Scope, topic_key
+from hub.auth.models import Principal
 from hub.errors import InvalidTopic, TopicForbidden
 from hub.events.envelope import split_topic
 
-Rule = Callable[[Principal, str], bool | Awaitable[bool]]
-
-_STAFF_SIDE = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.STAFF})
+ScopeOf = Callable[[str], Awaitable[Scope | None]]  # a topic's id -> its scope (None: no such)
 
 
-def _hall(principal: Principal, hall_id: str) -> bool:
-    if principal.is_back_office or principal.role is Role.CITIZEN:
-        return True  # hall events carry no personal data: citizens see waiting counts
-    if principal.role in (Role.STAFF, Role.DISPLAY):
-        return principal.hall is None or principal.hall == hall_id
-    return False
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    row: Callable[[str], str]  # a topic's id -> the key of its access row
+    scope: ScopeOf
+    keys: tuple[str, ...]
 
 
-def _own_or_back_office(principal: Principal, subject: str, role: Role) -> bool:
-    return principal.is_back_office or (principal.role is role and principal.sub == subject)
-
-
-def _counter(principal: Principal, _: str) -> bool:
-    return principal.role in _STAFF_SIDE
-
-
-def _case(principal: Principal, _: str) -> bool:
-    return principal.role in _STAFF_SIDE
-
-
-def _back_office(principal: Principal, _: str) -> bool:
-    return principal.is_back_office
+async def _no_scope(ident: str) -> Scope | None:
+    return Scope()
 
 
 class TopicPolicy:
-    def __init__(self) -> None:
-        self._rules: dict[str, Rule] = {
-            "hall": _hall,
-            "counter": _counter,
-            "citizen": lambda p, i: _own_or_back_office(p, i, Role.CITIZEN),
-            "agent": lambda p, i: _own_or_back_office(p, i, Role.AGENT),
-            "user": lambda p, i: p.role is not Role.CITIZEN and (p.sub == i or p.is_back_office),
-            "case": _case,
-            "rtc": _back_office,
-        }
+    def __init__(self, table: AccessTable) -> None:
+        self._table = table
+        self._kinds: dict[str, _Kind] = {}
 
-    def register(self, kind: str, rule: Rule) -> None:
-        """Set the rule of a topic kind (a domain refining or adding one)."""
-        self._rules[kind] = rule
+    def register(
+        self,
+        kind: str,
+        scope: ScopeOf | None = None,
+        *,
+        rows: Callable[[str], str] | None = None,
+        keys: Iterable[str] = (),
+    ) -> None:
+        """Add a topic kind. Its access row is `topic <kind>:{id}` unless `rows` picks one per
+        topic id (then `keys` lists them all)."""
+        if kind in self._kinds:
+            raise ValueError(f"topic kind {kind!r} is registered twice")
+        default = topic_key(kind)
+        self._kinds[kind] = _Kind(
+            rows or (lambda _: default), scope or _no_scope, tuple(keys) or (default,)
+        )
+
+    def keys(self) -> list[str]:
+        """The access rows of every registered kind (each must be in the table)."""
+        return [key for kind in self._kinds.values() for key in kind.keys]
 
     async def check(self, principal: Principal, topic: str) -> None:
         parts = split_topic(topic)
         if parts is None:
             shown = topic[:80]
             raise InvalidTopic(f"主题格式错误：{shown!r}，应为 <类别>:<编号>", topic=shown)
-        kind, ident = parts
-        rule = self._rules.get(kind)
-        if rule is None:
-            raise InvalidTopic(f"未知的主题类别：{kind}", topic=topic)
-        allowed = rule(principal, ident)
-        if inspect.isawaitable(allowed):
-            allowed = await allowed
-        if not allowed:
+        kind_name, ident = parts
+        kind = self._kinds.get(kind_name)
+        if kind is None:
+            raise InvalidTopic(f"未知的主题类别：{kind_name[:40]}", topic=topic[:80])
+        row = self._table[kind.row(ident)]
+        if not row.may_try(principal):
+            raise TopicForbidden(topic=topic)
+        if row.reach.get(principal.role) is Reach.ANY:
+            return
+        scope = await kind.scope(ident)
+        if scope is None or not row.allows(principal, scope):
             raise TopicForbidden(topic=topic)

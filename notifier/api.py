@@ -15,13 +15,12 @@ from aiohttp import web
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from hub import keys
-from hub.auth import Principal, Role
-from hub.errors import BadRequest, Forbidden, InvalidPayload
+from hub.errors import BadRequest, InvalidPayload
 from hub.gateway.commands import Call, Payload
 from hub.logs import get_logger
 from hub.rest import NoBody, Request, problem, required
 from hub.settings import ROOT, Settings
-from notifier import domain
+from notifier import access, domain
 from notifier.channels import email_providers, sms_providers
 from notifier.errors import SignatureInvalid, UnknownRecipient
 from notifier.models import (
@@ -48,21 +47,8 @@ log = get_logger("notifier")
 
 NOTIFIER = web.AppKey("notifier", NotifierService)
 
-BACK_OFFICE = {Role.ADMIN, Role.SUPERVISOR}
-INBOX_ROLES = {Role.ADMIN, Role.SUPERVISOR, Role.STAFF, Role.AGENT, Role.CITIZEN}
 DEFAULTS = ROOT / "config" / "notifier.yaml"
 STATUS_PATH = "/api/v1/notifier/twilio/status"
-
-
-def recipient_of(principal: Principal) -> str:
-    """The caller's own inbox: a citizen's topic, or a staff account's."""
-    if principal.ticket is not None:
-        raise Forbidden("号票二维码没有消息箱")
-    if principal.role is Role.CITIZEN:
-        return f"citizen:{principal.sub}"
-    if principal.role is Role.DISPLAY:
-        raise Forbidden("显示屏没有消息箱")
-    return f"user:{principal.sub}"
 
 
 class SearchQuery(BaseModel):
@@ -91,6 +77,7 @@ class PreviewIn(TemplateIn):
 
 
 def install(app: web.Application) -> None:
+    app[keys.ACCESS].add("notifier", access.TABLE)
     _install_sending(app)
     _install_inbox(app)
     _install_back_office(app)
@@ -105,7 +92,6 @@ def _install_sending(app: web.Application) -> None:
         "POST",
         "/notifier/messages",
         body=SendIn,
-        roles=BACK_OFFICE,
         status=202,
         tag="notifier",
         summary="Send a message of a kind to recipients on channels "
@@ -121,7 +107,6 @@ def _install_sending(app: web.Application) -> None:
         "GET",
         "/notifier/messages",
         query=SearchQuery,
-        roles=BACK_OFFICE,
         tag="notifier",
         summary="Search deliveries by recipient, kind, channel, state and time",
     )
@@ -146,7 +131,6 @@ def _install_sending(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/notifier/messages/{message_id}",
-        roles=BACK_OFFICE,
         tag="notifier",
         summary="A message and the timeline of its deliveries",
     )
@@ -156,7 +140,6 @@ def _install_sending(app: web.Application) -> None:
     @rest.route(
         "POST",
         "/notifier/deliveries/{delivery_id}/resend",
-        roles=BACK_OFFICE,
         tag="notifier",
         summary="Send a delivery again",
     )
@@ -168,7 +151,6 @@ def _install_sending(app: web.Application) -> None:
         "GET",
         "/notifier/dead-letters",
         query=SearchQuery,
-        roles=BACK_OFFICE,
         tag="notifier",
         summary="Deliveries given up on",
     )
@@ -182,7 +164,6 @@ def _install_sending(app: web.Application) -> None:
         "GET",
         "/notifier/stats",
         query=SinceQuery,
-        roles=BACK_OFFICE,
         tag="notifier",
         summary="Deliveries by channel and state, and each channel's success rate",
     )
@@ -198,14 +179,13 @@ def _install_inbox(app: web.Application) -> None:
         "GET",
         "/notifier/inbox",
         query=InboxQuery,
-        roles=INBOX_ROLES,
         tag="inbox",
         summary="The caller's in-app messages, newest first, with counts",
     )
     async def inbox(req: Request[NoBody, InboxQuery]) -> dict[str, Any]:
         q = req.query
         return await req.app[NOTIFIER].inbox(
-            recipient_of(req.require_principal()), q.state, q.limit, q.before
+            req.require_principal().key, q.state, q.limit, q.before
         )
 
     for state, path, summary in (
@@ -217,7 +197,7 @@ def _install_inbox(app: web.Application) -> None:
         def make(state: InboxState = state) -> Any:
             async def mark(req: Request[NoBody, NoBody]) -> dict[str, Any]:
                 return await req.app[NOTIFIER].mark(
-                    recipient_of(req.require_principal()), req.path("item_id"), state
+                    req.require_principal(), req.path("item_id"), state
                 )
 
             mark.__name__ = f"inbox_{state.value}"
@@ -226,7 +206,6 @@ def _install_inbox(app: web.Application) -> None:
         rest.route(
             "POST",
             f"/notifier/inbox/{{item_id}}/{path}",
-            roles=INBOX_ROLES,
             tag="inbox",
             summary=summary,
         )(make())
@@ -234,66 +213,54 @@ def _install_inbox(app: web.Application) -> None:
     @rest.route(
         "POST",
         "/notifier/inbox/read-all",
-        roles=INBOX_ROLES,
         tag="inbox",
         summary="Mark every unread message read",
     )
     async def read_all(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        return await req.app[NOTIFIER].mark(
-            recipient_of(req.require_principal()), None, InboxState.READ
-        )
+        return await req.app[NOTIFIER].mark(req.require_principal(), None, InboxState.READ)
 
     @commands.command(
         "notifier.list",
         InboxListIn,
-        roles=INBOX_ROLES,
         summary="The caller's in-app messages, newest first, with counts",
     )
     async def list_inbox(call: Call, payload: InboxListIn) -> dict[str, Any]:
         return await call.app[NOTIFIER].inbox(
-            recipient_of(call.principal), payload.state, payload.limit, payload.before
+            call.principal.key, payload.state, payload.limit, payload.before
         )
 
     @commands.command(
         "notifier.mark_read",
         InboxRef,
-        roles=INBOX_ROLES,
         summary="Mark one of the caller's messages read",
     )
     async def mark_read(call: Call, payload: InboxRef) -> dict[str, Any]:
-        return await call.app[NOTIFIER].mark(
-            recipient_of(call.principal), payload.item_id, InboxState.READ
-        )
+        return await call.app[NOTIFIER].mark(call.principal, payload.item_id, InboxState.READ)
 
     @commands.command(
         "notifier.mark_all_read",
         Payload,
-        roles=INBOX_ROLES,
         summary="Mark every unread message of the caller read",
     )
     async def mark_all_read(call: Call, payload: Payload) -> dict[str, Any]:
-        return await call.app[NOTIFIER].mark(recipient_of(call.principal), None, InboxState.READ)
+        return await call.app[NOTIFIER].mark(call.principal, None, InboxState.READ)
 
     @commands.command(
         "notifier.archive",
         InboxRef,
-        roles=INBOX_ROLES,
         summary="Archive one of the caller's messages",
     )
     async def archive(call: Call, payload: InboxRef) -> dict[str, Any]:
-        return await call.app[NOTIFIER].mark(
-            recipient_of(call.principal), payload.item_id, InboxState.ARCHIVED
-        )
+        return await call.app[NOTIFIER].mark(call.principal, payload.item_id, InboxState.ARCHIVED)
 
     @rest.route(
         "GET",
         "/notifier/preferences",
-        roles=INBOX_ROLES,
         tag="inbox",
         summary="The caller's opt-outs and quiet hours",
     )
     async def preferences(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        recipient = recipient_of(req.require_principal())
+        recipient = req.require_principal().key
         store = req.app[NOTIFIER].store
         contact = await store.contact(recipient) or Contact(id=recipient)
         audience = Audience.CITIZEN if recipient.startswith("citizen:") else Audience.STAFF
@@ -311,12 +278,11 @@ def _install_inbox(app: web.Application) -> None:
         "PUT",
         "/notifier/preferences",
         body=PreferencesIn,
-        roles=INBOX_ROLES,
         tag="inbox",
         summary="Change the caller's opt-outs and quiet hours",
     )
     async def set_preferences(req: Request[PreferencesIn, NoBody]) -> dict[str, Any]:
-        recipient = recipient_of(req.require_principal())
+        recipient = req.require_principal().key
         store = req.app[NOTIFIER].store
         contact = await store.contact(recipient) or Contact(id=recipient)
         updated = contact.model_copy(
@@ -332,7 +298,6 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/notifier/kinds",
-        roles=BACK_OFFICE,
         tag="notifier",
         summary="Kinds of message, with their sample data",
     )
@@ -343,7 +308,6 @@ def _install_back_office(app: web.Application) -> None:
         "PUT",
         "/notifier/kinds/{kind}",
         body=required(KindSpec),
-        roles={Role.ADMIN},
         tag="notifier",
         summary="Create or change a kind of message",
     )
@@ -357,7 +321,6 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/notifier/templates",
-        roles=BACK_OFFICE,
         tag="notifier",
         summary="The newest version of every template",
     )
@@ -368,7 +331,6 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/notifier/templates/{kind}/{channel}/{locale}",
-        roles=BACK_OFFICE,
         tag="notifier",
         summary="Every version of one template, newest first",
     )
@@ -382,7 +344,6 @@ def _install_back_office(app: web.Application) -> None:
         "POST",
         "/notifier/templates",
         body=TemplateIn,
-        roles={Role.ADMIN},
         status=201,
         tag="notifier",
         summary="Save a new version of a template (checked with the kind's sample)",
@@ -395,7 +356,6 @@ def _install_back_office(app: web.Application) -> None:
         "POST",
         "/notifier/templates/preview",
         body=PreviewIn,
-        roles=BACK_OFFICE,
         tag="notifier",
         summary="Render a template with sample (or given) data",
     )
@@ -414,7 +374,6 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/notifier/rules",
-        roles=BACK_OFFICE,
         tag="notifier",
         summary="Which event makes which message for whom, on which channels",
     )
@@ -427,7 +386,6 @@ def _install_back_office(app: web.Application) -> None:
         "PUT",
         "/notifier/rules/{rule_id}",
         body=required(Rule),
-        roles={Role.ADMIN},
         tag="notifier",
         summary="Create or change a rule",
     )
@@ -441,7 +399,6 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "DELETE",
         "/notifier/rules/{rule_id}",
-        roles={Role.ADMIN},
         tag="notifier",
         summary="Remove a rule",
     )
@@ -452,7 +409,6 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/notifier/contacts/{recipient}",
-        roles=BACK_OFFICE,
         tag="notifier",
         summary="A recipient's contact details and preferences",
     )
@@ -466,7 +422,6 @@ def _install_back_office(app: web.Application) -> None:
         "PUT",
         "/notifier/contacts/{recipient}",
         body=ContactIn,
-        roles=BACK_OFFICE,
         tag="notifier",
         summary="Create or change how to reach a recipient",
     )

@@ -23,15 +23,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from hub.auth import Principal
 from hub.events import Envelope, EventBus
 from hub.logs import get_logger
 from hub.settings import NotifierSettings
-from notifier import domain, events
+from notifier import access, domain, events
 from notifier.channels import Provider
 from notifier.errors import (
     ChannelNotConfigured,
     DeliveryNotFound,
     IdempotencyConflict,
+    InboxItemNotFound,
     InvalidAddress,
     MessageNotFound,
     TemplateError,
@@ -668,12 +670,17 @@ class NotifierService:
         counts = await self._store.inbox_counts(recipient)
         return {state.value: counts.get(state.value, 0) for state in InboxState}
 
-    async def mark(self, recipient: str, item_id: str | None, state: InboxState) -> dict[str, Any]:
+    async def mark(
+        self, principal: Principal, item_id: str | None, state: InboxState
+    ) -> dict[str, Any]:
+        """Set one of the caller's messages (or, with no item, every unread one) to a state."""
+        recipient = principal.key
+        if item_id is not None:
+            item = await self._store.inbox_item(item_id)
+            if item is None:
+                raise InboxItemNotFound(item_id=item_id)
+            access.INBOX_ITEM.require(principal, access.of_item(item))
         changed = await self._store.set_inbox_state(recipient, item_id, state, self._now())
-        if item_id is not None and changed == 0:
-            from notifier.errors import InboxItemNotFound
-
-            raise InboxItemNotFound(item_id=item_id)
         counts = await self._counts(recipient)
         await self._bus.publish(
             recipient,

@@ -327,6 +327,10 @@ class NotifierStore:
         cursor = self._inbox.find(query).sort("created_at", DESCENDING).limit(limit)
         return [InboxItem.model_validate(d) async for d in cursor]
 
+    async def inbox_item(self, item_id: str) -> InboxItem | None:
+        doc = await self._inbox.find_one({"_id": item_id})
+        return InboxItem.model_validate(doc) if doc is not None else None
+
     async def set_inbox_state(
         self, recipient: str, item_id: str | None, state: InboxState, now: datetime
     ) -> int:

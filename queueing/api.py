@@ -16,12 +16,13 @@ from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from hub import export, keys
+from hub.access import Scope
 from hub.auth import Principal, Role
 from hub.errors import Forbidden, InvalidPayload
 from hub.gateway.commands import Call, Payload
 from hub.logs import get_logger
-from hub.rest import PUBLIC, NoBody, Request, required
-from queueing import errors, events, statistics, views
+from hub.rest import NoBody, Request, required
+from queueing import access, errors, events, statistics, views
 from queueing.errors import ChannelNotAllowed, InvalidHallSetup, TicketNotFound
 from queueing.models import (
     CallingPolicy,
@@ -50,9 +51,6 @@ log = get_logger("queueing")
 HALLS = web.AppKey("queueing_halls", HallService)
 QUEUE = web.AppKey("queueing_queue", QueueingService)
 
-BACK_OFFICE = {Role.ADMIN, Role.SUPERVISOR}
-STAFF_SIDE = {Role.ADMIN, Role.SUPERVISOR, Role.STAFF}
-TAKERS = {Role.ADMIN, Role.SUPERVISOR, Role.STAFF, Role.DISPLAY, Role.CITIZEN}
 # Which channel each kind of caller may take a ticket through.
 CHANNELS: dict[Role, set[Channel]] = {
     Role.CITIZEN: {Channel.MINIAPP, Channel.QR},
@@ -96,12 +94,12 @@ class DayQuery(BaseModel):
 
 
 def install(app: web.Application) -> None:
+    app[keys.ACCESS].add("queueing", access.TABLE)
     _install_halls(app)
     _install_counters(app)
     _install_tickets(app)
     _install_reads(app)
-    app[keys.TOPICS].register("counter", _counter_rule(app))
-    app[keys.TOPICS].register("ticket", _ticket_rule(app))
+    _install_topics(app)
     app.cleanup_ctx.append(_services)
 
 
@@ -116,8 +114,6 @@ def _install_halls(app: web.Application) -> None:
         "GET",
         "/halls",
         response=list[HallSummary],
-        # Names and addresses are public: citizens pick a hall to book or consult.
-        roles={Role.ADMIN, Role.SUPERVISOR, Role.STAFF, Role.AGENT, Role.CITIZEN},
         summary="List the halls",
         tag="queueing",
     )
@@ -133,7 +129,7 @@ def _install_halls(app: web.Application) -> None:
     )
     async def get_hall(req: Request[NoBody, NoBody]) -> HallDetail:
         hall_id = req.path("hall_id")
-        await req.app[keys.TOPICS].check(req.require_principal(), f"hall:{hall_id}")
+        access.READ_HALL.require(req.require_principal(), access.of_hall(hall_id))
         return await req.app[HALLS].hall(hall_id)
 
     @rest.route(
@@ -141,7 +137,6 @@ def _install_halls(app: web.Application) -> None:
         "/halls/{hall_id}/setup",
         body=HallSetup,
         response=HallDetail,
-        roles={Role.ADMIN},
         tag="queueing",
         summary="Create or replace a hall with its services and counters",
     )
@@ -155,7 +150,6 @@ def _install_halls(app: web.Application) -> None:
         "/halls/{hall_id}/policy",
         body=required(CallingPolicy),
         response=HallDetail,
-        roles=BACK_OFFICE,
         tag="queueing",
         summary="The hall's calling policy, priorities and per-person limits",
     )
@@ -170,7 +164,6 @@ def _install_halls(app: web.Application) -> None:
         "/halls/{hall_id}/services/{service_id}",
         body=Service,
         response=HallDetail,
-        roles=BACK_OFFICE,
         tag="queueing",
         summary="Create or change a service",
     )
@@ -182,7 +175,6 @@ def _install_halls(app: web.Application) -> None:
         "DELETE",
         "/halls/{hall_id}/services/{service_id}",
         response=HallDetail,
-        roles=BACK_OFFICE,
         tag="queueing",
         summary="Remove a service",
     )
@@ -196,7 +188,6 @@ def _install_halls(app: web.Application) -> None:
         "/halls/{hall_id}/counters/{counter_id}",
         body=Counter,
         response=HallDetail,
-        roles=BACK_OFFICE,
         tag="queueing",
         summary="Create or change a counter and the services it serves",
     )
@@ -208,7 +199,6 @@ def _install_halls(app: web.Application) -> None:
         "DELETE",
         "/halls/{hall_id}/counters/{counter_id}",
         response=HallDetail,
-        roles=BACK_OFFICE,
         tag="queueing",
         summary="Remove a counter",
     )
@@ -222,7 +212,6 @@ def _install_halls(app: web.Application) -> None:
         "/halls/{hall_id}/notice",
         body=NoticeIn,
         response=HallDetail,
-        roles=BACK_OFFICE,
         tag="queueing",
         summary="Change the hall notice shown on its displays",
     )
@@ -239,7 +228,6 @@ def _install_halls(app: web.Application) -> None:
     @commands.command(
         "queueing.set_notice",
         SetNoticeIn,
-        roles=BACK_OFFICE,
         summary="Change the hall notice shown on its displays",
     )
     async def set_notice_command(call: Call, payload: SetNoticeIn) -> dict[str, str]:
@@ -255,9 +243,7 @@ def _same(req: Request[Any, Any], hall_key: str, hall_id: str, id_key: str, iden
 
 
 def _hall_scope(principal: Principal, hall_id: str) -> None:
-    """Someone bound to a hall manages that hall only."""
-    if principal.role is not Role.ADMIN and principal.hall not in (None, hall_id):
-        raise Forbidden("只能管理本大厅")
+    access.MANAGE_HALL.require(principal, access.of_hall(hall_id), "只能管理本大厅")
 
 
 # -- counter actions --------------------------------------------------------------------------
@@ -373,7 +359,7 @@ def _install_counters(app: web.Application) -> None:
 
             return handle
 
-        commands.add(f"queueing.{name}", model, make_command(), roles=STAFF_SIDE, summary=summary)
+        commands.add(f"queueing.{name}", model, make_command(), summary=summary)
 
         body_fields = {k: v for k, v in model.model_fields.items() if k != "counter_id"}
 
@@ -397,7 +383,6 @@ def _install_counters(app: web.Application) -> None:
             "POST",
             f"/halls/{{hall_id}}/counters/{{counter_id}}/{name.replace('_', '-')}",
             body=body,
-            roles=STAFF_SIDE,
             summary=summary,
             tag="counter",
         )(make_route())
@@ -418,13 +403,10 @@ def _body_model(model: type[BaseModel], fields: dict[str, Any]) -> type[BaseMode
 async def _take(
     app: web.Application, principal: Principal, payload: TakeTicketIn
 ) -> dict[str, Any]:
-    if principal.ticket is not None:
-        raise Forbidden("号票二维码只能查看该号，不能再取号")
+    access.TAKE_TICKET.require(principal, access.of_hall(payload.hall_id))
     if payload.channel not in CHANNELS.get(principal.role, set()):
         raise ChannelNotAllowed(channel=payload.channel.value, role=principal.role.value)
-    if principal.role in (Role.DISPLAY, Role.STAFF, Role.SUPERVISOR):
-        _hall_scope(principal, payload.hall_id)
-    citizen_id = principal.sub if principal.role is Role.CITIZEN and not principal.ticket else None
+    citizen_id = principal.sub if principal.role is Role.CITIZEN else None
     queue = app[QUEUE]
     ticket = await queue.take_ticket(
         payload.hall_id, payload.service_id, payload.channel, payload.citizen, citizen_id=citizen_id
@@ -486,7 +468,6 @@ def _install_tickets(app: web.Application) -> None:
     @commands.command(
         "queueing.take_ticket",
         TakeTicketIn,
-        roles=TAKERS,
         summary="Take a ticket (kiosk, H5 app, QR code or staff)",
     )
     async def take_ticket(call: Call, payload: TakeTicketIn) -> dict[str, Any]:
@@ -496,7 +477,6 @@ def _install_tickets(app: web.Application) -> None:
         "POST",
         "/halls/{hall_id}/tickets",
         body=TakeTicketBody,
-        roles=TAKERS,
         status=201,
         tag="tickets",
         summary="Take a ticket; a kiosk or counter ticket comes with a follow token",
@@ -517,21 +497,20 @@ def _install_tickets(app: web.Application) -> None:
         "POST",
         "/halls/{hall_id}/tickets/{ticket_id}/follow",
         body=FollowIn,
-        roles=PUBLIC,
         tag="tickets",
         summary="Trade a printed ticket's code for a token that follows that ticket",
     )
     async def follow(req: Request[FollowIn, NoBody]) -> dict[str, Any]:
         ticket_id = req.path("ticket_id")
-        expected = follow_code(req.app, ticket_id)
-        if not hmac.compare_digest(expected, req.body.code.strip().lower()):
+        expected = follow_code(req.app, ticket_id).encode()
+        if not hmac.compare_digest(expected, req.body.code.strip().lower().encode()):
             raise FollowCodeInvalid()
         ticket = await req.app[QUEUE].ticket(ticket_id)
         if ticket.hall_id != req.path("hall_id"):
             raise TicketNotFound(ticket_id=ticket_id)
         token, expires = req.app[keys.TOKENS].issue(
             f"ticket-{ticket.id}",
-            Role.CITIZEN,
+            Role.TICKET,
             ticket=ticket.id,
             ttl_seconds=FOLLOW_TOKEN_SECONDS,
         )
@@ -540,7 +519,6 @@ def _install_tickets(app: web.Application) -> None:
     @commands.command(
         "queueing.cancel_ticket",
         TicketRef,
-        roles=TAKERS,
         summary="Cancel a waiting ticket (its holder or staff)",
     )
     async def cancel_ticket(call: Call, payload: TicketRef) -> dict[str, Any]:
@@ -550,7 +528,6 @@ def _install_tickets(app: web.Application) -> None:
     @rest.route(
         "DELETE",
         "/halls/{hall_id}/tickets/{ticket_id}",
-        roles=TAKERS,
         tag="tickets",
         summary="Cancel a waiting ticket (its holder or staff)",
     )
@@ -569,8 +546,8 @@ def _install_tickets(app: web.Application) -> None:
     )
     async def get_ticket(req: Request[NoBody, NoBody]) -> dict[str, Any]:
         ticket_id = req.path("ticket_id")
-        await req.app[keys.TOPICS].check(req.require_principal(), events.ticket_topic(ticket_id))
         ticket = await req.app[QUEUE].ticket(ticket_id)
+        access.READ_TICKET.require(req.require_principal(), access.of_ticket(ticket))
         if ticket.hall_id != req.path("hall_id"):
             raise TicketNotFound(ticket_id=ticket_id)
         return await _ticket_status(req.app, ticket)
@@ -578,14 +555,13 @@ def _install_tickets(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/queueing/my-tickets",
-        roles={Role.CITIZEN},
         tag="tickets",
         summary="The caller's tickets of today, newest first",
     )
     async def my_tickets(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
         principal = req.require_principal()
         queue = req.app[QUEUE]
-        if principal.ticket:
+        if principal.role is Role.TICKET and principal.ticket:
             tickets = [await queue.ticket(principal.ticket)]
         else:
             tickets = []
@@ -613,7 +589,7 @@ def _install_reads(app: web.Application) -> None:
     async def board(req: Request[NoBody, NoBody]) -> dict[str, Any]:
         hall_id = req.path("hall_id")
         topic = events.hall_topic(hall_id)
-        await req.app[keys.TOPICS].check(req.require_principal(), topic)
+        access.READ_HALL.require(req.require_principal(), access.of_hall(hall_id))
         # Position first, then state: an event in between is in both, never in neither.
         seq, epoch = await req.app[keys.BUS].position(topic)
         queue = req.app[QUEUE]
@@ -632,21 +608,21 @@ def _install_reads(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/halls/{hall_id}/counters/{counter_id}/workstation",
-        roles=STAFF_SIDE,
         tag="screens",
         summary="The counter workstation's snapshot",
     )
     async def workstation(req: Request[NoBody, NoBody]) -> dict[str, Any]:
         principal = req.require_principal()
         counter_id = req.path("counter_id")
-        await req.app[keys.TOPICS].check(principal, events.counter_topic(counter_id))
+        counter = await req.app[HALLS].counter(counter_id)
+        if counter is None or counter.hall_id != req.path("hall_id"):
+            raise errors.CounterNotFound(counter_id=counter_id)
+        access.SIGN_IN.require(principal, access.of_hall(counter.hall_id))
         bus = req.app[keys.BUS]
         counter_seq, counter_epoch = await bus.position(events.counter_topic(counter_id))
         hall_seq, hall_epoch = await bus.position(events.hall_topic(req.path("hall_id")))
         queue = req.app[QUEUE]
         place, state = await queue.counter_state(counter_id)
-        if place.hall.id != req.path("hall_id"):
-            raise errors.CounterNotFound(counter_id=counter_id)
         day = queue.today(place.hall).isoformat()
         current = (
             await queue.tickets.get(state.current_ticket_id) if state.current_ticket_id else None
@@ -679,7 +655,6 @@ def _install_reads(app: web.Application) -> None:
         "GET",
         "/halls/{hall_id}/stats",
         query=StatsQuery,
-        roles=BACK_OFFICE,
         tag="statistics",
         summary="KPIs per service, counter, clerk, hour or day; format=csv or xlsx to export",
     )
@@ -729,36 +704,25 @@ def _install_reads(app: web.Application) -> None:
         }
 
 
-# -- topic rules ------------------------------------------------------------------------------
+# -- topics ---------------------------------------------------------------------------------
 
 
-def _counter_rule(app: web.Application) -> Callable[[Principal, str], Awaitable[bool]]:
-    async def rule(principal: Principal, counter_id: str) -> bool:
-        if principal.is_back_office:
-            return True
-        if principal.role not in (Role.STAFF, Role.DISPLAY):
-            return False
-        counter = await app[HALLS].counter(counter_id)
-        return counter is not None and principal.hall in (None, counter.hall_id)
+def _install_topics(app: web.Application) -> None:
+    async def hall(hall_id: str) -> Scope:
+        return access.of_hall(hall_id)
 
-    return rule
+    async def counter(counter_id: str) -> Scope | None:
+        found = await app[HALLS].counter(counter_id)
+        return access.of_hall(found.hall_id) if found is not None else None
 
+    async def ticket(ticket_id: str) -> Scope | None:
+        found = await app[QUEUE].tickets.get(ticket_id)
+        return access.of_ticket(found) if found is not None else None
 
-def _ticket_rule(app: web.Application) -> Callable[[Principal, str], Awaitable[bool]]:
-    async def rule(principal: Principal, ticket_id: str) -> bool:
-        if principal.ticket is not None:
-            return principal.ticket == ticket_id
-        if principal.role in STAFF_SIDE:
-            return True
-        if principal.role is Role.CITIZEN:
-            ticket = await app[QUEUE].tickets.get(ticket_id)
-            return ticket is not None and ticket.citizen.citizen_id == principal.sub
-        if principal.role is Role.DISPLAY:
-            ticket = await app[QUEUE].tickets.get(ticket_id)
-            return ticket is not None and ticket.hall_id == principal.hall
-        return False
-
-    return rule
+    topics = app[keys.TOPICS]
+    topics.register("hall", hall)
+    topics.register("counter", counter)
+    topics.register("ticket", ticket)
 
 
 # -- lifetimes --------------------------------------------------------------------------------

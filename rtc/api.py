@@ -15,13 +15,14 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub import keys
-from hub.auth import Principal, Role
+from hub.access import Scope
+from hub.auth import Role
 from hub.errors import InvalidPayload
 from hub.gateway.commands import Call, Payload
 from hub.logs import get_logger
 from hub.rest import NoBody, Request
 from hub.settings import ROOT
-from rtc import errors
+from rtc import access, errors
 from rtc.models import (
     CallbackIn,
     ChatIn,
@@ -46,8 +47,7 @@ log = get_logger("rtc")
 RTC = web.AppKey("rtc", RtcService)
 TICK_SECONDS = 1.0
 DEFAULTS = ROOT / "config" / "rtc.yaml"
-SUPERVISORS = {Role.ADMIN, Role.SUPERVISOR}
-PARTIES = {Role.CITIZEN, Role.AGENT, Role.ADMIN, Role.SUPERVISOR}
+SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
 
 class SessionsQuery(BaseModel):
@@ -80,82 +80,76 @@ class NameIn(BaseModel):
 
 
 def install(app: web.Application) -> None:
+    app[keys.ACCESS].add("rtc", access.TABLE)
     _install_commands(app)
     _install_rest(app)
+    _install_topics(app)
     app.cleanup_ctx.append(_service)
 
 
 def _install_commands(app: web.Application) -> None:
     c = app[keys.COMMANDS]
 
-    @c.command("rtc.request", RequestIn, roles={Role.CITIZEN}, summary="Join a topic's queue")
+    @c.command("rtc.request", RequestIn, summary="Join a topic's queue")
     async def request(call: Call, p: RequestIn) -> dict[str, Any]:
         call.app[RTC].watch(call.principal, call.sid)
         return await call.app[RTC].request(call.principal, p)
 
-    @c.command(
-        "rtc.leave", SessionRef, roles={Role.CITIZEN, Role.AGENT}, summary="Leave or hang up"
-    )
+    @c.command("rtc.leave", SessionRef, summary="Leave or hang up")
     async def leave(call: Call, p: SessionRef) -> dict[str, Any]:
         return await call.app[RTC].leave(call.principal, p.session_id)
 
-    @c.command(
-        "rtc.callback", CallbackIn, roles={Role.CITIZEN}, summary="Leave asking for a call-back"
-    )
+    @c.command("rtc.callback", CallbackIn, summary="Leave asking for a call-back")
     async def callback(call: Call, p: CallbackIn) -> dict[str, Any]:
         return await call.app[RTC].callback(call.principal, p)
 
-    @c.command("rtc.rate", RatingIn, roles={Role.CITIZEN}, summary="Rate a call (1-5, once)")
+    @c.command("rtc.rate", RatingIn, summary="Rate a call (1-5, once)")
     async def rate(call: Call, p: RatingIn) -> dict[str, Any]:
         return await call.app[RTC].rate(call.principal, p)
 
-    @c.command("rtc.agent_hello", Payload, roles={Role.AGENT}, summary="An agent console connected")
+    @c.command("rtc.agent_hello", Payload, summary="An agent console connected")
     async def hello(call: Call, p: Payload) -> dict[str, Any]:
         return await call.app[RTC].hello(call.principal, call.sid)
 
-    @c.command("rtc.set_status", StatusIn, roles={Role.AGENT}, summary="available | away | wrap_up")
+    @c.command("rtc.set_status", StatusIn, summary="available | away | wrap_up")
     async def set_status(call: Call, p: StatusIn) -> dict[str, Any]:
         return await call.app[RTC].set_status(call.principal, p.status)
 
-    @c.command("rtc.set_skills", SkillsIn, roles={Role.AGENT}, summary="The topics the agent takes")
+    @c.command("rtc.set_skills", SkillsIn, summary="The topics the agent takes")
     async def set_skills(call: Call, p: SkillsIn) -> dict[str, Any]:
         return await call.app[RTC].set_skills(call.principal.sub, p.skills)
 
-    @c.command("rtc.accept", SessionRef, roles={Role.AGENT}, summary="Take the call offered")
+    @c.command("rtc.accept", SessionRef, summary="Take the call offered")
     async def accept(call: Call, p: SessionRef) -> dict[str, Any]:
         return await call.app[RTC].accept(call.principal, p.session_id)
 
-    @c.command("rtc.decline", SessionRef, roles={Role.AGENT}, summary="Decline the call offered")
+    @c.command("rtc.decline", SessionRef, summary="Decline the call offered")
     async def decline(call: Call, p: SessionRef) -> dict[str, Any]:
         return await call.app[RTC].decline(call.principal, p.session_id)
 
-    @c.command("rtc.hang_up", SessionRef, roles={Role.CITIZEN, Role.AGENT}, summary="End the call")
+    @c.command("rtc.hang_up", SessionRef, summary="End the call")
     async def hang_up(call: Call, p: SessionRef) -> dict[str, Any]:
         return await call.app[RTC].hang_up(call.principal, p.session_id)
 
-    @c.command(
-        "rtc.wrap_up", WrapUpIn, roles={Role.AGENT}, summary="Notes written: available again"
-    )
+    @c.command("rtc.wrap_up", WrapUpIn, summary="Notes written: available again")
     async def wrap_up(call: Call, p: WrapUpIn) -> dict[str, Any]:
         return await call.app[RTC].wrap_up(call.principal, p)
 
-    @c.command("rtc.transfer", TransferIn, roles={Role.AGENT}, summary="To another agent or topic")
+    @c.command("rtc.transfer", TransferIn, summary="To another agent or topic")
     async def transfer(call: Call, p: TransferIn) -> dict[str, Any]:
         return await call.app[RTC].transfer(call.principal, p)
 
-    @c.command("rtc.signal", SignalIn, roles=PARTIES, summary="Offer, answer, ICE candidate")
+    @c.command("rtc.signal", SignalIn, summary="Offer, answer, ICE candidate")
     async def signal(call: Call, p: SignalIn) -> dict[str, Any]:
         call.app[RTC].watch(call.principal, call.sid)
         return await call.app[RTC].signal(call.principal, p)
 
-    @c.command(
-        "rtc.quality", QualityIn, roles={Role.CITIZEN, Role.AGENT}, summary="getStats() summary"
-    )
+    @c.command("rtc.quality", QualityIn, summary="getStats() summary")
     async def quality(call: Call, p: QualityIn) -> dict[str, Any]:
         call.app[RTC].watch(call.principal, call.sid)
         return await call.app[RTC].quality(call.principal, p)
 
-    @c.command("rtc.chat", ChatIn, roles={Role.CITIZEN, Role.AGENT}, summary="A text in the call")
+    @c.command("rtc.chat", ChatIn, summary="A text in the call")
     async def chat(call: Call, p: ChatIn) -> dict[str, Any]:
         return await call.app[RTC].chat(call.principal, p)
 
@@ -163,7 +157,7 @@ def _install_commands(app: web.Application) -> None:
 def _install_rest(app: web.Application) -> None:
     rest = app[keys.REST]
 
-    @rest.route("GET", "/rtc/ice-servers", roles=PARTIES, tag="rtc", summary="STUN/TURN")
+    @rest.route("GET", "/rtc/ice-servers", tag="rtc", summary="STUN/TURN")
     async def ice(req: Request[NoBody, NoBody]) -> dict[str, Any]:
         servers = req.app[keys.SETTINGS].ice_servers
         return {
@@ -177,7 +171,7 @@ def _install_rest(app: web.Application) -> None:
             ]
         }
 
-    @rest.route("GET", "/rtc/topics", roles=PARTIES, tag="rtc", summary="Consultation topics")
+    @rest.route("GET", "/rtc/topics", tag="rtc", summary="Consultation topics")
     async def topics(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
         service = req.app[RTC]
         waiting, _, agents = await service.line()
@@ -200,7 +194,6 @@ def _install_rest(app: web.Application) -> None:
         "PUT",
         "/rtc/topics/{topic_id}",
         body=Topic,
-        roles={Role.ADMIN},
         tag="rtc",
         summary="Create or change a topic",
     )
@@ -213,7 +206,6 @@ def _install_rest(app: web.Application) -> None:
         "POST",
         "/rtc/sessions",
         body=RequestIn,
-        roles={Role.CITIZEN},
         status=201,
         tag="rtc",
         summary="Join a topic's queue",
@@ -224,7 +216,6 @@ def _install_rest(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/rtc/sessions/mine",
-        roles={Role.CITIZEN},
         tag="rtc",
         summary="The caller's consultations",
     )
@@ -236,7 +227,6 @@ def _install_rest(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/rtc/sessions/{session_id}",
-        roles=PARTIES,
         tag="rtc",
         summary="One consultation (its parties and supervisors)",
     )
@@ -245,9 +235,7 @@ def _install_rest(app: web.Application) -> None:
         session = await service.store.get(req.path("session_id"))
         if session is None:
             raise errors.SessionNotFound()
-        from rtc import domain
-
-        domain.party_of(req.require_principal(), session)
+        access.READ_SESSION.require(req.require_principal(), access.of_session(session))
         view = await service.view(session)
         if req.require_principal().role in SUPERVISORS:
             view["quality"] = [q.model_dump(mode="json") for q in session.quality]
@@ -257,7 +245,6 @@ def _install_rest(app: web.Application) -> None:
     @rest.route(
         "POST",
         "/rtc/sessions/{session_id}/leave",
-        roles={Role.CITIZEN, Role.AGENT},
         tag="rtc",
         summary="Leave the queue or hang up",
     )
@@ -268,7 +255,6 @@ def _install_rest(app: web.Application) -> None:
         "POST",
         "/rtc/sessions/{session_id}/callback",
         body=NameIn,
-        roles={Role.CITIZEN},
         tag="rtc",
         summary="Leave the queue asking for a call-back",
     )
@@ -280,7 +266,6 @@ def _install_rest(app: web.Application) -> None:
         "POST",
         "/rtc/sessions/{session_id}/rating",
         body=RatingBody,
-        roles={Role.CITIZEN},
         tag="rtc",
         summary="Rate the call (1-5, once)",
     )
@@ -293,7 +278,6 @@ def _install_rest(app: web.Application) -> None:
     @rest.route(
         "POST",
         "/rtc/sessions/{session_id}/images",
-        roles={Role.CITIZEN, Role.AGENT},
         tag="rtc",
         summary="A picture in the chat: the body is the image (JPEG, PNG, GIF "
         "or WebP, at most 5 MB)",
@@ -312,7 +296,6 @@ def _install_rest(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/rtc/images/{image_id}",
-        roles=PARTIES,
         tag="rtc",
         summary="A chat picture (the session's parties and supervisors)",
     )
@@ -330,7 +313,6 @@ def _install_rest(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/rtc/overview",
-        roles={Role.AGENT, *SUPERVISORS},  # agents see the line they work
         tag="rtc",
         summary="The queue, the calls and the agents now",
     )
@@ -341,7 +323,6 @@ def _install_rest(app: web.Application) -> None:
         "GET",
         "/rtc/sessions",
         query=SessionsQuery,
-        roles=SUPERVISORS,
         tag="rtc",
         summary="Consultations, newest first",
     )
@@ -362,7 +343,6 @@ def _install_rest(app: web.Application) -> None:
         "GET",
         "/rtc/sessions/{session_id}/recording",
         query=PartQuery,
-        roles=SUPERVISORS,
         tag="rtc",
         summary="The call's recording (Matroska: both parties' audio and video); ?part=n for "
         "an earlier agent's part of a transferred call",
@@ -381,7 +361,6 @@ def _install_rest(app: web.Application) -> None:
         "GET",
         "/rtc/stats",
         query=StatsQuery,
-        roles=SUPERVISORS,
         tag="rtc",
         summary="Answered, abandoned, waits, talk time, ratings by topic or agent",
     )
@@ -396,18 +375,24 @@ class RatingBody(BaseModel):
     comment: str = Field("", max_length=500)
 
 
-async def _topic_rule(app: web.Application, principal: Principal, ident: str) -> bool:
-    """`rtc:queue`: agents and supervisors; `rtc:<session>`: its two parties, supervisors."""
-    if principal.role in SUPERVISORS:
-        return True
-    if ident == "queue":
-        return principal.role is Role.AGENT
-    session = await app[RTC].store.get(ident)
-    if session is None:
-        return False
-    if principal.role is Role.CITIZEN:
-        return session.citizen_id == principal.sub
-    return principal.role is Role.AGENT and principal.sub in (session.agent_id, session.offered_to)
+def _install_topics(app: web.Application) -> None:
+    async def session_scope(ident: str) -> Scope | None:
+        if ident == "queue":
+            return Scope()
+        session = await app[RTC].store.get(ident)
+        return access.of_session(session) if session is not None else None
+
+    async def agent_scope(agent_id: str) -> Scope:
+        return access.of_agent(agent_id)
+
+    topics = app[keys.TOPICS]
+    topics.register(
+        "rtc",
+        session_scope,
+        rows=access.topic_row,
+        keys=(access.QUEUE_TOPIC_KEY, access.SESSION_TOPIC_KEY),
+    )
+    topics.register("agent", agent_scope)
 
 
 async def load_topics(store: RtcStore, path: Path = DEFAULTS) -> None:
@@ -441,10 +426,6 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
     )
     app[RTC] = service
 
-    async def rule(principal: Principal, ident: str) -> bool:
-        return await _topic_rule(app, principal, ident)
-
-    app[keys.TOPICS].register("rtc", rule)
     app[keys.GATEWAY].on_disconnect(service.goodbye)
     stop = asyncio.Event()
     clock = asyncio.create_task(_tick(service, stop), name="rtc-clock")

@@ -18,7 +18,7 @@ from hub.auth.models import Principal, Role
 from hub.events import EventBus
 from hub.logs import get_logger
 from hub.privacy import mask_name
-from rtc import domain, errors, events
+from rtc import access, domain, errors, events
 from rtc.models import (
     Agent,
     AgentStatus,
@@ -88,8 +88,6 @@ class RtcService:
     # -- citizens ---------------------------------------------------------------------------
 
     async def request(self, principal: Principal, request: RequestIn) -> dict[str, Any]:
-        if principal.role is not Role.CITIZEN:
-            raise errors.SessionForbidden("请在市民端发起视频咨询")
         topic = await self.store.topic(request.topic)
         if topic is None or not topic.active:
             raise errors.TopicNotFound(topic=request.topic)
@@ -114,15 +112,13 @@ class RtcService:
 
     async def leave(self, principal: Principal, session_id: str) -> dict[str, Any]:
         session = await self._session(session_id)
+        access.IN_CALL.require(principal, access.of_session(session))
         party = domain.party_of(principal, session)
-        if party == domain.Party.SUPERVISOR:
-            raise errors.SessionForbidden()
         return await self._end(session, "市民挂断" if party == "citizen" else "坐席挂断")
 
     async def callback(self, principal: Principal, request: CallbackIn) -> dict[str, Any]:
         session = await self._session(request.session_id)
-        if domain.party_of(principal, session) != domain.Party.CITIZEN:
-            raise errors.SessionForbidden()
+        access.CITIZEN_OF.require(principal, access.of_session(session))
         if session.state not in (SessionState.WAITING, SessionState.OFFERED):
             raise errors.NotInCall(state=session.state.value)
         if session.offered_to:
@@ -158,8 +154,7 @@ class RtcService:
 
     async def rate(self, principal: Principal, request: RatingIn) -> dict[str, Any]:
         session = await self._session(request.session_id)
-        if domain.party_of(principal, session) != domain.Party.CITIZEN:
-            raise errors.SessionForbidden()
+        access.CITIZEN_OF.require(principal, access.of_session(session))
         if session.rating is not None or session.state not in (
             SessionState.WRAP_UP,
             SessionState.ENDED,
@@ -183,8 +178,6 @@ class RtcService:
     async def hello(self, principal: Principal, sid: str) -> dict[str, Any]:
         """An agent's console connected: present from now on; status and call as they were
         (a reload changes nothing)."""
-        if principal.role is not Role.AGENT:
-            raise errors.SessionForbidden("仅坐席可以签入")
         now = self._now()
         sockets = self._present.setdefault(principal.sub, set())
         first = sid not in sockets
@@ -287,6 +280,7 @@ class RtcService:
 
     async def accept(self, principal: Principal, session_id: str) -> dict[str, Any]:
         session = await self._session(session_id)
+        access.AGENT_OF.require(principal, access.of_offer(session))
         agent = await self._agent(principal.sub)
         now = self._now()
         active = domain.accept(session, agent, now)
@@ -306,6 +300,7 @@ class RtcService:
 
     async def decline(self, principal: Principal, session_id: str) -> dict[str, Any]:
         session = await self._session(session_id)
+        access.AGENT_OF.require(principal, access.of_offer(session))
         declined = await self._decline(session, principal.sub, "坐席拒接")
         await self.route()
         return await self.view(declined)
@@ -315,6 +310,7 @@ class RtcService:
 
     async def wrap_up(self, principal: Principal, request: WrapUpIn) -> dict[str, Any]:
         session = await self._session(request.session_id)
+        access.AGENT_OF.require(principal, access.of_session(session))
         if session.agent_id != principal.sub or session.state is not SessionState.WRAP_UP:
             raise errors.NotInCall(state=session.state.value)
         ended = await self._save(
@@ -338,6 +334,7 @@ class RtcService:
 
     async def transfer(self, principal: Principal, request: TransferIn) -> dict[str, Any]:
         session = await self._session(request.session_id)
+        access.AGENT_OF.require(principal, access.of_session(session))
         target = None
         if request.to_agent == principal.sub:
             raise errors.TransferTarget("不能转给自己")
@@ -385,6 +382,7 @@ class RtcService:
 
     async def signal(self, principal: Principal, request: SignalIn) -> dict[str, Any]:
         session = await self._signal_session(request.session_id, request.link)
+        access.SIGNAL.require(principal, access.of_session(session))
         party = domain.party_of(principal, session)
         domain.check_signal(party, session, request.link)
         if request.link == "call":
@@ -428,8 +426,9 @@ class RtcService:
 
     async def quality(self, principal: Principal, request: QualityIn) -> dict[str, Any]:
         session = await self._session(request.session_id)
+        access.IN_CALL.require(principal, access.of_session(session))
         party = domain.party_of(principal, session)
-        if party == domain.Party.SUPERVISOR or session.state is not SessionState.ACTIVE:
+        if session.state is not SessionState.ACTIVE:
             raise errors.NotInCall(state=session.state.value)
         now = self._now()
         level = domain.quality_level(
@@ -471,9 +470,7 @@ class RtcService:
         self, principal: Principal, session_id: str, data: bytes, declared: str
     ) -> dict[str, Any]:
         session = await self._session(session_id)
-        party = domain.party_of(principal, session)
-        if party == domain.Party.SUPERVISOR:
-            raise errors.SessionForbidden()
+        access.IN_CALL.require(principal, access.of_session(session))
         if len(data) > MAX_IMAGE_BYTES:
             raise errors.ImageTooLarge(limit=MAX_IMAGE_BYTES)
         content_type = await asyncio.to_thread(_image_type, data)
@@ -489,7 +486,7 @@ class RtcService:
             raise errors.SessionNotFound("图片不存在")
         data, content_type, session_id = found
         session = await self._session(session_id)
-        domain.party_of(principal, session)  # the parties and supervisors only
+        access.READ_SESSION.require(principal, access.of_session(session))
         return data, content_type
 
     async def _post(
@@ -500,9 +497,8 @@ class RtcService:
         text: str = "",
         image: tuple[str, str] | None = None,
     ) -> ChatMessage:
+        access.IN_CALL.require(principal, access.of_session(session))
         party = domain.party_of(principal, session)
-        if party == domain.Party.SUPERVISOR:
-            raise errors.SessionForbidden("主管静默监听时不能发言")
         if session.state not in (SessionState.ACTIVE, SessionState.WRAP_UP):
             raise errors.NotInCall(state=session.state.value)
         message = ChatMessage(

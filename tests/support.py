@@ -111,6 +111,16 @@ def drop_database(mongo_url: str, name: str) -> None:
         client.drop_database(name)
 
 
+async def db_state(db: Any) -> dict[str, list[Any]]:
+    """Every document of every collection (sorted by id): a refused or malformed command must
+    leave this exactly as it was."""
+    state: dict[str, list[Any]] = {}
+    for name in sorted(await db.list_collection_names()):
+        docs = [doc async for doc in db[name].find({})]
+        state[name] = sorted(docs, key=lambda d: repr(d.get("_id")))
+    return state
+
+
 @dataclass
 class RunningHub:
     app: web.Application

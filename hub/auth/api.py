@@ -10,7 +10,7 @@ from hub import keys
 from hub.auth.models import LoginRequest, PrincipalOut, TokenOut
 from hub.auth.service import AuthService
 from hub.auth.store import AccountStore
-from hub.rest import PUBLIC, NoBody, Request
+from hub.rest import NoBody, Request
 
 
 def install(app: web.Application) -> None:
@@ -21,7 +21,6 @@ def install(app: web.Application) -> None:
         "/auth/login",
         body=LoginRequest,
         response=TokenOut,
-        roles=PUBLIC,
         summary="Sign in with a staff account; answers a bearer token",
         tag="auth",
     )

@@ -14,10 +14,16 @@ class Role(StrEnum):
     AGENT = "agent"
     DISPLAY = "display"  # a screen or kiosk device bound to one hall
     CITIZEN = "citizen"  # bound to one citizen id (the token's subject)
+    TICKET = "ticket"  # follows one printed ticket (its QR code traded for a token), nothing else
 
 
+# Role groups, defined here once; access tables and screens speak of these.
 # Roles that sign in with a username and password; devices and citizens get tokens otherwise.
 ACCOUNT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.STAFF, Role.AGENT})
+BACK_OFFICE = frozenset({Role.ADMIN, Role.SUPERVISOR})
+STAFF_SIDE = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.STAFF})
+# People with an inbox of their own: accounts and citizens (not devices, not a ticket's slip).
+PEOPLE = ACCOUNT_ROLES | {Role.CITIZEN}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +35,20 @@ class Principal:
     hall: str | None = None
     name: str = ""
     exp: int = 0
-    # A token scoped to one ticket (printed as a QR code by a kiosk): it reads that ticket only.
+    # The ticket a TICKET token follows (printed as a QR code by a kiosk or a counter).
     ticket: str | None = None
 
     @property
-    def is_back_office(self) -> bool:
-        return self.role in (Role.ADMIN, Role.SUPERVISOR)
+    def key(self) -> str:
+        """Who this is, as access scopes and the message center name owners and recipients:
+        `citizen:<id>`, `user:<account>`, `ticket:<id>` or `device:<id>`."""
+        if self.role is Role.CITIZEN:
+            return f"citizen:{self.sub}"
+        if self.role is Role.TICKET:
+            return f"ticket:{self.ticket}"
+        if self.role is Role.DISPLAY:
+            return f"device:{self.sub}"
+        return f"user:{self.sub}"
 
 
 class Account(BaseModel):

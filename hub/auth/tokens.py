@@ -35,6 +35,8 @@ class TokenIssuer:
         """Return (token, expiry as epoch seconds)."""
         if role is Role.DISPLAY and not hall:
             raise InvalidPayload("显示屏令牌必须绑定一个大厅", field="hall")
+        if (role is Role.TICKET) != bool(ticket):
+            raise InvalidPayload("号票令牌必须且只能绑定一张号票", field="ticket")
         if not sub:
             raise InvalidPayload("令牌必须有主体", field="sub")
         issued = int(now if now is not None else time.time())
@@ -79,6 +81,12 @@ class TokenIssuer:
         ticket = claims.get("ticket")
         if role is Role.DISPLAY and not isinstance(hall, str):
             raise TokenInvalid("显示屏令牌未绑定大厅")
+        if isinstance(ticket, str) and ticket:
+            # A ticket's token follows that ticket whatever role it names (tokens issued before
+            # the TICKET role said "citizen"): it is never a citizen's account.
+            role = Role.TICKET
+        elif role is Role.TICKET:
+            raise TokenInvalid("号票令牌未绑定号票")
         return Principal(
             sub=str(claims["sub"]),
             role=role,

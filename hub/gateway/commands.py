@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import to_jsonable_python
 
-from hub.auth.models import Principal, Role
+from hub.access import AccessTable, Grant
+from hub.auth.models import Principal
 from hub.context import new_ctx
 from hub.errors import Forbidden, HubError, InvalidPayload, UnknownCommand
 from hub.logs import get_logger
@@ -62,34 +63,26 @@ class Command(Generic[P]):
     name: str
     payload: type[P]
     handler: Handler[P]
-    roles: frozenset[Role] | None
     summary: str
 
 
 class CommandRegistry:
-    def __init__(self) -> None:
-        self._commands: dict[str, Command[Any]] = {}
+    """The commands, each governed by its row of the access table (same name)."""
 
-    def add(
-        self,
-        name: str,
-        payload: type[P],
-        handler: Handler[P],
-        *,
-        roles: frozenset[Role] | set[Role] | None = None,
-        summary: str = "",
-    ) -> None:
+    def __init__(self, access: AccessTable) -> None:
+        self._commands: dict[str, Command[Any]] = {}
+        self.access = access
+
+    def add(self, name: str, payload: type[P], handler: Handler[P], *, summary: str = "") -> None:
         if name in self._commands or name in ("connect", "disconnect", "event"):
             raise ValueError(f"command {name!r} is taken")
-        self._commands[name] = Command(
-            name, payload, handler, frozenset(roles) if roles else None, summary
-        )
+        self._commands[name] = Command(name, payload, handler, summary)
 
     def command(
-        self, name: str, payload: type[P], *, roles: set[Role] | None = None, summary: str = ""
+        self, name: str, payload: type[P], *, summary: str = ""
     ) -> Callable[[Handler[P]], Handler[P]]:
         def register(handler: Handler[P]) -> Handler[P]:
-            self.add(name, payload, handler, roles=roles, summary=summary)
+            self.add(name, payload, handler, summary=summary)
             return handler
 
         return register
@@ -97,12 +90,15 @@ class CommandRegistry:
     def get(self, name: str) -> Command[Any] | None:
         return self._commands.get(name)
 
+    def names(self) -> list[str]:
+        return sorted(self._commands)
+
     def describe(self) -> dict[str, Any]:
         """The commands as a JSON Schema map, published next to the OpenAPI document."""
         return {
             name: {
                 "summary": c.summary,
-                "roles": sorted(r.value for r in c.roles) if c.roles else "any",
+                "access": self.access[name].describe(),
                 "payload": c.payload.model_json_schema(),
             }
             for name, c in sorted(self._commands.items())
@@ -124,6 +120,7 @@ def parse_payload(model: type[P], args: tuple[Any, ...]) -> P:
 
 async def dispatch(
     command: Command[Any] | None,
+    access: Grant | None,
     name: str,
     args: tuple[Any, ...],
     make_call: Callable[[str], Call],
@@ -134,10 +131,10 @@ async def dispatch(
     outcome = "ok"
     label = name if command is not None else "unknown"
     try:
-        if command is None:
+        if command is None or access is None:
             raise UnknownCommand(f"未知的命令：{name[:64]}", command=name[:64])
         call = make_call(ctx)
-        if command.roles is not None and call.principal.role not in command.roles:
+        if not access.may_try(call.principal):
             raise Forbidden(f"角色 {call.principal.role.value} 不能执行 {name}")
         payload = parse_payload(command.payload, args)
         try:

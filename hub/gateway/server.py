@@ -207,6 +207,7 @@ class Gateway:
     async def _on_command(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
         return await dispatch(
             self._commands.get(event),
+            self._commands.access.get(event),
             event,
             args,
             lambda ctx: self._call(sid, ctx),

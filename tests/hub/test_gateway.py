@@ -208,12 +208,14 @@ async def test_role_may_not_run_back_office_command(hub: RunningHub) -> None:
 
 async def test_handler_that_raises_still_answers_internal(hub: RunningHub) -> None:
     from hub import keys
+    from hub.access import Reach, grant
     from hub.gateway.commands import Call, Payload
 
     async def explode(call: Call, payload: Payload) -> None:
         raise RuntimeError("boom")
 
     hub.app[keys.COMMANDS].add("test.explode", Payload, explode)
+    hub.app[keys.ACCESS].add("test", {"test.explode": grant(admin=Reach.ANY)})
     admin = await connect(hub.url, hub.token(Role.ADMIN))
     try:
         error = await admin.error("test.explode", {})

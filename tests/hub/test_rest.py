@@ -128,7 +128,7 @@ async def test_openapi_lists_every_route(memory_hub: RunningHub) -> None:
         assert path in spec["paths"], path
     login = spec["paths"]["/api/v1/auth/login"]["post"]
     assert "security" not in login
-    assert spec["paths"]["/api/v1/halls/{hall_id}/setup"]["put"]["x-roles"] == ["admin"]
+    assert spec["paths"]["/api/v1/halls/{hall_id}/setup"]["put"]["x-access"] == {"admin": "any"}
     assert "LoginRequest" in spec["components"]["schemas"]
     status, _, commands = await _request(memory_hub, "GET", "/api/v1/commands.json")
     assert "subscribe" in commands

@@ -205,11 +205,11 @@ async def test_the_inbox_is_live_over_socketio_and_marking_read_reaches_every_sc
         assert everything["counts"]["unread"] == 0
         missing = await phone.error("notifier.mark_read", {"item_id": "nope"})
         assert missing["code"] == "INBOX_ITEM_NOT_FOUND"
-        # Someone else's item is as missing as a made-up one.
+        # Someone else's item is refused, and stays as it was.
         other = await connect(center.hub.url, center.hub.token(Role.CITIZEN, "c-2"))
         try:
             error = await other.error("notifier.archive", {"item_id": item["id"]})
-            assert error["code"] == "INBOX_ITEM_NOT_FOUND"
+            assert error["code"] == "FORBIDDEN"
             assert (await other.ok("notifier.list", {}))["items"] == []
         finally:
             await other.close()

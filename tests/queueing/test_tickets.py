@@ -11,7 +11,7 @@ import pytest
 
 from hub import keys
 from hub.auth.models import Principal, Role
-from hub.errors import HubError
+from hub.errors import Forbidden, HubError
 from queueing import errors
 from queueing.api import HALLS, QUEUE
 from queueing.models import Channel, CitizenIn, Tag, TicketStatus
@@ -120,8 +120,9 @@ async def test_clerks_work_only_their_own_counter(hall: RunningHub) -> None:
     with pytest.raises(errors.CounterClosed):
         await service.call_next("w2", CLERK_2)
     other_hall = Principal("clerk9", Role.STAFF, hall="h9")
-    with pytest.raises(errors.NotYourCounter):
+    with pytest.raises(Forbidden) as refused:
         await service.open_counter("w2", other_hall)
+    assert refused.value.code == "FORBIDDEN"
     # A supervisor may step in at a counter.
     assert (await service.call_next("w1", ADMIN)).code == "A001"
 
@@ -438,8 +439,8 @@ async def test_rest_counter_actions_board_and_follow_token(hall: RunningHub) -> 
         hall, "GET", f"/api/v1/halls/h1/tickets/{taken['ticket_id']}", follow
     )
     assert (status, mine["status"], mine["ahead"]) == (200, "waiting", 0)
-    status, _ = await _rest(hall, "GET", "/api/v1/halls/h1/board", follow)  # ticket scope only
-    assert status == 200  # hall boards are public information
+    status, refused = await _rest(hall, "GET", "/api/v1/halls/h1/board", follow)
+    assert (status, refused["code"]) == (403, "FORBIDDEN")  # its ticket only
     for action, body in (("open-counter", None), ("call-next", None), ("start", None)):
         status, answer = await _rest(
             hall, "POST", f"/api/v1/halls/h1/counters/w1/{action}", clerk, body

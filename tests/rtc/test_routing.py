@@ -91,12 +91,16 @@ async def test_longest_idle_agent_with_the_skill_is_offered_and_declines_move_on
         state = await hub.app[RTC].store.get(session["id"])
         assert state is not None
         assert (state.state.value, state.declined) == ("waiting", ["a", "b"])
+        # Too late a click: b is told the call moved on.
+        error = await b.error("rtc.accept", {"session_id": session["id"]})
+        assert error["code"] == "NOT_OFFERED"
         assert offers(a) == [session["id"]]
         clock.later(seconds=61)  # the declines cool down: round again
         await hub.app[RTC].tick()
         assert offers(a) == [session["id"], session["id"]]
+        # Offered round again to a alone: b is no party to it any more.
         error = await b.error("rtc.accept", {"session_id": session["id"]})
-        assert error["code"] == "NOT_OFFERED"
+        assert error["code"] == "FORBIDDEN"
         accepted = await a.ok("rtc.accept", {"session_id": session["id"]})
         assert accepted["agent_id"] == "a"
     finally:
@@ -257,7 +261,7 @@ async def test_strangers_cannot_signal_read_or_see_pictures_and_bad_uploads_are_
             error = await client.error(
                 "rtc.signal", {"session_id": sid, "link": "call", "kind": "offer", "sdp": "v=0"}
             )
-            assert error["code"] == "SESSION_FORBIDDEN"
+            assert error["code"] == "FORBIDDEN"
         staff = await connect(hub.url, hub.token(Role.STAFF, "s1", hall="h1"))
         try:
             assert (await staff.error("subscribe", {"topic": f"rtc:{sid}"}))["code"] == (
@@ -266,7 +270,7 @@ async def test_strangers_cannot_signal_read_or_see_pictures_and_bad_uploads_are_
         finally:
             await staff.close()
         error = await stranger.error("rtc.chat", {"session_id": sid, "text": "hi"})
-        assert error["code"] == "SESSION_FORBIDDEN"
+        assert error["code"] == "FORBIDDEN"
 
         token = hub.token(Role.CITIZEN, "c-1")
         status, error = await http(
@@ -304,11 +308,11 @@ async def test_strangers_cannot_signal_read_or_see_pictures_and_bad_uploads_are_
         status, error = await http(
             hub, "GET", f"/rtc/images/{image_id}", hub.token(Role.CITIZEN, "c-2")
         )
-        assert (status, error["code"]) == (403, "SESSION_FORBIDDEN")
+        assert (status, error["code"]) == (403, "FORBIDDEN")
         status, error = await http(
             hub, "GET", f"/rtc/sessions/{sid}", hub.token(Role.CITIZEN, "c-2")
         )
-        assert (status, error["code"]) == (403, "SESSION_FORBIDDEN")
+        assert (status, error["code"]) == (403, "FORBIDDEN")
         stored = await hub.app[RTC].store.get(sid)
         assert stored is not None
         assert [m.image_id for m in stored.chat] == [image_id]
