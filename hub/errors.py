@@ -40,9 +40,9 @@ class InvalidPayload(HubError):
     default_message = "请求内容不符合要求"
 
     @classmethod
-    def from_validation(cls, exc: ValidationError) -> InvalidPayload:
+    def from_validation(cls, exc: ValidationError, *, where: str = "") -> InvalidPayload:
         """Which fields are wrong and why, in Chinese; never echoes the input (it may be
-        personal data)."""
+        personal data). `where` prefixes each field's location (`path` for path parameters)."""
         errors = []
         for e in exc.errors(include_url=False, include_input=False):
             context = {k: v for k, v in (e.get("ctx") or {}).items() if k != "error"}
@@ -53,7 +53,7 @@ class InvalidPayload(HubError):
                 msg = e["msg"]
             errors.append(
                 {
-                    "loc": ".".join(str(x) for x in e["loc"]),
+                    "loc": ".".join(str(x) for x in (where, *e["loc"]) if x != ""),
                     "msg": msg,
                     "type": e["type"],
                     **({"ctx": context} if context else {}),
@@ -96,11 +96,19 @@ _VALIDATION_MESSAGES = {
     "datetime_from_date_parsing": "时间格式不正确",
     "date_parsing": "日期格式不正确",
     "date_type": "日期格式不正确",
+    "date_range": "日期应在 {earliest} 至 {latest} 之间",
+    "timezone_aware": "时间应带时区",
     "time_parsing": "时间格式不正确",
     "time_type": "时间格式不正确",
     "json_invalid": "不是合法的 JSON",
     "value_error": "取值无效",
 }
+
+
+class PayloadTooLarge(HubError):
+    code = "PAYLOAD_TOO_LARGE"
+    status = 413
+    default_message = "请求内容过大"
 
 
 class UnknownCommand(HubError):
@@ -128,6 +136,18 @@ class TokenInvalid(Unauthenticated):
 class BadCredentials(Unauthenticated):
     code = "BAD_CREDENTIALS"
     default_message = "用户名或密码错误"
+
+
+class InvalidNamespace(HubError):
+    code = "INVALID_NAMESPACE"
+    status = 404
+    default_message = "未知的命名空间：只能连接 /"
+
+
+class RateLimited(HubError):
+    code = "RATE_LIMITED"
+    status = 429
+    default_message = "操作过于频繁，请稍后再试"
 
 
 class Forbidden(HubError):

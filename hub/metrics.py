@@ -35,6 +35,12 @@ class HubMetrics:
             ["command", "outcome"],
             registry=self.registry,
         )
+        self.commands_rate_limited = Counter(
+            "hallhub_commands_rate_limited",
+            "Socket.IO commands refused by the rate limit (answered RATE_LIMITED, not run)",
+            ["scope"],
+            registry=self.registry,
+        )
         self.command_latency = Histogram(
             "hallhub_command_latency_seconds",
             "Time to answer a Socket.IO command",

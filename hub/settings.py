@@ -80,6 +80,18 @@ class RtcSettings(BaseModel):
     retention_days: int = Field(180, ge=1, le=3650)
 
 
+class RateLimitSettings(BaseModel):
+    """Socket.IO commands each socket, and all sockets of one token together, may send: token
+    buckets refilled at `*_per_second` and holding at most `*_burst`. The bursts cover a
+    screen resubscribing every topic after a reconnect (and the sockets of one token doing it
+    at once); the rates stay well above a clerk's hotkeys."""
+
+    socket_per_second: float = Field(20.0, gt=0)
+    socket_burst: int = Field(100, ge=1)
+    token_per_second: float = Field(50.0, gt=0)
+    token_burst: int = Field(300, ge=1)
+
+
 class EventLogSettings(BaseModel):
     max_events: int = Field(1000, ge=1)
     min_age_seconds: int = Field(24 * 3600, ge=0)
@@ -114,6 +126,12 @@ class Settings(BaseSettings):
     max_client_buffer_bytes: int = Field(4 * 1024 * 1024, ge=64 * 1024)
     ping_interval: float = Field(25.0, gt=0)
     ping_timeout: float = Field(20.0, gt=0)
+    # A WebSocket that has not connected to the Socket.IO namespace by then (or left it) is
+    # closed, even if it answers pings.
+    connect_timeout: float = Field(5.0, gt=0)
+    # The binary attachments a packet announces must all arrive by then, or the socket is closed.
+    attachment_timeout: float = Field(5.0, gt=0)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
 
     @classmethod
     def settings_customise_sources(

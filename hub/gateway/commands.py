@@ -112,8 +112,12 @@ def parse_payload(model: type[P], args: tuple[Any, ...]) -> P:
     if not isinstance(raw, dict):
         raise InvalidPayload("命令参数必须是对象")
     try:
+        text = json.dumps(raw)
+    except (TypeError, ValueError) as exc:  # binary attachments: commands take JSON only
+        raise InvalidPayload("命令参数只能是 JSON（不接受二进制数据）") from exc
+    try:
         # JSON mode: strict types as JSON has them (no "5" for 5, no {"$gt": ...} for a string).
-        return model.model_validate_json(json.dumps(raw), strict=True)
+        return model.model_validate_json(text, strict=True)
     except ValidationError as exc:
         raise InvalidPayload.from_validation(exc) from exc
 

@@ -7,20 +7,25 @@ we do not accept. Here a connection is one request handler running the socket's 
 packets are written straight to the registered WebSocket (in order, no queue), per-message
 compression is off (it costs about 4x memory per connection and defeats frame reuse), and one
 task pings every socket and drops those whose pong is late.
+
+The reader closes the WebSocket, not only the session, on what ends it: a CLOSE packet, a
+packet that breaks the protocol, no Socket.IO CONNECT within the connect timeout (counted
+again after a DISCONNECT), attachments that do not arrive within the attachment timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import engineio
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from engineio import packet
 from engineio.async_socket import AsyncSocket
 
 from hub.gateway.connections import Connection, Connections, binary_frame, text_frame
+from hub.gateway.packets import ProtocolError
 from hub.logs import get_logger
 
 log = get_logger("hub.gateway")
@@ -63,6 +68,32 @@ class _NoQueue:
 _NO_QUEUE = _NoQueue()
 
 
+class Sessions(Protocol):
+    """What the engine needs of the Socket.IO layer above it."""
+
+    async def receive(self, eio_sid: str, data: str | bytes) -> None:
+        """One MESSAGE packet's data; raises ProtocolError for a packet to close on."""
+
+    def attached(self, eio_sid: str) -> bool:
+        """Connected to the Socket.IO namespace."""
+
+    def awaiting_attachments(self, eio_sid: str) -> bool:
+        """A binary packet waits for attachments still to come."""
+
+
+class Close(NamedTuple):
+    code: int
+    reason: str
+
+
+CLIENT_CLOSED = Close(WSCloseCode.OK, "")
+INVALID_PACKET = Close(WSCloseCode.PROTOCOL_ERROR, "invalid packet")
+CONNECT_TIMEOUT = Close(WSCloseCode.POLICY_VIOLATION, "connect timeout")
+ATTACHMENT_TIMEOUT = Close(WSCloseCode.POLICY_VIOLATION, "attachment timeout")
+INTERNAL_ERROR = Close(WSCloseCode.INTERNAL_ERROR, "")
+TOO_BIG = Close(WSCloseCode.MESSAGE_TOO_BIG, "")
+
+
 def encode_frame(pkt: Any) -> bytes:
     encoded = pkt.encode()
     if isinstance(encoded, bytes):
@@ -96,6 +127,14 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
     async def check_ping_timeout(self) -> bool:
         return not self.closed
 
+    async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
+        await super().close(wait=False, abort=abort, reason=reason)
+        connection = self.server.connections.get(self.sid)
+        if connection is not None and not connection.ws.closed:
+            # Closed by the server (python-socketio's disconnect): the WebSocket goes too, which
+            # also ends the reader.
+            await connection.ws.close()
+
     async def run(self, request: web.Request) -> web.WebSocketResponse:
         server = self.server
         ws = web.WebSocketResponse(max_msg_size=server.max_http_buffer_size, compress=False)
@@ -104,37 +143,91 @@ class LeanSocket(AsyncSocket):  # type: ignore[misc]
         if transport is None:
             return ws
         server.connections.add(self.sid, Connection(transport, ws))
+        close = CLIENT_CLOSED
         try:
             for frame in self._early or ():
                 transport.write(frame)
             self._early = None
-            await self._read(ws)
+            close = await self._read(ws)
         finally:
             server.connections.remove(self.sid)
             await self.close(wait=False, abort=True, reason=server.reason.TRANSPORT_CLOSE)
+            if not ws.closed:
+                await ws.close(code=close.code, message=close.reason.encode())
         return ws
 
-    async def _read(self, ws: web.WebSocketResponse) -> None:
-        limit = self.server.max_http_buffer_size
+    async def _read(self, ws: web.WebSocketResponse) -> Close:
+        server = self.server
+        sessions = server.sessions
+        limit = server.max_http_buffer_size
+        loop = asyncio.get_running_loop()
+        unattached_since: float | None = loop.time()
+        awaiting_since: float | None = None
         while True:
-            message = await ws.receive()
-            if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
-                return
-            if len(message.data) > limit:
-                return
+            deadlines = []
+            if unattached_since is not None:
+                deadlines.append((unattached_since + server.connect_timeout, CONNECT_TIMEOUT))
+            if awaiting_since is not None:
+                deadlines.append((awaiting_since + server.attachment_timeout, ATTACHMENT_TIMEOUT))
+            timeout = None
+            if deadlines:
+                at, why = min(deadlines)
+                timeout = at - loop.time()
+                if timeout <= 0:
+                    log.info("engineio_closed", reason=why.reason)
+                    return why
             try:
-                await self.receive(packet.Packet(encoded_packet=message.data))
-            except engineio.exceptions.UnknownPacketError:
+                message = await ws.receive(timeout)
+            except TimeoutError:
                 continue
+            if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                return CLIENT_CLOSED
+            if len(message.data) > limit:
+                return TOO_BIG
+            try:
+                if not await self._packet(message.data):
+                    return CLIENT_CLOSED
+            except ProtocolError as exc:
+                log.info("engineio_closed", reason=INVALID_PACKET.reason, detail=str(exc))
+                return INVALID_PACKET
             except Exception:
                 log.exception("engineio_receive_failed")
-                return
+                return INTERNAL_ERROR
+            if self.closed:
+                return CLIENT_CLOSED
+            now = loop.time()
+            if sessions.attached(self.sid):
+                unattached_since = None
+            elif unattached_since is None:
+                unattached_since = now  # left the namespace: the connect timeout starts again
+            if not sessions.awaiting_attachments(self.sid):
+                awaiting_since = None
+            elif awaiting_since is None:
+                awaiting_since = now
+
+    async def _packet(self, data: str | bytes) -> bool:
+        """Handle one Engine.IO packet; False for CLOSE. A client on a WebSocket-only session
+        sends MESSAGE (binary frames are MESSAGEs too), PONG and CLOSE, nothing else."""
+        if isinstance(data, bytes):
+            await self.server.sessions.receive(self.sid, data)
+        elif data[:1] == "4":
+            await self.server.sessions.receive(self.sid, data[1:])
+        elif data[:1] == "3":
+            self.schedule_ping()
+        elif data[:1] == "1":
+            return False
+        else:
+            raise ProtocolError("unknown Engine.IO packet type")
+        return True
 
 
 class HubEngineIO(engineio.AsyncServer):  # type: ignore[misc]
     """engineio's server, WebSocket only: lean sockets, one pinger, background tasks tracked."""
 
     connections: Connections
+    sessions: Sessions
+    connect_timeout: float = 5.0
+    attachment_timeout: float = 5.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["monitor_clients"] = False  # the pinger does it

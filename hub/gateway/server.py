@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import math
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import socketio
 from aiohttp import web
 from pydantic import Field
+from socketio import packet as sio_packet
 
 from hub.auth.models import Principal
 from hub.auth.tokens import TokenIssuer
-from hub.errors import HubError, Unauthenticated
+from hub.context import new_ctx
+from hub.errors import HubError, InvalidNamespace, RateLimited, Unauthenticated
 from hub.events.bus import EventBus
 from hub.events.envelope import Envelope
 from hub.gateway.commands import Call, CommandRegistry, Payload, dispatch
 from hub.gateway.connections import Connections, text_frame
 from hub.gateway.engine import HubEngineIO
 from hub.gateway.fanout import FastLocalManager, HubRedisManager, encode_event
+from hub.gateway.packets import HubPacket, ProtocolError
+from hub.gateway.ratelimit import CommandLimiter, Rate
 from hub.logs import get_logger
 from hub.metrics import HubMetrics
 from hub.settings import Settings
@@ -32,7 +39,7 @@ _NO_ENVIRON: dict[str, Any] = {}
 
 class SubscribeIn(Payload):
     topic: str = Field(max_length=200)
-    after_seq: int | None = Field(default=None, ge=0)
+    after_seq: int | None = Field(default=None, ge=0, le=2**63 - 1)  # a seq is an int64
     epoch: str | None = Field(default=None, max_length=64)
 
 
@@ -59,6 +66,11 @@ class Gateway:
         self._principals: dict[str, Principal] = {}
         self._disconnect_listeners: list[Callable[[str, Principal], Awaitable[None]]] = []
         self._app: web.Application | None = None
+        limits = settings.rate_limit
+        self._limiter = CommandLimiter(
+            per_socket=Rate(limits.socket_per_second, limits.socket_burst),
+            per_token=Rate(limits.token_per_second, limits.token_burst),
+        )
         self.connections = Connections(settings.max_client_buffer_bytes)
         manager: FastLocalManager
         if settings.redis_url:
@@ -86,6 +98,8 @@ class Gateway:
             engineio_logger=False,
         )
         self.sio.eio.connections = self.connections
+        self.sio.eio.connect_timeout = settings.connect_timeout
+        self.sio.eio.attachment_timeout = settings.attachment_timeout
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on("*", self._on_command)
@@ -179,10 +193,12 @@ class Gateway:
             principal = self._tokens.verify(token)
         except HubError as exc:
             self._metrics.connect_refused.labels(exc.code).inc()
+            # Sent as CONNECT_ERROR {"message": …, "data": {"code": …}} (see refusal()).
             raise socketio.exceptions.ConnectionRefusedError(
-                f"{exc.code}: {exc.message}", {"code": exc.code, "message": exc.message}
+                exc.message, {"code": exc.code}
             ) from None
         self._principals[sid] = principal
+        self._limiter.open(sid, _token_key(token), time.monotonic())
         self._metrics.connections.inc()
         # The request environ (every header) is only needed to connect; keep nothing of it.
         eio_sid = self.manager.eio_sid_from_sid(sid, "/")
@@ -194,6 +210,7 @@ class Gateway:
         self._disconnect_listeners.append(listener)
 
     async def _on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self._limiter.close(sid, time.monotonic())
         principal = self._principals.pop(sid, None)
         if principal is None:
             return
@@ -205,6 +222,13 @@ class Gateway:
                 log.exception("disconnect_listener_failed")
 
     async def _on_command(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        limited = self._limiter.admit(sid, time.monotonic())
+        if limited is not None:  # answered, not run
+            self._metrics.commands_rate_limited.labels(limited.scope).inc()
+            error = RateLimited(
+                scope=limited.scope, retry_after_ms=math.ceil(limited.retry_after * 1000)
+            )
+            return {"ok": False, "error": error.to_dict(new_ctx())}
         return await dispatch(
             self._commands.get(event),
             self._commands.access.get(event),
@@ -256,16 +280,89 @@ class Gateway:
         return {"topic": payload.topic}
 
 
+def refusal(exc: HubError) -> dict[str, Any]:
+    """A CONNECT_ERROR payload: socket.io clients show err.message and branch on
+    err.data.code."""
+    return {"message": exc.message, "data": {"code": exc.code}}
+
+
+def _token_key(token: str) -> str:
+    """Names a token's rate-limit bucket without keeping the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class _HubServer(socketio.AsyncServer):  # type: ignore[misc]
     """Acks and other packets to a registered WebSocket are written straight to it, in order
-    with broadcasts, instead of through engineio's per-socket queue and writer task."""
+    with broadcasts, instead of through engineio's per-socket queue and writer task.
+
+    Packets from clients are decoded strictly and checked against the session (CONNECT first,
+    one namespace, binary attachments in binary frames): a violation raises ProtocolError and
+    the engine closes the connection, where python-socketio would log and go on."""
 
     def __init__(self, connections: Connections, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(serializer=HubPacket, **kwargs)
         self._connections = connections
+        self.eio.sessions = self
 
     def _engineio_server_class(self) -> type[HubEngineIO]:
         return HubEngineIO
+
+    def attached(self, eio_sid: str) -> bool:
+        return self.manager.sid_from_eio_sid(eio_sid, "/") is not None
+
+    def awaiting_attachments(self, eio_sid: str) -> bool:
+        return eio_sid in self._binary_packet
+
+    async def receive(self, eio_sid: str, data: str | bytes) -> None:
+        pending: HubPacket | None = self._binary_packet.get(eio_sid)
+        if pending is None:
+            pkt = HubPacket(encoded_packet=data)
+            if pkt.attachment_count:
+                self._check_connected(eio_sid, pkt)
+                self._binary_packet[eio_sid] = pkt
+                return
+        else:
+            if not isinstance(data, bytes):
+                raise ProtocolError("text frame where an attachment was due")
+            if pending.attachment_bytes + len(data) > self.eio.max_http_buffer_size:
+                raise ProtocolError("attachments larger than maxPayload")
+            if not pending.add_attachment(data):
+                return
+            del self._binary_packet[eio_sid]
+            pkt = pending
+        await self._dispatch(eio_sid, pkt)
+
+    async def _dispatch(self, eio_sid: str, pkt: HubPacket) -> None:
+        namespace = pkt.namespace or "/"
+        kind = pkt.packet_type
+        if kind == sio_packet.CONNECT:
+            if self.manager.sid_from_eio_sid(eio_sid, namespace) is not None:
+                raise ProtocolError("CONNECT to a namespace already connected")
+            await self._handle_connect(eio_sid, namespace, pkt.data)
+        elif kind == sio_packet.DISCONNECT:
+            if self.manager.sid_from_eio_sid(eio_sid, namespace) is not None:
+                await self._handle_disconnect(eio_sid, namespace, self.reason.CLIENT_DISCONNECT)
+        else:
+            self._check_connected(eio_sid, pkt)
+            if kind in (sio_packet.EVENT, sio_packet.BINARY_EVENT):
+                await self._handle_event(eio_sid, namespace, pkt.id, pkt.data)
+            else:
+                await self._handle_ack(eio_sid, namespace, pkt.id, pkt.data)
+
+    def _check_connected(self, eio_sid: str, pkt: HubPacket) -> None:
+        if self.manager.sid_from_eio_sid(eio_sid, pkt.namespace or "/") is None:
+            raise ProtocolError("packet before CONNECT")
+
+    async def _handle_connect(self, eio_sid: str, namespace: str, data: Any) -> None:
+        if namespace != "/":  # python-socketio would answer a bare string
+            await self._send_packet(
+                eio_sid,
+                self.packet_class(
+                    sio_packet.CONNECT_ERROR, data=refusal(InvalidNamespace()), namespace=namespace
+                ),
+            )
+            return
+        await super()._handle_connect(eio_sid, namespace, data)
 
     async def _send_packet(self, eio_sid: str, pkt: Any) -> None:
         connection = self._connections.get(eio_sid)

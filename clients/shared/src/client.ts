@@ -148,7 +148,7 @@ export class HubClient {
 
   #onConnectError(error: ConnectError): void {
     if (this.#closed) return;
-    const refusal = asRefusal(error.data);
+    const refusal = asRefusal(error);
     if (refusal !== null && AUTH_REFUSAL_CODES.has(refusal.code)) {
       this.#refusal = refusal;
       this.#cancelManualReconnect();
@@ -180,7 +180,9 @@ export class HubClient {
   }
 }
 
-function asRefusal(data: unknown): Refusal | null {
+/** The hub's CONNECT_ERROR is `{message, data: {code}}`; other errors (network) have no code. */
+function asRefusal(error: ConnectError): Refusal | null {
+  const data = error.data;
   if (!isRecord(data) || typeof data.code !== "string") return null;
-  return { code: data.code, message: typeof data.message === "string" ? data.message : data.code };
+  return { code: data.code, message: error.message || data.code };
 }

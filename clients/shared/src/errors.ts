@@ -15,6 +15,7 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   "INTERNAL",
   "UNAVAILABLE",
   "BAD_RESPONSE",
+  "RATE_LIMITED", // too many commands at once (e.g. every topic resubscribed after a reconnect)
 ]);
 
 export interface HubErrorOptions {

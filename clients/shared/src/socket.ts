@@ -1,7 +1,7 @@
 import { io, type Socket } from "socket.io-client";
 import { RECONNECT } from "./backoff";
 
-/** Why connect failed: `data` is `{code, message}` when the hub refused the token. */
+/** Why connect failed: the hub refuses with `message` (for people) and `data: {code}`. */
 export interface ConnectError {
   message: string;
   data?: unknown;

@@ -36,13 +36,14 @@ export interface SnapshotPosition {
 
 export type ConnState = "connecting" | "online" | "reconnecting" | "refused";
 
-/** Why the hub refused the token (`err.data` of `connect_error`). */
+/** Why the hub refused the token (`err.data.code` and `err.message` of `connect_error`). */
 export interface Refusal {
   code: string;
   message: string;
 }
 
-export type Role = "admin" | "supervisor" | "staff" | "agent" | "display" | "citizen";
+/** A caller's role (`ticket`: a printed slip's token, following that one ticket). */
+export type Role = "admin" | "supervisor" | "staff" | "agent" | "display" | "citizen" | "ticket";
 
 /** `GET /api/v1/auth/me`. */
 export interface Principal {

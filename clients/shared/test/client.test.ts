@@ -42,7 +42,7 @@ describe("HubClient connection state", () => {
     (code) => {
       const t = setup();
       t.client.connect();
-      t.socket.refuse({ code, message: "令牌无效" });
+      t.socket.refuse({ message: "令牌无效", data: { code } }); // the hub's CONNECT_ERROR
       expect(t.client.state).toBe("refused");
       expect(t.client.refusal).toEqual({ code, message: "令牌无效" });
       expect(t.socket.disconnectCalls).toBe(1);
@@ -59,7 +59,7 @@ describe("HubClient connection state", () => {
     expect(t.timers.pending.size).toBe(1);
     t.timers.runAll();
     expect(t.socket.connectCalls).toBe(2);
-    t.socket.refuse({ code: "INTERNAL", message: "boom" }, false);
+    t.socket.refuse({ message: "boom", data: { code: "INTERNAL" } }, false);
     expect(t.client.state).toBe("reconnecting");
     t.timers.runAll();
     expect(t.socket.connectCalls).toBe(3);

@@ -67,9 +67,8 @@ export class FakeSocket implements HubSocket {
     for (const r of this.sent.splice(0)) r.reply.reject(new Error("socket has been disconnected"));
   }
 
-  refuse(data: unknown, active = false): void {
+  refuse(error: ConnectError, active = false): void {
     this.active = active;
-    const error: ConnectError = { message: "refused", data };
     for (const l of this.#connectError) l(error);
   }
 

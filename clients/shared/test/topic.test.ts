@@ -178,6 +178,19 @@ describe("TopicSubscription with HubClient", () => {
     expect(t.socket.take().payload).toEqual({ topic: TOPIC });
   });
 
+  it("retries a rate-limited subscribe with backoff, keeping its position", async () => {
+    const t = setup();
+    await goLive(t, 5);
+    t.socket.drop();
+    t.socket.open();
+    t.socket.take().reply.resolve(fail("RATE_LIMITED"));
+    await flush();
+    expect(t.errors.map((e) => e.code)).toEqual(["RATE_LIMITED"]);
+    expect(t.timers.pending.size).toBe(1);
+    t.timers.runAll();
+    expect(t.socket.take().payload).toEqual({ topic: TOPIC, after_seq: 5, epoch: "e1" });
+  });
+
   it("stops on a forbidden topic", async () => {
     const t = setup();
     t.socket.take().reply.resolve(fail("TOPIC_FORBIDDEN"));
