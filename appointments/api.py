@@ -8,7 +8,6 @@ import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +19,7 @@ from appointments.models import (
     AbuseRules,
     AppointmentQuery,
     AppointmentRef,
+    Blacklisting,
     BookIn,
     BookingPlan,
     ChangeIn,
@@ -35,7 +35,8 @@ from hub import export, keys
 from hub.auth import Principal, Role
 from hub.errors import InvalidPayload
 from hub.gateway.commands import Call
-from hub.rest import NoBody, Request
+from hub.inputs import Day
+from hub.rest import JSON, NoBody, Request, compose
 from notifier import NOTIFIER
 from queueing import QUEUE
 
@@ -46,8 +47,8 @@ class StatsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     hall_id: Slug
-    day_from: date
-    day_to: date
+    day_from: Day
+    day_to: Day
     format: str = Field("json", pattern="^(json|csv|xlsx)$")
 
 
@@ -149,7 +150,9 @@ def _install_citizen(app: web.Application) -> None:
         summary="Move a booking to another slot of the same service {slot_start}",
     )
     async def change(req: Request[SlotChoice, NoBody]) -> dict[str, Any]:
-        body = ChangeIn(appointment_id=req.path("appointment_id"), slot_start=req.body.slot_start)
+        body = compose(
+            ChangeIn, appointment_id=req.path("appointment_id"), slot_start=req.body.slot_start
+        )
         service = req.app[APPOINTMENTS]
         return service.public(await service.change(req.require_principal(), body))
 
@@ -161,7 +164,7 @@ def _install_citizen(app: web.Application) -> None:
     )
     async def cancel(req: Request[NoBody, NoBody]) -> dict[str, Any]:
         service = req.app[APPOINTMENTS]
-        ref = AppointmentRef(appointment_id=req.path("appointment_id"))
+        ref = compose(AppointmentRef, appointment_id=req.path("appointment_id"))
         return service.public(await service.cancel(req.require_principal(), ref))
 
     @rest.route(
@@ -196,6 +199,7 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/appointments/plans",
+        response=list[BookingPlan],
         tag="appointments",
         summary="Booking plans (slots, quotas, release rules, backup pool) of every hall",
     )
@@ -209,6 +213,7 @@ def _install_back_office(app: web.Application) -> None:
         "PUT",
         "/appointments/plans/{hall_id}/{service_id}",
         body=BookingPlan,
+        response=BookingPlan,
         tag="appointments",
         summary="Create or change a service's booking plan (every field)",
     )
@@ -222,6 +227,7 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/appointments/rules",
+        response=AbuseRules,
         tag="appointments",
         summary="No-show and abuse rules",
     )
@@ -232,6 +238,7 @@ def _install_back_office(app: web.Application) -> None:
         "PUT",
         "/appointments/rules",
         body=AbuseRules,
+        response=AbuseRules,
         tag="appointments",
         summary="Change the no-show and abuse rules",
     )
@@ -259,6 +266,7 @@ def _install_back_office(app: web.Application) -> None:
         "GET",
         "/appointments/stats",
         query=StatsQuery,
+        media_types=(JSON, *export.MEDIA_TYPES),
         tag="appointments",
         summary="Per day and service: booked, checked in, late, no-shows, cancelled, "
         "fulfilment and no-show rates (format=csv|xlsx to download)",
@@ -281,6 +289,7 @@ def _install_back_office(app: web.Application) -> None:
         "GET",
         "/appointments/blacklist",
         query=BlacklistQuery,
+        response=list[Blacklisting],
         tag="appointments",
         summary="People whose booking is suspended (names masked), with the audit trail",
     )
@@ -292,6 +301,7 @@ def _install_back_office(app: web.Application) -> None:
         "POST",
         "/appointments/blacklist/{person}/lift",
         body=LiftIn,
+        response=Blacklisting,
         tag="appointments",
         summary="Lift a suspension, with the reason (audited)",
     )

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hub.gateway.commands import Payload  # request bodies and command payloads
+from hub.inputs import Day, Instant, Skip
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 # A mainland resident ID number (18 characters, the last may be X); checked in full in domain.
@@ -216,7 +217,7 @@ class Blacklisting(_Model):
 class BookIn(Payload):
     hall_id: Slug
     service_id: Slug
-    slot_start: datetime
+    slot_start: Instant
     name: str = Field(min_length=1, max_length=40)
     id_number: IdNumber
     phone: Phone
@@ -224,12 +225,12 @@ class BookIn(Payload):
 
 
 class SlotChoice(Payload):
-    slot_start: datetime
+    slot_start: Instant
 
 
 class ChangeIn(Payload):
     appointment_id: str = Field(min_length=1, max_length=40)
-    slot_start: datetime
+    slot_start: Instant
 
 
 class AppointmentRef(Payload):
@@ -253,7 +254,7 @@ class LiftIn(Payload):
 class SlotsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    day: date
+    day: Day
 
 
 class AppointmentQuery(BaseModel):
@@ -261,8 +262,8 @@ class AppointmentQuery(BaseModel):
 
     hall_id: Slug | None = None
     service_id: Slug | None = None
-    day_from: date | None = None
-    day_to: date | None = None
+    day_from: Day | None = None
+    day_to: Day | None = None
     state: AppointmentState | None = None
     limit: int = Field(100, ge=1, le=1000)
-    skip: int = Field(0, ge=0)
+    skip: Skip = 0

@@ -10,6 +10,10 @@ from typing import Any
 
 Columns = Sequence[tuple[str, str]]
 
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES = (CSV, XLSX)  # what `download` answers, for the OpenAPI document
+
 
 def to_csv(columns: Columns, rows: Iterable[Mapping[str, Any]]) -> str:
     out = io.StringIO()
@@ -67,14 +71,14 @@ def download(
     if format == "csv":
         return web.Response(
             text=to_csv(columns, rows),
-            content_type="text/csv",
+            content_type=CSV,
             charset="utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
         )
     if format == "xlsx":
         return web.Response(
             body=to_xlsx(columns, rows, title, wide=wide),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
         )
     return None

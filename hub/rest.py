@@ -1,5 +1,6 @@
-"""REST under /api/v1: declared routes with typed bodies, role checks, problem+json errors
-(RFC 9457) and an OpenAPI 3.1 document built from the same declarations."""
+"""REST under /api/v1: declared routes with typed bodies, query strings and path parameters,
+role checks, problem+json errors (RFC 9457) and an OpenAPI 3.1 document built from the same
+declarations."""
 
 from __future__ import annotations
 
@@ -12,13 +13,22 @@ from typing import Any, Generic, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError, create_model
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from pydantic_core import PydanticUndefined, to_jsonable_python
 
 from hub.access import AccessTable, Grant, route_key
 from hub.auth.models import Principal
 from hub.auth.tokens import TokenIssuer
 from hub.context import new_ctx
-from hub.errors import BadRequest, Forbidden, HubError, InvalidPayload, NotFound, Unauthenticated
+from hub.errors import (
+    BadRequest,
+    Forbidden,
+    HubError,
+    InvalidPayload,
+    NotFound,
+    PayloadTooLarge,
+    Unauthenticated,
+)
 from hub.logs import get_logger
 from hub.metrics import HubMetrics
 
@@ -26,10 +36,12 @@ log = get_logger("hub.rest")
 
 PREFIX = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
+JSON = "application/json"
 ERROR_DOCS = "https://hallhub.dev/errors/"
 
 B = TypeVar("B", bound=BaseModel)
 Q = TypeVar("Q", bound=BaseModel)
+M = TypeVar("M", bound=BaseModel)
 
 
 class NoBody(BaseModel):
@@ -43,6 +55,8 @@ class Request(Generic[B, Q]):
     body: B
     query: Q
     ctx: str
+    # The route's `params` model, validated from the path (NoBody when it declares none).
+    params: Any = None
 
     @property
     def app(self) -> web.Application:
@@ -71,6 +85,11 @@ class Route:
     status: int
     summary: str
     tag: str
+    params: type[BaseModel] | None = None
+    # What a success answers: JSON (`response`'s schema), or files of these media types.
+    media_types: tuple[str, ...] = (JSON,)
+    # Media types of a raw (non-JSON) request body, such as an uploaded picture.
+    uploads: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -96,8 +115,16 @@ class RestApi:
         status: int = 200,
         summary: str = "",
         tag: str = "hub",
+        params: type[BaseModel] | None = None,
+        media_types: tuple[str, ...] = (JSON,),
+        uploads: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
+        """`params` validates the path parameters (an enum, a bounded text) before the handler
+        runs, so a bad one is INVALID_PAYLOAD, never a crash; the handler reads `req.params`."""
+
         def register(handler: Handler) -> Handler:
+            if params is not None and set(params.model_fields) != set(_path_params(path)):
+                raise ValueError(f"{path}: params {params.__name__} must name its parameters")
             self.routes.append(
                 Route(
                     method.upper(),
@@ -109,6 +136,9 @@ class RestApi:
                     status,
                     summary,
                     tag,
+                    params,
+                    media_types,
+                    uploads,
                 )
             )
             return handler
@@ -129,30 +159,47 @@ class RestApi:
         return web.json_response(self.openapi(), dumps=_dumps)
 
     def openapi(self) -> dict[str, Any]:
-        paths: dict[str, dict[str, Any]] = {}
-        schemas: dict[str, Any] = {}
+        """The document, true to the wire: field names as the API speaks them (`id`, not the
+        storage alias `_id`), every model once under components/schemas (names made unique
+        by pydantic when two domains use the same one), and every `$ref` resolving there."""
+        wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
+        for route in self.routes:
+            for model in (route.body, route.query, route.params):
+                if model is not None:
+                    wanted[(model, "validation")] = None
+            response = _response_model(route.response)
+            if response is not None:
+                wanted[(response, "serialization")] = None
+        refs, top = models_json_schema(
+            list(wanted), by_alias=False, ref_template="#/components/schemas/{model}"
+        )
+        schemas: dict[str, Any] = top.get("$defs", {})
 
-        def ref(model: Any) -> dict[str, Any]:
-            if isinstance(model, type) and issubclass(model, BaseModel):
-                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-                schemas.update(schema.pop("$defs", {}))
-                schemas[model.__name__] = schema
-                return {"$ref": f"#/components/schemas/{model.__name__}"}
-            if getattr(model, "__origin__", None) is list:
-                return {"type": "array", "items": ref(model.__args__[0])}
-            return {}
+        def properties(model: type[BaseModel]) -> dict[str, Any]:
+            name = refs[(model, "validation")]["$ref"].rsplit("/", 1)[-1]
+            found: dict[str, Any] = schemas[name]["properties"]
+            return found
+
+        def response_schema(response: Any) -> dict[str, Any]:
+            model = _response_model(response)
+            if model is None:
+                return {}  # an ad-hoc dict: no promise beyond JSON
+            ref = refs[(model, "serialization")]
+            return {"type": "array", "items": ref} if model is not response else ref
 
         problem = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        paths: dict[str, dict[str, Any]] = {}
         for route in self.routes:
+            content: dict[str, Any] = {
+                media: {"schema": response_schema(route.response)} if media == JSON else {}
+                for media in route.media_types
+            }
             op: dict[str, Any] = {
                 "summary": route.summary,
                 "tags": [route.tag],
                 "operationId": route.handler.__name__,
                 "responses": {
-                    str(route.status): {
-                        "description": "OK",
-                        "content": {"application/json": {"schema": ref(route.response)}},
-                    },
+                    str(route.status): {"description": "OK", "content": content},
                     "default": {"description": "Error", **problem},
                 },
             }
@@ -163,20 +210,32 @@ class RestApi:
             if route.body is not None:
                 op["requestBody"] = {
                     "required": True,
-                    "content": {"application/json": {"schema": ref(route.body)}},
+                    "content": {JSON: {"schema": refs[(route.body, "validation")]}},
                 }
+            elif route.uploads:
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {media: {} for media in route.uploads},
+                }
+            declared = properties(route.params) if route.params is not None else {}
             params = [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": declared.get(name, {"type": "string"}),
+                }
                 for name in _path_params(route.path)
             ]
             if route.query is not None:
+                query = properties(route.query)
                 for name, field in route.query.model_fields.items():
                     params.append(
                         {
                             "name": name,
                             "in": "query",
                             "required": field.is_required(),
-                            "schema": route.query.model_json_schema()["properties"][name],
+                            "schema": query[name],
                         }
                     )
             if params:
@@ -191,6 +250,7 @@ class RestApi:
                 "detail": {"type": "string"},
                 "code": {"type": "string"},
                 "ctx": {"type": "string"},
+                "details": {"type": "object"},
             },
             "required": ["type", "title", "status", "code"],
         }
@@ -203,6 +263,24 @@ class RestApi:
                 "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             },
         }
+
+
+def _response_model(response: Any) -> type[BaseModel] | None:
+    """The model a route answers with, or the model of the list it answers with."""
+    if getattr(response, "__origin__", None) is list:
+        response = response.__args__[0]
+    if isinstance(response, type) and issubclass(response, BaseModel):
+        return response
+    return None
+
+
+def compose(model: type[M], /, **fields: Any) -> M:
+    """An input put together from a request's parts (a path parameter and the body's fields):
+    a part that breaks the input's rules is the caller's INVALID_PAYLOAD, never a crash."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        raise InvalidPayload.from_validation(exc) from exc
 
 
 _required_models: dict[type[BaseModel], type[BaseModel]] = {}
@@ -281,9 +359,10 @@ def _endpoint(
                     raise Unauthenticated()
                 if not access.may_try(principal):
                     raise Forbidden(f"角色 {principal.role.value} 无权访问此接口")
+            params = _parse_params(request, route.params)
             body = await _parse_body(request, route.body)
             query = _parse_query(request, route.query)
-            result = await route.handler(Request(request, principal, body, query, ctx))
+            result = await route.handler(Request(request, principal, body, query, ctx, params))
             if isinstance(result, web.StreamResponse):
                 status = result.status
                 return result
@@ -315,9 +394,13 @@ async def _parse_body(request: web.Request, model: type[BaseModel] | None) -> An
     if model is None:
         return NoBody()
     # No body is an empty object: a body whose fields are all optional may be left out.
-    raw = await request.read() or b"{}"
     try:
-        return model.model_validate_json(raw, strict=True)
+        raw = await request.read() or b"{}"
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise PayloadTooLarge(limit=request.client_max_size) from exc
+    try:
+        # By field name, as answers and the OpenAPI document spell it (`id`, never `_id`).
+        return model.model_validate_json(raw, strict=True, by_alias=False, by_name=True)
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise BadRequest("请求体不是合法的 JSON") from exc
@@ -327,8 +410,23 @@ async def _parse_body(request: web.Request, model: type[BaseModel] | None) -> An
 def _parse_query(request: web.Request, model: type[BaseModel] | None) -> Any:
     if model is None:
         return NoBody()
+    repeated = sorted({key for key in request.query if len(request.query.getall(key)) > 1})
+    if repeated:  # every query field is one value: a second one is refused, not dropped
+        raise InvalidPayload(
+            f"参数错误：{repeated[0]}：只能给一次",
+            errors=[{"loc": key, "msg": "只能给一次", "type": "repeated"} for key in repeated],
+        )
     try:
         # Query strings are text: lax mode converts "5" to 5; extra keys are still refused.
-        return model.model_validate(dict(request.query))
+        return model.model_validate(dict(request.query), by_alias=False, by_name=True)
     except ValidationError as exc:
         raise InvalidPayload.from_validation(exc) from exc
+
+
+def _parse_params(request: web.Request, model: type[BaseModel] | None) -> Any:
+    if model is None:
+        return NoBody()
+    try:
+        return model.model_validate(dict(request.match_info), by_alias=False, by_name=True)
+    except ValidationError as exc:
+        raise InvalidPayload.from_validation(exc, where="path") from exc

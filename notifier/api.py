@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from hub import keys
 from hub.errors import BadRequest, InvalidPayload
 from hub.gateway.commands import Call, Payload
+from hub.inputs import Instant, Skip
 from hub.logs import get_logger
 from hub.rest import NoBody, Request, problem, required
 from hub.settings import ROOT, Settings
@@ -28,10 +29,12 @@ from notifier.models import (
     Channel,
     Contact,
     ContactIn,
+    Delivery,
     DeliveryState,
     InboxListIn,
     InboxRef,
     InboxState,
+    Kind,
     KindSpec,
     PreferencesIn,
     RecipientId,
@@ -56,10 +59,16 @@ class SearchQuery(BaseModel):
     kind: str | None = Field(None, max_length=48)
     channel: Channel | None = None
     state: DeliveryState | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Instant | None = None
+    until: Instant | None = None
     limit: int = Field(50, ge=1, le=500)
-    skip: int = Field(0, ge=0)
+    skip: Skip = 0
+
+
+class TemplatePath(BaseModel):
+    kind: Kind
+    channel: Channel
+    locale: str = Field(max_length=10)
 
 
 class SinceQuery(BaseModel):
@@ -69,7 +78,7 @@ class SinceQuery(BaseModel):
 class InboxQuery(BaseModel):
     state: InboxState | None = None
     limit: int = Field(30, ge=1, le=200)
-    before: datetime | None = None
+    before: Instant | None = None
 
 
 class PreviewIn(TemplateIn):
@@ -140,6 +149,7 @@ def _install_sending(app: web.Application) -> None:
     @rest.route(
         "POST",
         "/notifier/deliveries/{delivery_id}/resend",
+        response=Delivery,
         tag="notifier",
         summary="Send a delivery again",
     )
@@ -298,6 +308,7 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/notifier/kinds",
+        response=list[KindSpec],
         tag="notifier",
         summary="Kinds of message, with their sample data",
     )
@@ -308,6 +319,7 @@ def _install_back_office(app: web.Application) -> None:
         "PUT",
         "/notifier/kinds/{kind}",
         body=required(KindSpec),
+        response=KindSpec,
         tag="notifier",
         summary="Create or change a kind of message",
     )
@@ -321,6 +333,7 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/notifier/templates",
+        response=list[Template],
         tag="notifier",
         summary="The newest version of every template",
     )
@@ -331,12 +344,15 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/notifier/templates/{kind}/{channel}/{locale}",
+        params=TemplatePath,
+        response=list[Template],
         tag="notifier",
         summary="Every version of one template, newest first",
     )
     async def versions(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
+        path: TemplatePath = req.params
         found = await req.app[NOTIFIER].store.template_versions(
-            req.path("kind"), Channel(req.path("channel")), req.path("locale")
+            path.kind, path.channel, path.locale
         )
         return [t.model_dump(by_alias=False, mode="json") for t in found]
 
@@ -345,6 +361,7 @@ def _install_back_office(app: web.Application) -> None:
         "/notifier/templates",
         body=TemplateIn,
         status=201,
+        response=Template,
         tag="notifier",
         summary="Save a new version of a template (checked with the kind's sample)",
     )
@@ -374,6 +391,7 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/notifier/rules",
+        response=list[Rule],
         tag="notifier",
         summary="Which event makes which message for whom, on which channels",
     )
@@ -386,6 +404,7 @@ def _install_back_office(app: web.Application) -> None:
         "PUT",
         "/notifier/rules/{rule_id}",
         body=required(Rule),
+        response=Rule,
         tag="notifier",
         summary="Create or change a rule",
     )
@@ -409,6 +428,7 @@ def _install_back_office(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/notifier/contacts/{recipient}",
+        response=Contact,
         tag="notifier",
         summary="A recipient's contact details and preferences",
     )
@@ -422,6 +442,7 @@ def _install_back_office(app: web.Application) -> None:
         "PUT",
         "/notifier/contacts/{recipient}",
         body=ContactIn,
+        response=Contact,
         tag="notifier",
         summary="Create or change how to reach a recipient",
     )

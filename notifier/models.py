@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from hub.inputs import Instant
+
 # A recipient is named like its in-app topic: "citizen:<id>" or "user:<account>".
 RecipientId = Annotated[
     str, StringConstraints(pattern=r"^(citizen|user):[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
@@ -231,7 +233,7 @@ class SendIn(_Input):
     recipients: list[RecipientId] = Field(min_length=1, max_length=500)
     data: dict[str, Any] = Field(default_factory=dict)
     channels: list[Channel] = Field(min_length=1)
-    send_at: datetime | None = None
+    send_at: Instant | None = None
     fallback: dict[Channel, Channel] = Field(default_factory=dict)
 
 
@@ -267,4 +269,4 @@ class InboxRef(_Input):
 class InboxListIn(_Input):
     state: InboxState | None = None
     limit: int = Field(30, ge=1, le=200)
-    before: datetime | None = None
+    before: Instant | None = None

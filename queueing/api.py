@@ -10,6 +10,7 @@ import hashlib
 import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -20,8 +21,9 @@ from hub.access import Scope
 from hub.auth import Principal, Role
 from hub.errors import Forbidden, InvalidPayload
 from hub.gateway.commands import Call, Payload
+from hub.inputs import Day
 from hub.logs import get_logger
-from hub.rest import NoBody, Request, required
+from hub.rest import JSON, NoBody, Request, required
 from queueing import access, errors, events, statistics, views
 from queueing.errors import ChannelNotAllowed, InvalidHallSetup, TicketNotFound
 from queueing.models import (
@@ -83,14 +85,14 @@ class FollowCodeInvalid(Forbidden):
 
 
 class StatsQuery(BaseModel):
-    day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
-    to: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    day: Day
+    to: Day | None = None
     by: statistics.GroupBy = statistics.GroupBy.SERVICE
     format: str = Field("json", pattern=r"^(json|csv|xlsx)$")
 
 
 class DayQuery(BaseModel):
-    day: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    day: Day | None = None
 
 
 def install(app: web.Application) -> None:
@@ -655,6 +657,7 @@ def _install_reads(app: web.Application) -> None:
         "GET",
         "/halls/{hall_id}/stats",
         query=StatsQuery,
+        media_types=(JSON, *export.MEDIA_TYPES),
         tag="statistics",
         summary="KPIs per service, counter, clerk, hour or day; format=csv or xlsx to export",
     )
@@ -666,7 +669,11 @@ def _install_reads(app: web.Application) -> None:
         hall = detail.hall
         tickets: list[Ticket] = []
         intervals = []
-        for day in statistics.days(req.query.day, req.query.to or req.query.day)[:92]:
+        first = req.query.day
+        last = req.query.to or first
+        if (last - first).days > 91:  # the first 92 days at most
+            last = first + timedelta(days=91)
+        for day in statistics.days(first.isoformat(), last.isoformat()):
             tickets += await queue.tickets.of_day(hall_id, day)
             intervals += await queue.counters.log_of_day(hall_id, day)
         labels = {hall.id: hall.name}

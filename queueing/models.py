@@ -54,7 +54,9 @@ class CallingPolicy(_Model):
 
     # 2 means "2 normal : 1 priority": after two normal calls a waiting priority ticket goes.
     normal_per_priority: int = Field(2, ge=0, le=20)
-    tag_weights: dict[Tag, int] = Field(default_factory=lambda: dict(DEFAULT_TAG_WEIGHTS))
+    tag_weights: dict[Tag, Annotated[int, Field(ge=0, le=100)]] = Field(
+        default_factory=lambda: dict(DEFAULT_TAG_WEIGHTS)
+    )
     # Anyone who waited this long is called next, whatever their class (no starvation).
     max_wait_minutes: int = Field(60, ge=5, le=600)
     # A checked-in booking is called first from `early` minutes before its slot to `late`
@@ -88,10 +90,11 @@ class Service(_Model):
     hall_id: Slug
     name: str = Field(min_length=1, max_length=60)
     prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
-    first_number: int = Field(1, ge=0)
-    last_number: int = Field(999, ge=1)
-    daily_cap: int | None = Field(None, ge=1)
-    expected_minutes: float = Field(10.0, gt=0)
+    # Bounded so that every value fits MongoDB (int64) and a ticket code stays short.
+    first_number: int = Field(1, ge=0, le=99_999)
+    last_number: int = Field(999, ge=1, le=99_999)
+    daily_cap: int | None = Field(None, ge=1, le=99_999)
+    expected_minutes: float = Field(10.0, gt=0, le=600)
     opening_hours: list[OpeningHours] = Field(default_factory=list)
     active: bool = True
 

@@ -19,8 +19,9 @@ from hub.access import Scope
 from hub.auth import Role
 from hub.errors import InvalidPayload
 from hub.gateway.commands import Call, Payload
+from hub.inputs import Skip
 from hub.logs import get_logger
-from hub.rest import NoBody, Request
+from hub.rest import NoBody, Request, compose
 from hub.settings import ROOT
 from rtc import access, errors
 from rtc.models import (
@@ -39,7 +40,7 @@ from rtc.models import (
     WrapUpIn,
 )
 from rtc.recorder import Recorder
-from rtc.service import MAX_IMAGE_BYTES, RtcService
+from rtc.service import IMAGE_TYPES, MAX_IMAGE_BYTES, RtcService
 from rtc.store import RtcStore
 
 log = get_logger("rtc")
@@ -48,6 +49,7 @@ RTC = web.AppKey("rtc", RtcService)
 TICK_SECONDS = 1.0
 DEFAULTS = ROOT / "config" / "rtc.yaml"
 SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
+MATROSKA = "video/x-matroska"
 
 
 class SessionsQuery(BaseModel):
@@ -57,7 +59,7 @@ class SessionsQuery(BaseModel):
     topic: str | None = Field(None, max_length=40)
     agent_id: str | None = Field(None, max_length=60)
     limit: int = Field(50, ge=1, le=500)
-    skip: int = Field(0, ge=0)
+    skip: Skip = 0
 
 
 class PartQuery(BaseModel):
@@ -194,6 +196,7 @@ def _install_rest(app: web.Application) -> None:
         "PUT",
         "/rtc/topics/{topic_id}",
         body=Topic,
+        response=Topic,
         tag="rtc",
         summary="Create or change a topic",
     )
@@ -259,7 +262,7 @@ def _install_rest(app: web.Application) -> None:
         summary="Leave the queue asking for a call-back",
     )
     async def callback(req: Request[NameIn, NoBody]) -> dict[str, Any]:
-        ref = CallbackIn(session_id=req.path("session_id"), phone=req.body.phone)
+        ref = compose(CallbackIn, session_id=req.path("session_id"), phone=req.body.phone)
         return await req.app[RTC].callback(req.require_principal(), ref)
 
     @rest.route(
@@ -270,14 +273,18 @@ def _install_rest(app: web.Application) -> None:
         summary="Rate the call (1-5, once)",
     )
     async def rating(req: Request[RatingBody, NoBody]) -> dict[str, Any]:
-        body = RatingIn(
-            session_id=req.path("session_id"), stars=req.body.stars, comment=req.body.comment
+        body = compose(
+            RatingIn,
+            session_id=req.path("session_id"),
+            stars=req.body.stars,
+            comment=req.body.comment,
         )
         return await req.app[RTC].rate(req.require_principal(), body)
 
     @rest.route(
         "POST",
         "/rtc/sessions/{session_id}/images",
+        uploads=tuple(IMAGE_TYPES.values()),
         tag="rtc",
         summary="A picture in the chat: the body is the image (JPEG, PNG, GIF "
         "or WebP, at most 5 MB)",
@@ -296,6 +303,7 @@ def _install_rest(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/rtc/images/{image_id}",
+        media_types=tuple(IMAGE_TYPES.values()),
         tag="rtc",
         summary="A chat picture (the session's parties and supervisors)",
     )
@@ -343,6 +351,7 @@ def _install_rest(app: web.Application) -> None:
         "GET",
         "/rtc/sessions/{session_id}/recording",
         query=PartQuery,
+        media_types=(MATROSKA,),
         tag="rtc",
         summary="The call's recording (Matroska: both parties' audio and video); ?part=n for "
         "an earlier agent's part of a transferred call",
@@ -352,7 +361,7 @@ def _install_rest(app: web.Application) -> None:
         return web.FileResponse(
             path,
             headers={
-                "Content-Type": "video/x-matroska",
+                "Content-Type": MATROSKA,
                 "Content-Disposition": f'attachment; filename="{Path(path).name}"',
             },
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -165,6 +165,17 @@ class SkillsIn(_Input):
     skills: list[Slug] = Field(max_length=30)
 
 
+# An ICE candidate as a browser's RTCIceCandidate.toJSON() writes it ({candidate, sdpMid,
+# sdpMLineIndex, usernameFragment}); relayed to the other party, so bounded in size.
+IceCandidate = Annotated[
+    dict[
+        Annotated[str, StringConstraints(max_length=32)],
+        Annotated[str, StringConstraints(max_length=2000)] | int | None,
+    ],
+    Field(max_length=8),
+]
+
+
 class SignalIn(_Input):
     """One signaling message on a session: an SDP offer or answer, an ICE candidate (None:
     end of candidates), or a renegotiation request after a dropped connection."""
@@ -172,7 +183,7 @@ class SignalIn(_Input):
     session_id: SessionId
     kind: Literal["offer", "answer", "candidate", "renegotiate"]
     sdp: str | None = Field(None, max_length=100_000)
-    candidate: dict[str, Any] | None = None
+    candidate: IceCandidate | None = None
     # Which connection: the call between the two parties, or a party's to the hub's recorder,
     # or a supervisor's monitor.
     link: Literal["call", "recorder", "monitor"] = "call"
