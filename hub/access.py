@@ -150,6 +150,41 @@ class AccessTable:
             raise ValueError(f"access table: no row for {missing}; rows for nothing: {stale}")
 
 
+_CELL = {Reach.ANY: "任意 any", Reach.HALL: "本大厅 hall", Reach.OWN: "本人 own"}
+
+
+def markdown(table: AccessTable) -> str:
+    """The tables as docs/security.md prints them: a section per domain, a row per command,
+    route and topic, a column per role."""
+    out: list[str] = []
+    domains: dict[str, list[str]] = {}
+    for key in table:
+        domains.setdefault(table.domain_of(key), []).append(key)
+    roles = list(Role)
+    for domain, keys in domains.items():
+        allowed = sum(
+            1 for key in keys for role in roles if table[key].public or role in table[key].reach
+        )
+        out += [
+            f"### {domain}",
+            "",
+            f"{len(keys)} rows; {allowed} role cells may try, "
+            f"{len(keys) * len(roles) - allowed} are refused by role alone.",
+            "",
+            "| command, route or topic | " + " | ".join(r.value for r in roles) + " | note |",
+            "|---|" + "---|" * (len(roles) + 1),
+        ]
+        for key in keys:
+            row = table[key]
+            cells = [
+                "公开 public" if row.public else _CELL[row.reach[r]] if r in row.reach else "—"
+                for r in roles
+            ]
+            out.append(f"| `{key}` | " + " | ".join(cells) + f" | {row.note} |")
+        out.append("")
+    return "\n".join(out)
+
+
 def route_key(method: str, path: str) -> str:
     return f"{method.upper()} {path}"
 
@@ -160,6 +195,7 @@ __all__ = [
     "Reach",
     "Scope",
     "grant",
+    "markdown",
     "public",
     "route_key",
     "topic_key",

@@ -121,6 +121,14 @@ def cmd_token(args: argparse.Namespace) -> None:
     print(token)
 
 
+def cmd_access_table(args: argparse.Namespace) -> None:
+    from hub import keys
+    from hub.access import markdown
+    from hub.app import create_app
+
+    print(markdown(create_app(_settings(args))[keys.ACCESS]))
+
+
 def cmd_user_add(args: argparse.Namespace) -> None:
     settings = _settings(args)
     logs.configure("WARNING", settings.log_format)
@@ -220,12 +228,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("token", help="issue a token for a device or script")
     common(p)
-    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    # A ticket's token is traded for the code printed on its slip, never issued here.
+    p.add_argument("--role", required=True, choices=[r.value for r in Role if r is not Role.TICKET])
     p.add_argument("--hall", help="hall id (required for display)")
     p.add_argument("--sub", help="subject: citizen id, account or device name")
     p.add_argument("--name", help="display name")
     p.add_argument("--days", type=float, help="lifetime in days (default: jwt_ttl_seconds)")
     p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("access-table", help="print who may do what (docs/security.md)")
+    common(p)
+    p.set_defaults(func=cmd_access_table)
 
     p = sub.add_parser("user", help="manage staff accounts")
     user_sub = p.add_subparsers(dest="user_command", required=True)

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { blankCounter, blankService, counterProblems, isSlug, nextCounterNumber, nextPrefix, serviceProblems } from "./forms";
 import { hoursProblems, hoursSummary, weekdaysText } from "./hours";
 import { editablePolicy } from "./policy";
-import { sectionFromHash } from "./sections";
+import { sectionFromHash, shownTo } from "./sections";
 import { arrivalCurve, arrivalsByHour, cellText, fileName, statsQuery, volumeChart } from "./stats";
 import type { CallingPolicy, Counter, Service, StatsReport, StatsRow } from "./types";
 
@@ -160,5 +160,17 @@ describe("statistics", () => {
     expect(sectionFromHash("#stats")).toBe("stats");
     expect(sectionFromHash("#nope")).toBe("hall");
     expect(sectionFromHash("")).toBe("hall");
+  });
+});
+
+describe("sections by role", () => {
+  it("keeps deliveries and contacts (personal data) to administrators", () => {
+    expect(shownTo("admin", "contacts")).toBe(true);
+    expect(shownTo("supervisor", "contacts")).toBe(false);
+    expect(shownTo("supervisor", "messages")).toBe(false);
+    expect(shownTo("supervisor", "dead-letters")).toBe(false);
+    expect(shownTo("supervisor", "templates")).toBe(true);
+    expect(sectionFromHash("#contacts", "supervisor")).toBe("hall");
+    expect(sectionFromHash("#contacts", "admin")).toBe("contacts");
   });
 });

@@ -12,9 +12,20 @@ export const SECTIONS = [...HALL_SECTIONS, ...APPOINTMENT_SECTIONS, ...NOTIFIER_
 export type Section = (typeof SECTIONS)[number];
 export type AppointmentSectionName = (typeof APPOINTMENT_SECTIONS)[number];
 
-export function sectionFromHash(hash: string): Section {
+/** Sections showing personal data (what was sent to whom, contact details): administrators
+ * only, as the hub's access table says (docs/security.md). */
+export const ADMIN_SECTIONS: readonly Section[] = ["messages", "dead-letters", "contacts"];
+
+/** Whether a role sees a section in its menu. */
+export function shownTo(role: string, section: Section): boolean {
+  return role === "admin" || !ADMIN_SECTIONS.includes(section);
+}
+
+/** The section an address names (`#stats`), or the first one, for someone of this role. */
+export function sectionFromHash(hash: string, role = "admin"): Section {
   const name = hash.replace(/^#/, "");
-  return (SECTIONS as readonly string[]).includes(name) ? (name as Section) : "hall";
+  const known = (SECTIONS as readonly string[]).includes(name) ? (name as Section) : "hall";
+  return shownTo(role, known) ? known : "hall";
 }
 
 export function isNotifierSection(section: Section): boolean {

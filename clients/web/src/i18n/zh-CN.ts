@@ -40,6 +40,7 @@ const zhCN = {
     agent: "坐席",
     display: "显示屏",
     citizen: "市民",
+    ticket: "号票持有人",
   },
   display: {
     loading: "正在载入…",
