@@ -39,14 +39,11 @@ export function useDeskActions(options: DeskActionOptions): DeskActions {
   const send = async (name: string, payload: Record<string, unknown> = {}): Promise<boolean> => {
     if (busy.value !== null) return false;
     busy.value = name;
+    let answer: Awaited<ReturnType<typeof counterAction>>;
     try {
-      const answer = await counterAction(options.client, options.hallId, options.counterId, name, payload);
-      error.value = "";
-      const template = t.workstation.done[name];
-      done.value = template ? fmt(template, { number: answer.number ?? "" }) : "";
-      await options.feed.reload().catch(() => undefined);
-      return true;
+      answer = await counterAction(options.client, options.hallId, options.counterId, name, payload);
     } catch (thrown) {
+      busy.value = null;
       const failure = toHubError(thrown);
       done.value = "";
       error.value = staffErrorText(failure);
@@ -54,9 +51,15 @@ export function useDeskActions(options: DeskActionOptions): DeskActions {
       // The screen was out of date (CONCURRENT_CHANGE, COUNTER_BUSY, …): show the truth.
       else if (failure.code !== "OFFLINE") options.feed.scheduleReload();
       return false;
-    } finally {
-      busy.value = null;
     }
+    // Answered: free for the next key at once (F2 then F5 in quick succession); the fresh
+    // snapshot follows on its own.
+    busy.value = null;
+    error.value = "";
+    const template = t.workstation.done[name];
+    done.value = template ? fmt(template, { number: answer.number ?? "" }) : "";
+    await options.feed.reload().catch(() => undefined);
+    return true;
   };
 
   const refuse = (message: string): void => {
