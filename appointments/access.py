@@ -8,7 +8,8 @@ when to come; plans and rules are changed by administrators.
 from __future__ import annotations
 
 from appointments.models import Appointment
-from hub.access import Grant, Reach, Scope, grant
+from hub.access import Grant, Reach, Scope, every, grant
+from hub.auth.models import BACK_OFFICE
 
 ANY, HALL, OWN = Reach.ANY, Reach.HALL, Reach.OWN
 
@@ -22,7 +23,7 @@ CHECK_IN_CODE = grant(admin=ANY, supervisor=HALL, staff=HALL)
 SEARCH = grant(admin=ANY, supervisor=HALL, staff=HALL, note="a hall's people search their hall")
 STATISTICS = grant(admin=ANY, supervisor=HALL)
 PLANS = grant(admin=ANY, supervisor=ANY, note="a hall's supervisor sees their hall's plans")
-RULES = grant(admin=ANY, supervisor=ANY)
+RULES = every(BACK_OFFICE, ANY)
 BLACKLIST = grant(admin=ANY, supervisor=ANY, note="names masked; lifting is audited")
 ADMINISTER = grant(admin=ANY)
 

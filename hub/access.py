@@ -93,6 +93,11 @@ def grant(note: str = "", **reach: Reach) -> Grant:
     return Grant({Role(name): value for name, value in reach.items()}, note=note)
 
 
+def every(roles: Iterable[Role], reach: Reach, note: str = "") -> Grant:
+    """A row giving a group of roles (`hub.auth.models`) one reach."""
+    return Grant(dict.fromkeys(roles, reach), note=note)
+
+
 def public(note: str = "") -> Grant:
     return Grant({}, public=True, note=note)
 
@@ -194,6 +199,7 @@ __all__ = [
     "Grant",
     "Reach",
     "Scope",
+    "every",
     "grant",
     "markdown",
     "public",

@@ -8,16 +8,15 @@ templates, rules) and the channels' success rates, which carry none.
 
 from __future__ import annotations
 
-from hub.access import Grant, Reach, Scope, grant
+from hub.access import Grant, Reach, Scope, every, grant
+from hub.auth.models import BACK_OFFICE, PEOPLE
 from notifier.models import InboxItem
 
 ANY, OWN = Reach.ANY, Reach.OWN
 
-INBOX = grant(
-    admin=ANY, supervisor=ANY, staff=ANY, agent=ANY, citizen=ANY, note="always the caller's own"
-)
-INBOX_ITEM = grant(admin=OWN, supervisor=OWN, staff=OWN, agent=OWN, citizen=OWN)
-CATALOGUE = grant(admin=ANY, supervisor=ANY)
+INBOX = every(PEOPLE, ANY, note="always the caller's own")
+INBOX_ITEM = every(PEOPLE, OWN)
+CATALOGUE = every(BACK_OFFICE, ANY)
 ADMINISTER = grant(admin=ANY)
 
 TABLE: dict[str, Grant] = {

@@ -33,7 +33,8 @@ CANCEL_TICKET = grant(admin=ANY, supervisor=HALL, staff=HALL, citizen=OWN, ticke
 READ_TICKET = grant(admin=ANY, supervisor=HALL, staff=HALL, citizen=OWN, ticket=OWN)
 MY_TICKETS = grant(citizen=ANY, ticket=ANY, note="always the caller's own")
 
-_COUNTER_ACTIONS = (
+# The counter actions a signed-in clerk takes (opening the counter is SIGN_IN).
+COUNTER_ACTIONS = (
     "close_counter",
     "pause",
     "resume",
@@ -63,8 +64,8 @@ TABLE: dict[str, Grant] = {
     "GET /halls/{hall_id}/stats": MANAGE_HALL,
     "queueing.open_counter": SIGN_IN,
     "POST " + _COUNTER_PATH + "open-counter": SIGN_IN,
-    **{f"queueing.{name}": WORK_COUNTER for name in _COUNTER_ACTIONS},
-    **{"POST " + _COUNTER_PATH + name.replace("_", "-"): WORK_COUNTER for name in _COUNTER_ACTIONS},
+    **{f"queueing.{name}": WORK_COUNTER for name in COUNTER_ACTIONS},
+    **{"POST " + _COUNTER_PATH + name.replace("_", "-"): WORK_COUNTER for name in COUNTER_ACTIONS},
     "GET /halls/{hall_id}/counters/{counter_id}/workstation": SIGN_IN,
     "queueing.take_ticket": TAKE_TICKET,
     "POST /halls/{hall_id}/tickets": TAKE_TICKET,

@@ -7,7 +7,8 @@ listen in without speaking. An agent sets only their own status and skills.
 
 from __future__ import annotations
 
-from hub.access import Grant, Reach, Scope, grant, topic_key
+from hub.access import Grant, Reach, Scope, every, grant, topic_key
+from hub.auth.models import BACK_OFFICE
 from rtc.models import Session
 
 ANY, OWN = Reach.ANY, Reach.OWN
@@ -23,7 +24,7 @@ AGENT_OF = grant(agent=OWN)  # accept and decline: offered to them; wrap-up, tra
 # Supervisors signal only on a monitor link of their own (listening in, never speaking).
 SIGNAL = grant(citizen=OWN, agent=OWN, admin=ANY, supervisor=ANY)
 LINE = grant(agent=ANY, admin=ANY, supervisor=ANY)
-SUPERVISE = grant(admin=ANY, supervisor=ANY)
+SUPERVISE = every(BACK_OFFICE, ANY)
 ADMINISTER = grant(admin=ANY)
 
 QUEUE_TOPIC_KEY = topic_key("rtc", "queue")

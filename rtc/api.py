@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub import keys
 from hub.access import Scope
-from hub.auth import Role
+from hub.auth.models import BACK_OFFICE
 from hub.errors import InvalidPayload
 from hub.gateway.commands import Call, Payload
 from hub.inputs import Skip
@@ -48,7 +48,6 @@ log = get_logger("rtc")
 RTC = web.AppKey("rtc", RtcService)
 TICK_SECONDS = 1.0
 DEFAULTS = ROOT / "config" / "rtc.yaml"
-SUPERVISORS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 MATROSKA = "video/x-matroska"
 
 
@@ -240,7 +239,7 @@ def _install_rest(app: web.Application) -> None:
             raise errors.SessionNotFound()
         access.READ_SESSION.require(req.require_principal(), access.of_session(session))
         view = await service.view(session)
-        if req.require_principal().role in SUPERVISORS:
+        if req.require_principal().role in BACK_OFFICE:
             view["quality"] = [q.model_dump(mode="json") for q in session.quality]
             view["notes"] = session.notes
         return view

@@ -4,14 +4,14 @@ recent events, and the two personal topics every domain publishes to (`citizen:<
 
 from __future__ import annotations
 
-from hub.access import Grant, Reach, Scope, grant, public, topic_key
+from hub.access import Grant, Reach, Scope, every, grant, public, topic_key
 from hub.auth.models import ACCOUNT_ROLES, Role
 
 ANY, OWN = Reach.ANY, Reach.OWN
 
-EVERY_TOKEN = Grant(dict.fromkeys(Role, ANY))
+EVERY_TOKEN = every(Role, ANY)
 # Which topics a caller may follow is the topic's own row; these only let every token ask.
-BY_TOPIC = Grant(dict.fromkeys(Role, ANY), note="the topic's own row decides")
+BY_TOPIC = every(Role, ANY, note="the topic's own row decides")
 
 TABLE: dict[str, Grant] = {
     "POST /auth/login": public("a staff account's name and password"),
@@ -21,7 +21,7 @@ TABLE: dict[str, Grant] = {
     "GET /events/{topic}": BY_TOPIC,
     # A person's own feed: their messages, their tickets' and bookings' news.
     topic_key("citizen"): grant(citizen=OWN),
-    topic_key("user"): Grant(dict.fromkeys(ACCOUNT_ROLES, OWN)),
+    topic_key("user"): every(ACCOUNT_ROLES, OWN),
 }
 
 

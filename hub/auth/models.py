@@ -21,7 +21,6 @@ class Role(StrEnum):
 # Roles that sign in with a username and password; devices and citizens get tokens otherwise.
 ACCOUNT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.STAFF, Role.AGENT})
 BACK_OFFICE = frozenset({Role.ADMIN, Role.SUPERVISOR})
-STAFF_SIDE = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.STAFF})
 # People with an inbox of their own: accounts and citizens (not devices, not a ticket's slip).
 PEOPLE = ACCOUNT_ROLES | {Role.CITIZEN}
 

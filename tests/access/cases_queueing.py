@@ -6,6 +6,7 @@ from typing import Any
 
 from hub.auth.models import Principal, Role
 from queueing import HALLS, QUEUE
+from queueing.access import COUNTER_ACTIONS
 from queueing.api import follow_code
 from queueing.models import Counter, Service
 from tests.access.world import (
@@ -231,20 +232,6 @@ async def ticket_topic(w: World, who: Who) -> tuple[Target, Act]:
     return target, topic(f"ticket:{ticket_id}")
 
 
-_ACTIONS = (
-    "close_counter",
-    "pause",
-    "resume",
-    "call_next",
-    "call_ticket",
-    "recall",
-    "start",
-    "finish",
-    "no_show",
-    "transfer",
-    "park",
-    "unpark",
-)
 _COUNTER = "POST /halls/{hall_id}/counters/{counter_id}/"
 
 CASES: dict[str, Builder] = {
@@ -261,8 +248,8 @@ CASES: dict[str, Builder] = {
     "GET /halls/{hall_id}/stats": stats,
     "queueing.open_counter": open_counter(rest_call=False),
     _COUNTER + "open-counter": open_counter(rest_call=True),
-    **{f"queueing.{a}": counter_action(a, rest_call=False) for a in _ACTIONS},
-    **{_COUNTER + a.replace("_", "-"): counter_action(a, rest_call=True) for a in _ACTIONS},
+    **{f"queueing.{a}": counter_action(a, rest_call=False) for a in COUNTER_ACTIONS},
+    **{_COUNTER + a.replace("_", "-"): counter_action(a, rest_call=True) for a in COUNTER_ACTIONS},
     "GET /halls/{hall_id}/counters/{counter_id}/workstation": workstation,
     "queueing.take_ticket": take_ticket(rest_call=False),
     "POST /halls/{hall_id}/tickets": take_ticket(rest_call=True),
