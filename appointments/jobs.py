@@ -170,7 +170,7 @@ class AppointmentJobs:
             if now < domain.reminder_at(plan, appointment):
                 continue
             if await service.store.mark_reminded(appointment.id):
-                await service._bus.publish(
+                await service._bus.publish_untyped(
                     events.citizen_topic(appointment.citizen_id),
                     events.REMINDER_DUE,
                     await service.personal(appointment),

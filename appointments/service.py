@@ -574,7 +574,7 @@ class AppointmentService:
         )
         await self.store.save_blacklisting(entry)
         log.info("person_blacklisted", reason=verdict[0].value)
-        await self._bus.publish(
+        await self._bus.publish_untyped(
             events.citizen_topic(appointment.citizen_id),
             events.BLACKLISTED,
             {"until": entry.until, "reason": entry.reason, "days": rules.blacklist_days},
@@ -689,7 +689,7 @@ class AppointmentService:
 
     async def flush(self, appointment: Appointment) -> None:
         for event in appointment.outbox:
-            await self._bus.publish(
+            await self._bus.publish_untyped(
                 event["topic"], event["type"], event["data"], event_id=event["id"]
             )
         if appointment.outbox:
@@ -708,7 +708,7 @@ class AppointmentService:
         """The same event on the hall's topic, for anyone viewing the day's slots: no personal
         data, only the slots' free places now."""
         slots = [s for i in slot_ids if (s := await self.store.slot(i)) is not None]
-        await self._bus.publish(
+        await self._bus.publish_untyped(
             events.hall_topic(plan.hall_id),
             event_type,
             {"service_id": plan.service_id, "day": day, "slots": [_availability(s) for s in slots]},
@@ -717,7 +717,7 @@ class AppointmentService:
     async def _slots_event(
         self, plan: BookingPlan, day: str, why: str, slots: list[SlotState]
     ) -> None:
-        await self._bus.publish(
+        await self._bus.publish_untyped(
             events.hall_topic(plan.hall_id),
             events.SLOTS_RELEASED,
             {

@@ -39,7 +39,7 @@ async def publish(request: web.Request) -> web.Response:
         t0 = time.time()
         if i == 0:
             first_t0 = t0
-        await bus.publish(TOPIC, EVENT_TYPE, {"t0": t0, "i": i, "run": run, **EXTRA})
+        await bus.publish_untyped(TOPIC, EVENT_TYPE, {"t0": t0, "i": i, "run": run, **EXTRA})
         if interval and i + 1 < count:
             await asyncio.sleep(interval)
     return web.json_response({"published": count, "first_t0": first_t0, "done": time.time()})

@@ -20,6 +20,7 @@ from hub.embedded import EmbeddedMongo
 from hub.errors import NotFound, Unavailable
 from hub.events import api as events_api
 from hub.events import make_log
+from hub.events import types as event_types
 from hub.events.bus import EventBus
 from hub.events.log import MemoryEventLog
 from hub.gateway.commands import CommandRegistry
@@ -97,6 +98,7 @@ def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> 
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
     app.router.add_get("/api/v1/commands.json", _commands_doc)
+    app.router.add_get("/api/v1/events.json", _events_doc)
     _add_client_apps(app, settings.static_dir)
     return app
 
@@ -200,6 +202,10 @@ async def _metrics(request: web.Request) -> web.Response:
 
 async def _commands_doc(request: web.Request) -> web.Response:
     return web.json_response(request.app[keys.COMMANDS].describe())
+
+
+async def _events_doc(request: web.Request) -> web.Response:
+    return web.json_response(event_types.describe())
 
 
 def _add_client_apps(app: web.Application, static_dir: Path) -> None:

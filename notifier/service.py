@@ -441,7 +441,7 @@ class NotifierService:
             created_at=delivery.created_at,
         )
         await self._store.add_inbox_item(item)  # idempotent: the delivery's id
-        await self._bus.publish(
+        await self._bus.publish_untyped(
             delivery.recipient,
             events.MESSAGE_RECEIVED,
             {
@@ -682,7 +682,7 @@ class NotifierService:
             access.INBOX_ITEM.require(principal, access.of_item(item))
         changed = await self._store.set_inbox_state(recipient, item_id, state, self._now())
         counts = await self._counts(recipient)
-        await self._bus.publish(
+        await self._bus.publish_untyped(
             recipient,
             events.INBOX_CHANGED,
             {"counts": counts, "item_id": item_id, "state": state.value},

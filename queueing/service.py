@@ -166,7 +166,7 @@ class HallService:
         if not await self._store.set_notice(hall_id, notice):
             raise HallNotFound(hall_id=hall_id)
         self._cache.forget(hall_id)
-        await self._bus.publish(
+        await self._bus.publish_untyped(
             events.hall_topic(hall_id),
             events.NOTICE_CHANGED,
             {"hall_id": hall_id, "notice": notice},
@@ -233,7 +233,7 @@ class HallService:
     async def _announce(self, hall_id: str) -> HallDetail:
         self._cache.forget(hall_id)
         detail = await self.hall(hall_id)
-        await self._bus.publish(
+        await self._bus.publish_untyped(
             events.hall_topic(hall_id),
             events.HALL_UPDATED,
             {"hall_id": hall_id, "name": detail.hall.name},
@@ -721,7 +721,7 @@ class QueueingService:
 
     async def _publish(self, out: list[PendingEvent]) -> None:
         for event in out:
-            await self._bus.publish(event.topic, event.type, event.data, event_id=event.id)
+            await self._bus.publish_untyped(event.topic, event.type, event.data, event_id=event.id)
 
     async def reconcile_counters(self) -> int:
         """A crash between a ticket's write and its counter's leaves them disagreeing about
@@ -826,7 +826,7 @@ class QueueingService:
         if counts == self._counts.get(hall.id):
             return
         self._counts[hall.id] = counts
-        await self._bus.publish(
+        await self._bus.publish_untyped(
             events.hall_topic(hall.id),
             events.WAITING_CHANGED,
             {"hall_id": hall.id, "waiting": counts, "total": sum(counts.values())},

@@ -148,7 +148,7 @@ class RtcService:
         }
         await self._tell_citizen(changed, events.CALLBACK_REQUESTED, data)
         # Whoever calls back: the video service's supervisors (see config/notifier.yaml).
-        await self._bus.publish(events.QUEUE_TOPIC, events.CALLBACK_REQUESTED, data)
+        await self._bus.publish_untyped(events.QUEUE_TOPIC, events.CALLBACK_REQUESTED, data)
         await self._queue_changed()
         return await self.view(changed)
 
@@ -662,7 +662,7 @@ class RtcService:
                 continue
             self._told[session_id] = told
             session = waiting[session_id]
-            await self._bus.publish(
+            await self._bus.publish_untyped(
                 events.citizen_topic(session.citizen_id),
                 events.POSITION_CHANGED,
                 {"session_id": session_id, "position": told[0], "estimate_minutes": told[1]},
@@ -675,7 +675,7 @@ class RtcService:
         for session in sessions:
             if domain.callback_due(session, now):  # waiting ones only
                 waited = int((now - session.queued_at).total_seconds() // 60)
-                await self._bus.publish(
+                await self._bus.publish_untyped(
                     events.citizen_topic(session.citizen_id),
                     events.CALLBACK_OFFERED,
                     {"session_id": session.id, "waited_minutes": waited},
@@ -709,7 +709,7 @@ class RtcService:
                 update |= {"status": AgentStatus.AWAY, "status_since": now}
             saved = await self._save_agent(agent.model_copy(update=update))
             await self._agent_changed(saved)
-        await self._bus.publish(
+        await self._bus.publish_untyped(
             events.agent_topic(agent_id),
             events.OFFER_WITHDRAWN,
             {"session_id": session.id, "reason": why},
@@ -722,7 +722,7 @@ class RtcService:
             agent = await self.store.agent(session.offered_to)
             if agent is not None and agent.session_id == session.id:
                 await self._save_agent(agent.model_copy(update={"session_id": None}))
-            await self._bus.publish(
+            await self._bus.publish_untyped(
                 events.agent_topic(session.offered_to),
                 events.OFFER_WITHDRAWN,
                 {"session_id": session.id, "reason": "市民已离开"},
@@ -862,7 +862,7 @@ class RtcService:
         return saved
 
     async def _publish_call(self, session: Session, type: str, data: dict[str, Any]) -> None:
-        await self._bus.publish(events.session_topic(session.id), type, data)
+        await self._bus.publish_untyped(events.session_topic(session.id), type, data)
 
     async def _publish_signal(
         self,
@@ -874,7 +874,7 @@ class RtcService:
         sdp: str | None,
         candidate: dict[str, Any] | None,
     ) -> None:
-        await self._bus.publish(
+        await self._bus.publish_untyped(
             events.session_topic(session.id),
             events.SIGNAL_SENT,
             {
@@ -888,10 +888,10 @@ class RtcService:
         )
 
     async def _tell_citizen(self, session: Session, type: str, data: dict[str, Any]) -> None:
-        await self._bus.publish(events.citizen_topic(session.citizen_id), type, data)
+        await self._bus.publish_untyped(events.citizen_topic(session.citizen_id), type, data)
 
     async def _offer_event(self, session: Session, agent: Agent) -> None:
-        await self._bus.publish(
+        await self._bus.publish_untyped(
             events.agent_topic(agent.id),
             events.CALL_OFFERED,
             {"session": await self.view(session), "expires_at": session.offer_expires},
@@ -899,13 +899,15 @@ class RtcService:
 
     async def _agent_changed(self, agent: Agent) -> None:
         view = _agent_view(agent, self._now())
-        await self._bus.publish(events.agent_topic(agent.id), events.AGENT_UPDATED, {"agent": view})
+        await self._bus.publish_untyped(
+            events.agent_topic(agent.id), events.AGENT_UPDATED, {"agent": view}
+        )
         await self._queue_changed()
 
     async def _queue_changed(self) -> None:
         now = self._now()
         waiting, active, agents = await self.line()
-        await self._bus.publish(
+        await self._bus.publish_untyped(
             events.QUEUE_TOPIC,
             events.QUEUE_CHANGED,
             {

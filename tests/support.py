@@ -156,7 +156,7 @@ class RunningHub:
         return token
 
     async def publish(self, topic: str, type: str, data: dict[str, Any]) -> int:
-        envelope = await self.app[keys.BUS].publish(topic, type, data)
+        envelope = await self.app[keys.BUS].publish_untyped(topic, type, data)
         return envelope.seq
 
     def drop_all_sockets(self) -> int:

@@ -374,9 +374,13 @@ async def test_publishing_an_event_id_twice_delivers_it_once(hub: RunningHub) ->
     try:
         await display.ok("subscribe", {"topic": "hall:h1"})
         bus = hub.app[keys.BUS]
-        first = await bus.publish("hall:h1", "queueing.ticket_called", {"n": 1}, event_id="e1")
-        again = await bus.publish("hall:h1", "queueing.ticket_called", {"n": 1}, event_id="e1")
-        await bus.publish("hall:h1", "queueing.ticket_called", {"n": 2}, event_id="e2")
+        first = await bus.publish_untyped(
+            "hall:h1", "queueing.ticket_called", {"n": 1}, event_id="e1"
+        )
+        again = await bus.publish_untyped(
+            "hall:h1", "queueing.ticket_called", {"n": 1}, event_id="e1"
+        )
+        await bus.publish_untyped("hall:h1", "queueing.ticket_called", {"n": 2}, event_id="e2")
         await display.wait_events(2)
         await asyncio.sleep(0.2)
         assert first.seq == again.seq == 1

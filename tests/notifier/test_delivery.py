@@ -325,7 +325,7 @@ async def test_an_event_handled_twice_yields_one_delivery_per_channel(center: Ce
     await center.contact("citizen:c1", phone=PHONE)
     data = {"number": "A012", "ahead": 2, "estimate_minutes": 6.4}
     for _ in range(2):  # the same event again: an outbox retried after a crash
-        await center.hub.app[keys.BUS].publish(
+        await center.hub.app[keys.BUS].publish_untyped(
             "citizen:c1", "queueing.turn_near", data, event_id="evt-1"
         )
     # A second node told of the same event (by Redis) hands its copy to its own listener.
