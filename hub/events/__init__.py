@@ -8,6 +8,7 @@ from hub.events.bus import EventBus
 from hub.events.envelope import Envelope, Replay
 from hub.events.log import EventLog, MemoryEventLog
 from hub.events.redis_log import RedisEventLog
+from hub.redis_keys import RedisKeys
 from hub.settings import Settings
 
 __all__ = ["Envelope", "EventBus", "Replay", "make_log"]
@@ -19,10 +20,9 @@ def make_log(settings: Settings, redis: Redis | None) -> EventLog:
         return MemoryEventLog(settings.event_log.max_events, settings.event_log.min_age_seconds)
     return RedisEventLog(
         redis,
-        prefix=settings.redis_prefix,
+        keys=RedisKeys(settings.redis_prefix),
         max_events=settings.event_log.max_events,
         min_age_seconds=settings.event_log.min_age_seconds,
-        channel=f"{settings.redis_prefix}socketio",
         # Not any node's id: every node, the publishing one too, delivers from pub/sub.
         host_id="hallhub-bus",
     )

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from hub.events.envelope import Envelope, Replay, format_ts
 from hub.events.log import MAX_REPLAY, check_replay_window
+from hub.redis_keys import RedisKeys
 
 # A topic idle this long is forgotten; its next subscriber gets a new epoch and resyncs.
 TOPIC_TTL_SECONDS = 30 * 24 * 3600
@@ -33,23 +34,18 @@ class RedisEventLog:
         self,
         redis: Redis,
         *,
-        prefix: str,
+        keys: RedisKeys,
         max_events: int,
         min_age_seconds: int,
-        channel: str,
         host_id: str,
     ) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._keys = keys
         self._max = max_events
         self._min_age_ms = min_age_seconds * 1000
-        self._channel = channel
         self._host_id = host_id
         self._append = redis.register_script(_script("append.lua"))
         self._replay = redis.register_script(_script("replay.lua"))
-
-    def _keys(self, topic: str) -> list[str]:
-        return [f"{self._prefix}topic:{topic}", f"{self._prefix}log:{topic}"]
 
     async def append(
         self,
@@ -65,7 +61,12 @@ class RedisEventLog:
         prefix = suffix = ""
         if wire_publish:
             prefix, suffix = self._pubsub_message(topic, type, now_ms, data, ctx)
-        keys = [*self._keys(topic), f"{self._prefix}eid:{event_id}" if event_id else ""]
+        named = self._keys
+        keys = [
+            named.topic_state(topic),
+            named.topic_log(topic),
+            named.event_id(event_id) if event_id else "",
+        ]
         seq, _epoch, _repeat = await self._append(
             keys=keys,
             args=[
@@ -75,7 +76,7 @@ class RedisEventLog:
                 self._max,
                 now_ms - self._min_age_ms,
                 TOPIC_TTL_SECONDS,
-                self._channel if wire_publish else "",
+                named.socketio_channel if wire_publish else "",
                 prefix,
                 suffix,
             ],
@@ -97,7 +98,7 @@ class RedisEventLog:
 
     async def replay(self, topic: str, after_seq: int | None, epoch: str | None) -> Replay:
         seq, current_epoch, first_seq, entries = await self._replay(
-            keys=self._keys(topic),
+            keys=[self._keys.topic_state(topic), self._keys.topic_log(topic)],
             args=[
                 secrets.token_hex(6),
                 "" if after_seq is None else after_seq,
@@ -122,7 +123,7 @@ class RedisEventLog:
 
     async def recent(self, topic: str, limit: int) -> Replay:
         position = await self.replay(topic, None, None)
-        entries = await self._redis.xrevrange(self._keys(topic)[1], count=limit)
+        entries = await self._redis.xrevrange(self._keys.topic_log(topic), count=limit)
         return Replay(position.seq, position.epoch, _envelopes(topic, reversed(entries or [])))
 
     async def close(self) -> None:

@@ -28,6 +28,7 @@ from hub.gateway.packets import HubPacket, ProtocolError
 from hub.gateway.ratelimit import CommandLimiter, Rate
 from hub.logs import get_logger
 from hub.metrics import HubMetrics
+from hub.redis_keys import RedisKeys
 from hub.settings import Settings
 from hub.topics import TopicPolicy
 
@@ -75,7 +76,7 @@ class Gateway:
         manager: FastLocalManager
         if settings.redis_url:
             manager = HubRedisManager(
-                settings.redis_url, channel=f"{settings.redis_prefix}socketio"
+                settings.redis_url, channel=RedisKeys(settings.redis_prefix).socketio_channel
             )
         else:
             manager = FastLocalManager()

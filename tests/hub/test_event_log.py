@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from hub.errors import ResyncRequired
 from hub.events.log import MAX_REPLAY, EventLog, MemoryEventLog
 from hub.events.redis_log import RedisEventLog
+from hub.redis_keys import RedisKeys
 from tests.support import REDIS_URL, drop_redis_prefix
 
 
@@ -26,10 +27,9 @@ async def make_log(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
             return MemoryEventLog(max_events, min_age_seconds)
         return RedisEventLog(
             redis,
-            prefix=prefix,
+            keys=RedisKeys(prefix),
             max_events=max_events,
             min_age_seconds=min_age_seconds,
-            channel="",
             host_id="test",
         )
 
