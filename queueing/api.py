@@ -1,5 +1,5 @@
 """Queueing's adapters: Socket.IO commands, REST routes, topic rules, and the services'
-lifetimes. Validate, call the service, answer."""
+lifetimes. Validate, call the service, answer: no store is touched here."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import hashlib
 import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict
-from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -24,7 +23,7 @@ from hub.gateway.commands import Call, Payload
 from hub.inputs import Day
 from hub.logs import get_logger
 from hub.rest import JSON, NoBody, Request, required
-from queueing import access, errors, events, statistics, views
+from queueing import access, errors, statistics
 from queueing.errors import ChannelNotAllowed, InvalidHallSetup, TicketNotFound
 from queueing.models import (
     CallingPolicy,
@@ -45,8 +44,7 @@ from queueing.models import (
     TicketRef,
     TransferIn,
 )
-from queueing.service import ConfigCache, HallService, QueueingService
-from queueing.store import CounterStore, HallStore, TicketStore
+from queueing.service import HallService, QueueingService, open_services
 
 log = get_logger("queueing")
 
@@ -91,8 +89,9 @@ class StatsQuery(BaseModel):
     format: str = Field("json", pattern=r"^(json|csv|xlsx)$")
 
 
-class DayQuery(BaseModel):
-    day: Day | None = None
+class SetNoticeIn(Payload):
+    hall_id: str = Field(max_length=40)
+    notice: str = Field(max_length=500)
 
 
 def install(app: web.Application) -> None:
@@ -108,134 +107,125 @@ def install(app: web.Application) -> None:
 # -- halls, services, counters (back office) --------------------------------------------------
 
 
+async def list_halls(req: Request[NoBody, NoBody]) -> list[HallSummary]:
+    return await req.app[HALLS].list_halls()
+
+
+async def get_hall(req: Request[NoBody, NoBody]) -> HallDetail:
+    hall_id = req.path("hall_id")
+    access.READ_HALL.require(req.require_principal(), access.of_hall(hall_id))
+    return await req.app[HALLS].hall(hall_id)
+
+
+async def put_setup(req: Request[HallSetup, NoBody]) -> HallDetail:
+    if req.body.hall.id != req.path("hall_id"):
+        raise InvalidHallSetup("路径中的大厅编号与请求体不一致")
+    return await req.app[HALLS].apply_setup(req.body)
+
+
+async def put_policy(req: Request[BaseModel, NoBody]) -> HallDetail:
+    hall_id = req.path("hall_id")
+    _hall_scope(req.require_principal(), hall_id)
+    policy = CallingPolicy.model_validate(req.body.model_dump())
+    return await req.app[HALLS].set_policy(hall_id, policy)
+
+
+async def put_service(req: Request[Service, NoBody]) -> HallDetail:
+    _same(req, "hall_id", req.body.hall_id, "service_id", req.body.id)
+    return await req.app[HALLS].save_service(req.body)
+
+
+async def delete_service(req: Request[NoBody, NoBody]) -> HallDetail:
+    hall_id = req.path("hall_id")
+    _hall_scope(req.require_principal(), hall_id)
+    return await req.app[HALLS].delete_service(hall_id, req.path("service_id"))
+
+
+async def put_counter(req: Request[Counter, NoBody]) -> HallDetail:
+    _same(req, "hall_id", req.body.hall_id, "counter_id", req.body.id)
+    return await req.app[HALLS].save_counter(req.body)
+
+
+async def delete_counter(req: Request[NoBody, NoBody]) -> HallDetail:
+    hall_id = req.path("hall_id")
+    _hall_scope(req.require_principal(), hall_id)
+    return await req.app[HALLS].delete_counter(hall_id, req.path("counter_id"))
+
+
+async def set_notice(req: Request[NoticeIn, NoBody]) -> HallDetail:
+    hall_id = req.path("hall_id")
+    _hall_scope(req.require_principal(), hall_id)
+    await req.app[HALLS].set_notice(hall_id, req.body.notice.strip())
+    return await req.app[HALLS].hall(hall_id)
+
+
+async def set_notice_command(call: Call, payload: SetNoticeIn) -> dict[str, str]:
+    _hall_scope(call.principal, payload.hall_id)
+    await call.app[HALLS].set_notice(payload.hall_id, payload.notice.strip())
+    return {"hall_id": payload.hall_id}
+
+
 def _install_halls(app: web.Application) -> None:
-    rest = app[keys.REST]
-    commands = app[keys.COMMANDS]
-
-    @rest.route(
-        "GET",
-        "/halls",
-        response=list[HallSummary],
-        summary="List the halls",
-        tag="queueing",
+    route = app[keys.REST].route
+    one = "/halls/{hall_id}"
+    tag = "queueing"
+    route("GET", "/halls", response=list[HallSummary], summary="List the halls", tag=tag)(
+        list_halls
     )
-    async def list_halls(req: Request[NoBody, NoBody]) -> list[HallSummary]:
-        return await req.app[HALLS].list_halls()
-
-    @rest.route(
-        "GET",
-        "/halls/{hall_id}",
-        response=HallDetail,
-        summary="A hall with its services and counters",
-        tag="queueing",
-    )
-    async def get_hall(req: Request[NoBody, NoBody]) -> HallDetail:
-        hall_id = req.path("hall_id")
-        access.READ_HALL.require(req.require_principal(), access.of_hall(hall_id))
-        return await req.app[HALLS].hall(hall_id)
-
-    @rest.route(
+    route(
+        "GET", one, response=HallDetail, summary="A hall with its services and counters", tag=tag
+    )(get_hall)
+    route(
         "PUT",
-        "/halls/{hall_id}/setup",
+        one + "/setup",
         body=HallSetup,
         response=HallDetail,
-        tag="queueing",
         summary="Create or replace a hall with its services and counters",
-    )
-    async def put_setup(req: Request[HallSetup, NoBody]) -> HallDetail:
-        if req.body.hall.id != req.path("hall_id"):
-            raise InvalidHallSetup("路径中的大厅编号与请求体不一致")
-        return await req.app[HALLS].apply_setup(req.body)
-
-    @rest.route(
+        tag=tag,
+    )(put_setup)
+    route(
         "PUT",
-        "/halls/{hall_id}/policy",
+        one + "/policy",
         body=required(CallingPolicy),
         response=HallDetail,
-        tag="queueing",
         summary="The hall's calling policy, priorities and per-person limits",
-    )
-    async def put_policy(req: Request[BaseModel, NoBody]) -> HallDetail:
-        hall_id = req.path("hall_id")
-        _hall_scope(req.require_principal(), hall_id)
-        policy = CallingPolicy.model_validate(req.body.model_dump())
-        return await req.app[HALLS].set_policy(hall_id, policy)
-
-    @rest.route(
+        tag=tag,
+    )(put_policy)
+    route(
         "PUT",
-        "/halls/{hall_id}/services/{service_id}",
+        one + "/services/{service_id}",
         body=Service,
         response=HallDetail,
-        tag="queueing",
         summary="Create or change a service",
-    )
-    async def put_service(req: Request[Service, NoBody]) -> HallDetail:
-        _same(req, "hall_id", req.body.hall_id, "service_id", req.body.id)
-        return await req.app[HALLS].save_service(req.body)
-
-    @rest.route(
+        tag=tag,
+    )(put_service)
+    route(
         "DELETE",
-        "/halls/{hall_id}/services/{service_id}",
+        one + "/services/{service_id}",
         response=HallDetail,
-        tag="queueing",
         summary="Remove a service",
-    )
-    async def delete_service(req: Request[NoBody, NoBody]) -> HallDetail:
-        hall_id = req.path("hall_id")
-        _hall_scope(req.require_principal(), hall_id)
-        return await req.app[HALLS].delete_service(hall_id, req.path("service_id"))
-
-    @rest.route(
+        tag=tag,
+    )(delete_service)
+    route(
         "PUT",
-        "/halls/{hall_id}/counters/{counter_id}",
+        one + "/counters/{counter_id}",
         body=Counter,
         response=HallDetail,
-        tag="queueing",
         summary="Create or change a counter and the services it serves",
-    )
-    async def put_counter(req: Request[Counter, NoBody]) -> HallDetail:
-        _same(req, "hall_id", req.body.hall_id, "counter_id", req.body.id)
-        return await req.app[HALLS].save_counter(req.body)
-
-    @rest.route(
+        tag=tag,
+    )(put_counter)
+    route(
         "DELETE",
-        "/halls/{hall_id}/counters/{counter_id}",
+        one + "/counters/{counter_id}",
         response=HallDetail,
-        tag="queueing",
         summary="Remove a counter",
+        tag=tag,
+    )(delete_counter)
+    notice = "Change the hall notice shown on its displays"
+    route("PUT", one + "/notice", body=NoticeIn, response=HallDetail, summary=notice, tag=tag)(
+        set_notice
     )
-    async def delete_counter(req: Request[NoBody, NoBody]) -> HallDetail:
-        hall_id = req.path("hall_id")
-        _hall_scope(req.require_principal(), hall_id)
-        return await req.app[HALLS].delete_counter(hall_id, req.path("counter_id"))
-
-    @rest.route(
-        "PUT",
-        "/halls/{hall_id}/notice",
-        body=NoticeIn,
-        response=HallDetail,
-        tag="queueing",
-        summary="Change the hall notice shown on its displays",
-    )
-    async def set_notice(req: Request[NoticeIn, NoBody]) -> HallDetail:
-        hall_id = req.path("hall_id")
-        _hall_scope(req.require_principal(), hall_id)
-        await req.app[HALLS].set_notice(hall_id, req.body.notice.strip())
-        return await req.app[HALLS].hall(hall_id)
-
-    class SetNoticeIn(Payload):
-        hall_id: str = Field(max_length=40)
-        notice: str = Field(max_length=500)
-
-    @commands.command(
-        "queueing.set_notice",
-        SetNoticeIn,
-        summary="Change the hall notice shown on its displays",
-    )
-    async def set_notice_command(call: Call, payload: SetNoticeIn) -> dict[str, str]:
-        _hall_scope(call.principal, payload.hall_id)
-        await call.app[HALLS].set_notice(payload.hall_id, payload.notice.strip())
-        return {"hall_id": payload.hall_id}
+    app[keys.COMMANDS].add("queueing.set_notice", SetNoticeIn, set_notice_command, summary=notice)
 
 
 def _same(req: Request[Any, Any], hall_key: str, hall_id: str, id_key: str, ident: str) -> None:
@@ -413,7 +403,7 @@ async def _take(
     ticket = await queue.take_ticket(
         payload.hall_id, payload.service_id, payload.channel, payload.citizen, citizen_id=citizen_id
     )
-    status = await _ticket_status(app, ticket, fresh=True)
+    status = await queue.holder_view(ticket, fresh=True)
     if citizen_id is not None:
         path = f"/m/ticket.html?id={ticket.id}"
         return {
@@ -441,274 +431,171 @@ def follow_code(app: web.Application, ticket_id: str) -> str:
     return base64.b32encode(digest[:10]).decode().rstrip("=").lower()
 
 
-async def _ticket_status(
-    app: web.Application, ticket: Ticket, *, fresh: bool = False
-) -> dict[str, Any]:
-    """A ticket as its holder sees it. A ticket just issued carries its estimate already; any
-    other asks for its place in the queue now."""
-    queue = app[QUEUE]
-    config = await queue.config(ticket.hall_id)
-    if fresh:
-        ahead, minutes = ticket.estimate_ahead, ticket.estimate_minutes
-    else:
-        ahead, minutes = await queue.position(ticket)
-    seq, epoch = await app[keys.BUS].position(events.ticket_topic(ticket.id))
-    service = config.services.get(ticket.service_id)
-    if service is None:
-        raise errors.ServiceNotFound(service_id=ticket.service_id)
-    return {
-        **views.ticket_status(ticket, config.hall, service, config.counters, ahead, minutes),
-        "seq": seq,
-        "epoch": epoch,
-    }
+async def _of_hall(req: Request[Any, Any], ticket_id: str) -> Ticket:
+    """The ticket of the path, which must be of the path's hall."""
+    ticket = await req.app[QUEUE].ticket(ticket_id)
+    if ticket.hall_id != req.path("hall_id"):
+        raise TicketNotFound(ticket_id=ticket_id)
+    return ticket
+
+
+async def take_ticket(call: Call, payload: TakeTicketIn) -> dict[str, Any]:
+    return await _take(call.app, call.principal, payload)
+
+
+async def take_ticket_rest(req: Request[TakeTicketBody, NoBody]) -> dict[str, Any]:
+    try:
+        payload = TakeTicketIn(
+            hall_id=req.path("hall_id"),
+            service_id=req.body.service_id,
+            channel=req.body.channel,
+            citizen=req.body.citizen,
+        )
+    except ValidationError as exc:
+        raise InvalidPayload.from_validation(exc) from exc
+    return await _take(req.app, req.require_principal(), payload)
+
+
+async def follow(req: Request[FollowIn, NoBody]) -> dict[str, Any]:
+    ticket_id = req.path("ticket_id")
+    expected = follow_code(req.app, ticket_id).encode()
+    if not hmac.compare_digest(expected, req.body.code.strip().lower().encode()):
+        raise FollowCodeInvalid()
+    ticket = await _of_hall(req, ticket_id)
+    token, expires = req.app[keys.TOKENS].issue(
+        f"ticket-{ticket.id}",
+        Role.TICKET,
+        ticket=ticket.id,
+        ttl_seconds=FOLLOW_TOKEN_SECONDS,
+    )
+    return {"token": token, "expires": expires, "ticket_id": ticket.id}
+
+
+async def cancel_ticket(call: Call, payload: TicketRef) -> dict[str, Any]:
+    ticket = await call.app[QUEUE].cancel(payload.ticket_id, call.principal)
+    return {"ticket_id": ticket.id, "status": ticket.status.value}
+
+
+async def cancel_ticket_rest(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+    ticket = await _of_hall(req, req.path("ticket_id"))
+    done = await req.app[QUEUE].cancel(ticket.id, req.require_principal())
+    return {"ticket_id": done.id, "status": done.status.value}
+
+
+async def get_ticket(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+    ticket_id = req.path("ticket_id")
+    ticket = await req.app[QUEUE].ticket(ticket_id)
+    access.READ_TICKET.require(req.require_principal(), access.of_ticket(ticket))
+    if ticket.hall_id != req.path("hall_id"):
+        raise TicketNotFound(ticket_id=ticket_id)
+    return await req.app[QUEUE].holder_view(ticket)
+
+
+async def my_tickets(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
+    queue = req.app[QUEUE]
+    tickets = await queue.my_tickets(req.require_principal())
+    return [await queue.holder_view(t) for t in tickets]
 
 
 def _install_tickets(app: web.Application) -> None:
-    rest = app[keys.REST]
-    commands = app[keys.COMMANDS]
-
-    @commands.command(
-        "queueing.take_ticket",
-        TakeTicketIn,
-        summary="Take a ticket (kiosk, H5 app, QR code or staff)",
-    )
-    async def take_ticket(call: Call, payload: TakeTicketIn) -> dict[str, Any]:
-        return await _take(call.app, call.principal, payload)
-
-    @rest.route(
+    route, add = app[keys.REST].route, app[keys.COMMANDS].add
+    one = "/halls/{hall_id}/tickets/{ticket_id}"
+    take = "Take a ticket (kiosk, H5 app, QR code or staff)"
+    cancel = "Cancel a waiting ticket (its holder or staff)"
+    add("queueing.take_ticket", TakeTicketIn, take_ticket, summary=take)
+    route(
         "POST",
         "/halls/{hall_id}/tickets",
         body=TakeTicketBody,
         status=201,
         tag="tickets",
         summary="Take a ticket; a kiosk or counter ticket comes with a follow token",
-    )
-    async def take_ticket_rest(req: Request[TakeTicketBody, NoBody]) -> dict[str, Any]:
-        try:
-            payload = TakeTicketIn(
-                hall_id=req.path("hall_id"),
-                service_id=req.body.service_id,
-                channel=req.body.channel,
-                citizen=req.body.citizen,
-            )
-        except ValidationError as exc:
-            raise InvalidPayload.from_validation(exc) from exc
-        return await _take(req.app, req.require_principal(), payload)
-
-    @rest.route(
+    )(take_ticket_rest)
+    route(
         "POST",
-        "/halls/{hall_id}/tickets/{ticket_id}/follow",
+        one + "/follow",
         body=FollowIn,
         tag="tickets",
         summary="Trade a printed ticket's code for a token that follows that ticket",
+    )(follow)
+    add("queueing.cancel_ticket", TicketRef, cancel_ticket, summary=cancel)
+    route("DELETE", one, tag="tickets", summary=cancel)(cancel_ticket_rest)
+    route("GET", one, tag="tickets", summary="A ticket's status, people ahead and estimated wait")(
+        get_ticket
     )
-    async def follow(req: Request[FollowIn, NoBody]) -> dict[str, Any]:
-        ticket_id = req.path("ticket_id")
-        expected = follow_code(req.app, ticket_id).encode()
-        if not hmac.compare_digest(expected, req.body.code.strip().lower().encode()):
-            raise FollowCodeInvalid()
-        ticket = await req.app[QUEUE].ticket(ticket_id)
-        if ticket.hall_id != req.path("hall_id"):
-            raise TicketNotFound(ticket_id=ticket_id)
-        token, expires = req.app[keys.TOKENS].issue(
-            f"ticket-{ticket.id}",
-            Role.TICKET,
-            ticket=ticket.id,
-            ttl_seconds=FOLLOW_TOKEN_SECONDS,
-        )
-        return {"token": token, "expires": expires, "ticket_id": ticket.id}
-
-    @commands.command(
-        "queueing.cancel_ticket",
-        TicketRef,
-        summary="Cancel a waiting ticket (its holder or staff)",
-    )
-    async def cancel_ticket(call: Call, payload: TicketRef) -> dict[str, Any]:
-        ticket = await call.app[QUEUE].cancel(payload.ticket_id, call.principal)
-        return {"ticket_id": ticket.id, "status": ticket.status.value}
-
-    @rest.route(
-        "DELETE",
-        "/halls/{hall_id}/tickets/{ticket_id}",
-        tag="tickets",
-        summary="Cancel a waiting ticket (its holder or staff)",
-    )
-    async def cancel_ticket_rest(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        ticket = await req.app[QUEUE].ticket(req.path("ticket_id"))
-        if ticket.hall_id != req.path("hall_id"):
-            raise TicketNotFound(ticket_id=ticket.id)
-        done = await req.app[QUEUE].cancel(ticket.id, req.require_principal())
-        return {"ticket_id": done.id, "status": done.status.value}
-
-    @rest.route(
-        "GET",
-        "/halls/{hall_id}/tickets/{ticket_id}",
-        tag="tickets",
-        summary="A ticket's status, people ahead and estimated wait",
-    )
-    async def get_ticket(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        ticket_id = req.path("ticket_id")
-        ticket = await req.app[QUEUE].ticket(ticket_id)
-        access.READ_TICKET.require(req.require_principal(), access.of_ticket(ticket))
-        if ticket.hall_id != req.path("hall_id"):
-            raise TicketNotFound(ticket_id=ticket_id)
-        return await _ticket_status(req.app, ticket)
-
-    @rest.route(
+    route(
         "GET",
         "/queueing/my-tickets",
         tag="tickets",
         summary="The caller's tickets of today, newest first",
-    )
-    async def my_tickets(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
-        principal = req.require_principal()
-        queue = req.app[QUEUE]
-        if principal.role is Role.TICKET and principal.ticket:
-            tickets = [await queue.ticket(principal.ticket)]
-        else:
-            tickets = []
-            of_day: dict[str, list[Ticket]] = {}  # halls in one timezone share a day
-            for hall in await queue.halls.list_halls():
-                day = queue.today(hall).isoformat()
-                if day not in of_day:
-                    of_day[day] = await queue.tickets.of_citizen(principal.sub, day)
-                tickets += [t for t in of_day[day] if t.hall_id == hall.id]
-        return [await _ticket_status(req.app, t) for t in tickets]
+    )(my_tickets)
 
 
 # -- screens' snapshots and statistics ---------------------------------------------------------
 
 
-def _install_reads(app: web.Application) -> None:
-    rest = app[keys.REST]
+async def board(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+    hall_id = req.path("hall_id")
+    access.READ_HALL.require(req.require_principal(), access.of_hall(hall_id))
+    return await req.app[QUEUE].board(hall_id)
 
-    @rest.route(
+
+async def workstation(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+    return await req.app[QUEUE].desk(
+        req.path("hall_id"), req.path("counter_id"), req.require_principal()
+    )
+
+
+async def stats(req: Request[NoBody, StatsQuery]) -> Any:
+    hall_id = req.path("hall_id")
+    _hall_scope(req.require_principal(), hall_id)
+    query = req.query
+    report = await req.app[QUEUE].report(hall_id, query.day, query.to, query.by)
+    hall = report.hall
+    title = f"{hall.name} {query.day}" + (f"~{query.to}" if query.to else "")
+    name = hashlib.sha1(title.encode()).hexdigest()[:8]
+    rows = [asdict(r) for r in report.rows]
+    file = export.download(
+        query.format,
+        f"hallhub-{hall_id}-{query.day}-{query.by.value}-{name}",
+        statistics.COLUMNS,
+        rows,
+        query.by.value,
+        wide=frozenset({"label"}),
+    )
+    if file is not None:
+        return file
+    return {
+        "hall_id": hall_id,
+        "title": title,
+        "by": query.by.value,
+        "target_minutes": hall.policy.service_level_minutes,
+        "rows": rows,
+    }
+
+
+def _install_reads(app: web.Application) -> None:
+    route = app[keys.REST].route
+    route(
         "GET",
         "/halls/{hall_id}/board",
         tag="screens",
         summary="The hall display's snapshot, with the hall topic's seq it matches",
-    )
-    async def board(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        hall_id = req.path("hall_id")
-        topic = events.hall_topic(hall_id)
-        access.READ_HALL.require(req.require_principal(), access.of_hall(hall_id))
-        # Position first, then state: an event in between is in both, never in neither.
-        seq, epoch = await req.app[keys.BUS].position(topic)
-        queue = req.app[QUEUE]
-        hall = await req.app[HALLS].get_hall(hall_id)
-        day = queue.today(hall).isoformat()
-        services = await queue.halls.services(hall_id)
-        counters = await queue.halls.counters(hall_id)
-        states = await queue.counters.of_hall(hall_id)
-        current_ids = [s.current_ticket_id for s in states.values() if s.current_ticket_id]
-        held = {t.id: t for t in await queue.tickets.get_many(current_ids)}
-        latest = await queue.tickets.latest_calls(hall_id, day, views.LATEST_CALLS)
-        waiting = await queue.tickets.waiting_counts(hall_id, day)
-        snapshot = views.board(hall, services, counters, states, waiting, latest, held)
-        return {**snapshot, "seq": seq, "epoch": epoch, "day": day}
-
-    @rest.route(
+    )(board)
+    route(
         "GET",
         "/halls/{hall_id}/counters/{counter_id}/workstation",
         tag="screens",
         summary="The counter workstation's snapshot",
-    )
-    async def workstation(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        principal = req.require_principal()
-        counter_id = req.path("counter_id")
-        counter = await req.app[HALLS].counter(counter_id)
-        if counter is None or counter.hall_id != req.path("hall_id"):
-            raise errors.CounterNotFound(counter_id=counter_id)
-        access.SIGN_IN.require(principal, access.of_hall(counter.hall_id))
-        bus = req.app[keys.BUS]
-        counter_seq, counter_epoch = await bus.position(events.counter_topic(counter_id))
-        hall_seq, hall_epoch = await bus.position(events.hall_topic(req.path("hall_id")))
-        queue = req.app[QUEUE]
-        place, state = await queue.counter_state(counter_id)
-        day = queue.today(place.hall).isoformat()
-        current = (
-            await queue.tickets.get(state.current_ticket_id) if state.current_ticket_id else None
-        )
-        history = await queue.tickets.served_by_counter(counter_id, day, 50)
-        mine = [
-            t for t in await queue.tickets.of_day(place.hall.id, day) if t.staff_id == principal.sub
-        ]
-        snapshot = views.workstation(
-            place.hall,
-            place.counter,
-            state,
-            list(place.services.values()),
-            await queue.halls.counters(place.hall.id),
-            current,
-            await queue.tickets.waiting(place.hall.id, day),
-            await queue.tickets.parked(counter_id, day),
-            history,
-            mine,
-            queue.now(),
-        )
-        return {
-            **snapshot,
-            "seq": {"counter": counter_seq, "hall": hall_seq},
-            "epoch": {"counter": counter_epoch, "hall": hall_epoch},
-            "day": day,
-        }
-
-    @rest.route(
+    )(workstation)
+    route(
         "GET",
         "/halls/{hall_id}/stats",
         query=StatsQuery,
         media_types=(JSON, *export.MEDIA_TYPES),
         tag="statistics",
         summary="KPIs per service, counter, clerk, hour or day; format=csv or xlsx to export",
-    )
-    async def stats(req: Request[NoBody, StatsQuery]) -> Any:
-        hall_id = req.path("hall_id")
-        _hall_scope(req.require_principal(), hall_id)
-        queue = req.app[QUEUE]
-        detail = await req.app[HALLS].hall(hall_id)
-        hall = detail.hall
-        tickets: list[Ticket] = []
-        intervals = []
-        first = req.query.day
-        last = req.query.to or first
-        if (last - first).days > 91:  # the first 92 days at most
-            last = first + timedelta(days=91)
-        for day in statistics.days(first.isoformat(), last.isoformat()):
-            tickets += await queue.tickets.of_day(hall_id, day)
-            intervals += await queue.counters.log_of_day(hall_id, day)
-        labels = {hall.id: hall.name}
-        labels |= {s.id: f"{s.prefix} {s.name}" for s in detail.services}
-        labels |= {c.id: c.name for c in detail.counters}
-        labels |= {t.staff_id: t.staff_name for t in tickets if t.staff_id and t.staff_name}
-        rows = statistics.report(
-            tickets,
-            intervals,
-            req.query.by,
-            target_minutes=hall.policy.service_level_minutes,
-            timezone=hall.timezone,
-            labels=labels,
-            until=queue.now(),
-        )
-        title = f"{hall.name} {req.query.day}" + (f"~{req.query.to}" if req.query.to else "")
-        name = hashlib.sha1(title.encode()).hexdigest()[:8]
-        filename = f"hallhub-{hall_id}-{req.query.day}-{req.query.by.value}-{name}"
-        file = export.download(
-            req.query.format,
-            filename,
-            statistics.COLUMNS,
-            [asdict(r) for r in rows],
-            req.query.by.value,
-            wide=frozenset({"label"}),
-        )
-        if file is not None:
-            return file
-        return {
-            "hall_id": hall_id,
-            "title": title,
-            "by": req.query.by.value,
-            "target_minutes": hall.policy.service_level_minutes,
-            "rows": [asdict(r) for r in rows],
-        }
+    )(stats)
 
 
 # -- topics ---------------------------------------------------------------------------------
@@ -723,7 +610,7 @@ def _install_topics(app: web.Application) -> None:
         return access.of_hall(found.hall_id) if found is not None else None
 
     async def ticket(ticket_id: str) -> Scope | None:
-        found = await app[QUEUE].tickets.get(ticket_id)
+        found = await app[QUEUE].find_ticket(ticket_id)
         return access.of_ticket(found) if found is not None else None
 
     topics = app[keys.TOPICS]
@@ -736,17 +623,10 @@ def _install_topics(app: web.Application) -> None:
 
 
 async def _services(app: web.Application) -> AsyncIterator[None]:
-    db = app[keys.DB]
-    halls, tickets, counters = HallStore(db), TicketStore(db), CounterStore(db)
-    for store in (halls, tickets, counters):
-        await store.ensure_indexes()
-    bus = app[keys.BUS]
-    cache = ConfigCache(halls)
-    app[HALLS] = HallService(halls, bus, cache)
     pepper = hashlib.sha256(
         b"queueing-person-key:" + app[keys.SETTINGS].signing_secret().encode()
     ).digest()
-    queue = QueueingService(halls, tickets, counters, bus, pepper=pepper, cache=cache)
+    app[HALLS], queue = await open_services(app[keys.DB], app[keys.BUS], pepper=pepper)
     app[QUEUE] = queue
     await queue.sweep_outboxes()
     sweeper = asyncio.create_task(_sweep(queue), name="queueing-outbox-sweeper")

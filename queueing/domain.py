@@ -31,10 +31,10 @@ from collections import Counter as Tally
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hub.events.types import Event
 from hub.privacy import mask_id_number, mask_name, mask_phone, valid_id_number
 from queueing import errors, events
 from queueing.models import (
@@ -56,6 +56,7 @@ from queueing.models import (
     TicketStatus,
     Transfer,
 )
+from queueing.models import Reason as Reason  # the calling policy's rules, also domain.Reason
 
 # -- hall setup -------------------------------------------------------------------------------
 
@@ -238,9 +239,12 @@ def issue(
         estimate_ahead=ahead,
         estimate_minutes=minutes,
     )
-    data = {**public_ticket(ticket, service), "channel": str(channel)}
-    personal = {**data, "ahead": ahead, "estimate_minutes": minutes}
-    outbox = _hall_and_own(ticket, events.TICKET_ISSUED, data, own_data=personal)
+    facts = public_ticket(ticket, service)
+    outbox = _hall_and_own(
+        ticket,
+        events.TicketIssued(**facts, channel=ticket.channel),
+        events.TicketIssued(**facts, channel=ticket.channel, ahead=ahead, estimate_minutes=minutes),
+    )
     return ticket.model_copy(update={"outbox": outbox})
 
 
@@ -251,26 +255,20 @@ def overdue(ticket: Ticket, policy: CallingPolicy, now: datetime) -> bool:
 
 def wait_exceeded_event(ticket: Ticket, service: Service, now: datetime) -> PendingEvent:
     waited = round((now - ticket.queue_time).total_seconds() / 60)
-    data = {**public_ticket(ticket, service), "hall_id": ticket.hall_id, "waited_minutes": waited}
-    # Named by the ticket: alerted once, however often it is seen waiting.
-    return PendingEvent(
-        id=f"wait:{ticket.id}",
-        topic=events.hall_topic(ticket.hall_id),
-        type=events.WAIT_EXCEEDED,
-        data=data,
+    event = events.WaitExceeded(
+        **public_ticket(ticket, service), hall_id=ticket.hall_id, waited_minutes=waited
     )
+    # Named by the ticket: alerted once, however often it is seen waiting.
+    return _event(events.hall_topic(ticket.hall_id), event, event_id=f"wait:{ticket.id}")
 
 
-def position_events(ticket: Ticket, ahead: int, minutes: float, type: str) -> list[PendingEvent]:
-    """Tell the ticket's holder its place (POSITION_CHANGED) or that its turn is near
-    (TURN_NEAR)."""
-    data = {
-        "ticket_id": ticket.id,
-        "number": ticket.code,
-        "ahead": ahead,
-        "estimate_minutes": minutes,
-    }
-    return [_event(t, type, data) for t in ticket_topics(ticket)]
+def position_events(
+    ticket: Ticket, ahead: int, minutes: float, kind: type[events.TicketPlace]
+) -> list[PendingEvent]:
+    """Tell the ticket's holder its place (`PositionChanged`) or that its turn is near
+    (`TurnNear`)."""
+    event = kind(ticket_id=ticket.id, number=ticket.code, ahead=ahead, estimate_minutes=minutes)
+    return _own(ticket, event)
 
 
 def turn_near(ticket: Ticket, ahead: int, minutes: float, policy: CallingPolicy) -> bool:
@@ -281,13 +279,6 @@ def turn_near(ticket: Ticket, ahead: int, minutes: float, policy: CallingPolicy)
 
 
 # -- the calling policy -----------------------------------------------------------------------
-
-
-class Reason(StrEnum):
-    APPOINTMENT = "appointment"
-    OVERDUE = "overdue"
-    PRIORITY = "priority"
-    NORMAL = "normal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,8 +458,11 @@ def new_event_id() -> str:
     return secrets.token_hex(12)
 
 
-def _event(topic: str, type: str, data: dict[str, Any]) -> PendingEvent:
-    return PendingEvent(id=new_event_id(), topic=topic, type=type, data=data)
+def _event(topic: str, event: Event, event_id: str | None = None) -> PendingEvent:
+    """An event kept with the change that causes it (its data from its model)."""
+    return PendingEvent(
+        id=event_id or new_event_id(), topic=topic, type=event.event_type, data=event.payload()
+    )
 
 
 def ticket_topics(ticket: Ticket) -> list[str]:
@@ -478,24 +472,48 @@ def ticket_topics(ticket: Ticket) -> list[str]:
     return topics
 
 
-def _hall_and_own(
-    ticket: Ticket,
-    type: str,
-    data: dict[str, Any],
-    *,
-    own_type: str | None = None,
-    own_data: dict[str, Any] | None = None,
-) -> list[PendingEvent]:
-    """The event on the hall's topic, then on the ticket's own topics (`ticket_topics`), which
-    may get another type or other data."""
-    own_data = data if own_data is None else own_data
-    return [
-        _event(events.hall_topic(ticket.hall_id), type, data),
-        *(_event(t, own_type or type, own_data) for t in ticket_topics(ticket)),
-    ]
+def _own(ticket: Ticket, event: Event) -> list[PendingEvent]:
+    """The event on the ticket's own topics (`ticket_topics`)."""
+    return [_event(t, event) for t in ticket_topics(ticket)]
 
 
-def public_ticket(ticket: Ticket, service: Service) -> dict[str, Any]:
+def _hall_and_own(ticket: Ticket, hall: Event, own: Event | None = None) -> list[PendingEvent]:
+    """The event on the hall's topic, then on the ticket's own topics, which may get another
+    type or more detail (`own`)."""
+    return [_event(events.hall_topic(ticket.hall_id), hall), *_own(ticket, own or hall)]
+
+
+class TicketFields(TypedDict):
+    """The fields of `events.TicketFacts`."""
+
+    ticket_id: str
+    number: str
+    service_id: str
+    service_name: str
+    priority: bool
+    appointment: bool
+
+
+class CounterFields(TypedDict):
+    """The counter's fields of `events.AtCounter`."""
+
+    hall_id: str
+    counter_id: str
+    counter_number: int
+    counter_name: str
+
+
+class CounterViewFields(CounterFields):
+    """The fields of `events.CounterView`."""
+
+    status: str
+    pause_reason: str
+    staff_id: str | None
+    staff_name: str
+    current_ticket_id: str | None
+
+
+def public_ticket(ticket: Ticket, service: Service) -> TicketFields:
     """What a hall screen may show of a ticket: no personal data."""
     return {
         "ticket_id": ticket.id,
@@ -507,7 +525,7 @@ def public_ticket(ticket: Ticket, service: Service) -> dict[str, Any]:
     }
 
 
-def counter_data(counter: Counter) -> dict[str, Any]:
+def counter_data(counter: Counter) -> CounterFields:
     return {
         "hall_id": counter.hall_id,
         "counter_id": counter.id,
@@ -575,14 +593,14 @@ def call(
     )
     streak = next_streak(state.normal_streak, choice) if choice else state.normal_streak
     holding = state.model_copy(update={"current_ticket_id": ticket.id, "normal_streak": streak})
-    data = {
+    event = events.TicketCalled(
         **public_ticket(called, service),
         **counter_data(counter),
-        "call_count": len(calls),
-        "repeat": policy.announce_repeat,
-        "reason": choice.reason.value if choice else "chosen",
-    }
-    return Step(called, holding, _hall_and_own(ticket, events.TICKET_CALLED, data))
+        call_count=len(calls),
+        repeat=policy.announce_repeat,
+        reason=choice.reason if choice else "chosen",
+    )
+    return Step(called, holding, _hall_and_own(ticket, event))
 
 
 def recall(
@@ -598,13 +616,14 @@ def recall(
         raise errors.TicketNotCallable("只能重呼已叫号未开始办理的号")
     calls = [*ticket.calls, Call(at=now, counter_id=counter.id, counter_number=counter.number)]
     recalled = ticket.model_copy(update={"calls": calls, "last_called_at": now})
-    data = {
-        **public_ticket(recalled, service),
-        **counter_data(counter),
-        "call_count": len(calls),
-        "repeat": policy.announce_repeat,
-    }
-    out = _hall_and_own(ticket, events.TICKET_RECALLED, data, own_type=events.TICKET_CALLED)
+    facts, at = public_ticket(recalled, service), counter_data(counter)
+    count, repeat = len(calls), policy.announce_repeat
+    out = _hall_and_own(
+        ticket,
+        events.TicketRecalled(**facts, **at, call_count=count, repeat=repeat),
+        # The holder is simply called again.
+        events.TicketCalled(**facts, **at, call_count=count, repeat=repeat),
+    )
     return Step(recalled, state, out)
 
 
@@ -615,8 +634,8 @@ def start(
     if ticket.status is not TicketStatus.CALLED:
         raise errors.InvalidTransition("只有已叫号的票可以开始办理")
     serving = ticket.model_copy(update={"status": TicketStatus.SERVING, "serving_at": now})
-    data = {**public_ticket(serving, service), **counter_data(counter)}
-    return Step(serving, state, _hall_and_own(ticket, events.TICKET_STARTED, data))
+    event = events.TicketStarted(**public_ticket(serving, service), **counter_data(counter))
+    return Step(serving, state, _hall_and_own(ticket, event))
 
 
 def finish(
@@ -639,9 +658,12 @@ def finish(
         }
     )
     freed = state.model_copy(update={"current_ticket_id": None})
-    data = {**public_ticket(done, service), **counter_data(counter)}
-    data_for_citizen = {**data, "case_id": case_id} if case_id else data
-    out = _hall_and_own(ticket, events.TICKET_FINISHED, data, own_data=data_for_citizen)
+    facts, at = public_ticket(done, service), counter_data(counter)
+    out = _hall_and_own(
+        ticket,
+        events.TicketFinished(**facts, **at),
+        events.TicketFinished(**facts, **at, case_id=case_id or None),
+    )
     return Step(done, freed, out)
 
 
@@ -660,8 +682,8 @@ def no_show(
         raise errors.TooFewCalls(calls=len(ticket.calls), needed=policy.no_show_min_calls)
     gone = ticket.model_copy(update={"status": TicketStatus.NO_SHOW, "no_show_at": now})
     freed = state.model_copy(update={"current_ticket_id": None})
-    data = {**public_ticket(gone, service), **counter_data(counter)}
-    return Step(gone, freed, _hall_and_own(ticket, events.TICKET_NO_SHOW, data))
+    event = events.TicketNoShow(**public_ticket(gone, service), **counter_data(counter))
+    return Step(gone, freed, _hall_and_own(ticket, event))
 
 
 def transfer(
@@ -706,15 +728,14 @@ def transfer(
         }
     )
     freed = state.model_copy(update={"current_ticket_id": None})
-    data = {
+    event = events.TicketTransferred(
         **public_ticket(moved, to_service),
-        "from_service_id": service.id,
         **counter_data(counter),
-    }
-    if to_counter is not None:
-        data["to_counter_number"] = to_counter.number
-        data["to_counter_name"] = to_counter.name
-    return Step(moved, freed, _hall_and_own(ticket, events.TICKET_TRANSFERRED, data))
+        from_service_id=service.id,
+        to_counter_number=to_counter.number if to_counter else None,
+        to_counter_name=to_counter.name if to_counter else None,
+    )
+    return Step(moved, freed, _hall_and_own(ticket, event))
 
 
 def park(
@@ -727,8 +748,8 @@ def park(
         raise errors.InvalidTransition("该号不在办理中")
     parked = ticket.model_copy(update={"status": TicketStatus.PARKED, "parked_at": now})
     freed = state.model_copy(update={"current_ticket_id": None})
-    data = {**public_ticket(parked, service), **counter_data(counter)}
-    return Step(parked, freed, _hall_and_own(ticket, events.TICKET_PARKED, data))
+    event = events.TicketParked(**public_ticket(parked, service), **counter_data(counter))
+    return Step(parked, freed, _hall_and_own(ticket, event))
 
 
 def unpark(ticket: Ticket, service: Service, now: datetime) -> tuple[Ticket, list[PendingEvent]]:
@@ -743,22 +764,20 @@ def unpark(ticket: Ticket, service: Service, now: datetime) -> tuple[Ticket, lis
             "target_counter_id": ticket.counter_id,
         }
     )
-    data = public_ticket(back, service)
-    return back, [_event(t, events.TICKET_UNPARKED, data) for t in ticket_topics(ticket)]
+    return back, _own(ticket, events.TicketUnparked(**public_ticket(back, service)))
 
 
 def cancel(ticket: Ticket, service: Service, now: datetime) -> tuple[Ticket, list[PendingEvent]]:
     if ticket.status not in OPEN_STATUSES:
         raise errors.InvalidTransition("只能取消等候中的号", status=ticket.status.value)
     gone = ticket.model_copy(update={"status": TicketStatus.CANCELLED, "cancelled_at": now})
-    data = public_ticket(gone, service)
-    return gone, _hall_and_own(ticket, events.TICKET_CANCELLED, data)
+    return gone, _hall_and_own(ticket, events.TicketCancelled(**public_ticket(gone, service)))
 
 
 # -- counters ---------------------------------------------------------------------------------
 
 
-def counter_view(counter: Counter, state: CounterState) -> dict[str, Any]:
+def counter_view(counter: Counter, state: CounterState) -> CounterViewFields:
     return {
         **counter_data(counter),
         "status": state.status.value,
@@ -785,7 +804,7 @@ def open_counter(
     )
     if state.status is not CounterStatus.CLOSED:
         return opened, []
-    return opened, _counter_events(counter, opened, events.COUNTER_OPENED)
+    return opened, _counter_events(counter, opened, events.CounterOpened)
 
 
 def close_counter(
@@ -804,7 +823,7 @@ def close_counter(
             "since": now,
         }
     )
-    return closed, _counter_events(counter, closed, events.COUNTER_CLOSED)
+    return closed, _counter_events(counter, closed, events.CounterClosed)
 
 
 def pause(
@@ -817,7 +836,7 @@ def pause(
     paused = state.model_copy(
         update={"status": CounterStatus.PAUSED, "pause_reason": reason, "since": now}
     )
-    return paused, _counter_events(counter, paused, events.COUNTER_PAUSED)
+    return paused, _counter_events(counter, paused, events.CounterPaused)
 
 
 def resume(
@@ -828,25 +847,28 @@ def resume(
     resumed = state.model_copy(
         update={"status": CounterStatus.OPEN, "pause_reason": "", "since": now}
     )
-    return resumed, _counter_events(counter, resumed, events.COUNTER_RESUMED)
+    return resumed, _counter_events(counter, resumed, events.CounterResumed)
 
 
-def _counter_events(counter: Counter, state: CounterState, type: str) -> list[PendingEvent]:
+def _counter_events(
+    counter: Counter, state: CounterState, kind: type[events.CounterView]
+) -> list[PendingEvent]:
     view = counter_view(counter, state)
     return [
-        _event(events.hall_topic(counter.hall_id), type, view),
-        _event(events.counter_topic(counter.id), events.COUNTER_UPDATED, view),
+        _event(events.hall_topic(counter.hall_id), kind(**view)),
+        _event(events.counter_topic(counter.id), events.CounterUpdated(**view)),
     ]
 
 
 def counter_updated(
     counter: Counter, state: CounterState, current: Ticket | None, service: Service | None
 ) -> PendingEvent:
-    view = counter_view(counter, state)
+    held = None
     if current is not None and service is not None:
-        view["current"] = {
+        held = events.CurrentTicket(
             **public_ticket(current, service),
-            "status": current.status.value,
-            "call_count": len(current.calls),
-        }
-    return _event(events.counter_topic(counter.id), events.COUNTER_UPDATED, view)
+            status=current.status,
+            call_count=len(current.calls),
+        )
+    event = events.CounterUpdated(**counter_view(counter, state), current=held)
+    return _event(events.counter_topic(counter.id), event)

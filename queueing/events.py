@@ -1,41 +1,52 @@
-"""Events the queueing domain publishes, and the topics they go to.
+"""Events the queueing domain publishes: one model per type (hub/events/types.py), and the
+topics they go to.
 
 On `hall:<id>` (hall screens; no personal data): ticket_issued, ticket_called, ticket_recalled,
-ticket_finished, ticket_no_show, ticket_transferred, ticket_parked, ticket_cancelled,
-counter_opened, counter_closed, counter_paused, counter_resumed, waiting_changed,
-notice_changed, hall_updated, wait_exceeded (a ticket waited longer than the hall allows: a
-staff alert).
+ticket_started, ticket_finished, ticket_no_show, ticket_transferred, ticket_parked,
+ticket_cancelled, counter_opened, counter_closed, counter_paused, counter_resumed,
+waiting_changed, notice_changed, hall_updated, wait_exceeded (a ticket waited longer than the
+hall allows: a staff alert).
 On `counter:<id>`: counter_updated (status and current ticket).
 On `ticket:<id>` and, for a ticket taken in the H5 app, `citizen:<id>`: ticket_issued,
 position_changed, turn_near, ticket_called, ticket_started, ticket_finished, ticket_no_show,
 ticket_transferred, ticket_parked, ticket_unparked, ticket_cancelled.
+
+A type sent to the hall and to the ticket's own topics has one model: what only the ticket's
+own topics carry (the estimate, the case id) is an optional field, absent (not null) from the
+hall's copy. Such a field never holds personal data either: the hall's copy and the holder's
+differ in detail, not in whose data they are.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Literal
 
-HALL_UPDATED: Final = "queueing.hall_updated"
-NOTICE_CHANGED: Final = "queueing.notice_changed"
-TICKET_ISSUED: Final = "queueing.ticket_issued"
-TICKET_CALLED: Final = "queueing.ticket_called"
-TICKET_RECALLED: Final = "queueing.ticket_recalled"
-TICKET_STARTED: Final = "queueing.ticket_started"
-TICKET_FINISHED: Final = "queueing.ticket_finished"
-TICKET_NO_SHOW: Final = "queueing.ticket_no_show"
-TICKET_TRANSFERRED: Final = "queueing.ticket_transferred"
-TICKET_PARKED: Final = "queueing.ticket_parked"
-TICKET_UNPARKED: Final = "queueing.ticket_unparked"
-TICKET_CANCELLED: Final = "queueing.ticket_cancelled"
-POSITION_CHANGED: Final = "queueing.position_changed"
-TURN_NEAR: Final = "queueing.turn_near"
-WAITING_CHANGED: Final = "queueing.waiting_changed"
-WAIT_EXCEEDED: Final = "queueing.wait_exceeded"
-COUNTER_OPENED: Final = "queueing.counter_opened"
-COUNTER_CLOSED: Final = "queueing.counter_closed"
-COUNTER_PAUSED: Final = "queueing.counter_paused"
-COUNTER_RESUMED: Final = "queueing.counter_resumed"
-COUNTER_UPDATED: Final = "queueing.counter_updated"
+from pydantic import Field
+
+from hub.events.types import Event
+from queueing.models import Channel, CounterStatus, Reason, TicketStatus
+
+HALL, COUNTER, TICKET, CITIZEN = "hall", "counter", "ticket", "citizen"
+OWN = (TICKET, CITIZEN)  # the ticket's own topics: ticket:<id>, and its holder's citizen:<id>
+
+
+def _absent(value: Any) -> bool:
+    return value is None
+
+
+def _never_null(schema: dict[str, Any]) -> None:
+    # What the data carries: the field or nothing (the JSON Schema says "not required").
+    schema.pop("default", None)
+    options = [o for o in schema.pop("anyOf", []) if o != {"type": "null"}]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+
+
+def sometimes(description: str) -> Any:
+    """A field some copies of an event leave out: absent from the data, never null."""
+    return Field(None, exclude_if=_absent, description=description, json_schema_extra=_never_null)
 
 
 def hall_topic(hall_id: str) -> str:
@@ -52,3 +63,192 @@ def ticket_topic(ticket_id: str) -> str:
 
 def citizen_topic(citizen_id: str) -> str:
     return f"citizen:{citizen_id}"
+
+
+# -- shared fields -----------------------------------------------------------------------------
+
+
+class TicketFacts(Event):
+    """What a hall screen may show of a ticket: its number and service, no personal data."""
+
+    ticket_id: str
+    number: str = Field(description='the ticket code people see and hear ("A003")')
+    service_id: str
+    service_name: str
+    priority: bool = Field(description="a priority ticket (elderly, disabled, …)")
+    appointment: bool = Field(description="a checked-in booking's ticket (预约)")
+
+
+class AtCounter(TicketFacts):
+    """A ticket and the counter it is at."""
+
+    hall_id: str
+    counter_id: str
+    counter_number: int
+    counter_name: str
+
+
+class TicketPlace(Event):
+    """A waiting ticket's place in the queue."""
+
+    ticket_id: str
+    number: str
+    ahead: int = Field(description="people called before this ticket")
+    estimate_minutes: float = Field(description="the estimated wait")
+
+
+class CounterView(Event):
+    """A counter as everyone sees it: status, clerk, the ticket it holds."""
+
+    hall_id: str
+    counter_id: str
+    counter_number: int
+    counter_name: str
+    status: CounterStatus
+    pause_reason: str
+    staff_id: str | None
+    staff_name: str
+    current_ticket_id: str | None
+
+
+class CurrentTicket(TicketFacts):
+    """The ticket a counter holds, as its counter display shows it."""
+
+    status: TicketStatus
+    call_count: int
+
+
+# -- tickets ------------------------------------------------------------------------------------
+
+
+class TicketIssued(TicketFacts, type="queueing.ticket_issued", topics=(HALL, *OWN)):
+    """A ticket was taken (kiosk, H5 app, QR code, counter or a booking's check-in).
+
+    The ticket's own topics also get its place in the queue when it was issued."""
+
+    channel: Channel
+    ahead: int | None = sometimes("people ahead when issued (the ticket's own topics)")
+    estimate_minutes: float | None = sometimes("the estimated wait (the ticket's own topics)")
+
+
+class TicketCalled(AtCounter, type="queueing.ticket_called", topics=(HALL, *OWN)):
+    """A counter called a ticket: show it and announce it `repeat` times (请 A003 号到 5 号窗口).
+
+    The ticket's own topics also get this type when the counter calls it again (on the hall:
+    ticket_recalled), without `reason`."""
+
+    call_count: int = Field(description="calls of this ticket so far, this one included")
+    repeat: int = Field(description="how many times to announce the call")
+    reason: Reason | Literal["chosen"] | None = sometimes(
+        "why this ticket: the calling policy's rule, or chosen (called by number)"
+    )
+
+
+class TicketRecalled(AtCounter, type="queueing.ticket_recalled", topics=(HALL,)):
+    """A counter called its current ticket again: announce it again."""
+
+    call_count: int
+    repeat: int
+
+
+class TicketStarted(AtCounter, type="queueing.ticket_started", topics=(HALL, *OWN)):
+    """The citizen came to the counter: serving (办理中)."""
+
+
+class TicketFinished(AtCounter, type="queueing.ticket_finished", topics=(HALL, *OWN)):
+    """The counter finished serving the ticket (办结)."""
+
+    case_id: str | None = sometimes("the case it opened, when given (the ticket's own topics)")
+
+
+class TicketNoShow(AtCounter, type="queueing.ticket_no_show", topics=(HALL, *OWN)):
+    """The citizen did not come after enough calls (过号)."""
+
+
+class TicketTransferred(AtCounter, type="queueing.ticket_transferred", topics=(HALL, *OWN)):
+    """The ticket was sent to another service or counter and waits again, keeping its place.
+
+    `service_id` and `service_name` are the new service's; the counter fields name the counter
+    that sent it."""
+
+    from_service_id: str
+    to_counter_number: int | None = sometimes("the counter it was sent to, if one")
+    to_counter_name: str | None = sometimes("the counter it was sent to, if one")
+
+
+class TicketParked(AtCounter, type="queueing.ticket_parked", topics=(HALL, *OWN)):
+    """The counter set the ticket aside (the citizen fetches a document); it calls it back
+    later."""
+
+
+class TicketUnparked(TicketFacts, type="queueing.ticket_unparked", topics=OWN):
+    """A parked ticket went back into the queue, at its place, for the counter that parked it."""
+
+
+class TicketCancelled(TicketFacts, type="queueing.ticket_cancelled", topics=(HALL, *OWN)):
+    """A waiting or parked ticket was cancelled (by its holder or the staff)."""
+
+
+class PositionChanged(TicketPlace, type="queueing.position_changed", topics=OWN):
+    """The ticket's place in the queue or its estimated wait changed."""
+
+
+class TurnNear(TicketPlace, type="queueing.turn_near", topics=OWN):
+    """The ticket's turn is near: come close to the counters (told once)."""
+
+
+class WaitExceeded(TicketFacts, type="queueing.wait_exceeded", topics=(HALL,)):
+    """A ticket has waited longer than the hall allows (an alert to the hall's staff, once)."""
+
+    hall_id: str
+    waited_minutes: int
+
+
+# -- the hall -----------------------------------------------------------------------------------
+
+
+class WaitingChanged(Event, type="queueing.waiting_changed", topics=(HALL,)):
+    """The number of people waiting changed."""
+
+    hall_id: str
+    waiting: dict[str, int] = Field(description="people waiting per service id")
+    total: int
+
+
+class NoticeChanged(Event, type="queueing.notice_changed", topics=(HALL,)):
+    """The hall's notice (shown on its screens) changed."""
+
+    hall_id: str
+    notice: str
+
+
+class HallUpdated(Event, type="queueing.hall_updated", topics=(HALL,)):
+    """The hall's configuration changed (services, counters, policy): reload the snapshot."""
+
+    hall_id: str
+    name: str
+
+
+# -- counters -----------------------------------------------------------------------------------
+
+
+class CounterOpened(CounterView, type="queueing.counter_opened", topics=(HALL,)):
+    """A clerk signed in at a counter: it is open."""
+
+
+class CounterClosed(CounterView, type="queueing.counter_closed", topics=(HALL,)):
+    """The clerk signed out: the counter is closed."""
+
+
+class CounterPaused(CounterView, type="queueing.counter_paused", topics=(HALL,)):
+    """The counter paused, with a reason (暂停服务)."""
+
+
+class CounterResumed(CounterView, type="queueing.counter_resumed", topics=(HALL,)):
+    """A paused counter is open again."""
+
+
+class CounterUpdated(CounterView, type="queueing.counter_updated", topics=(COUNTER,)):
+    """A counter's status or the ticket it holds changed (its own display and workstation)."""
+
+    current: CurrentTicket | None = sometimes("the ticket it holds, when it holds one")

@@ -133,6 +133,15 @@ class Channel(StrEnum):
     APPOINTMENT = "appointment"
 
 
+class Reason(StrEnum):
+    """The rule of the calling policy that chose a ticket (`domain.choose_next`)."""
+
+    APPOINTMENT = "appointment"
+    OVERDUE = "overdue"
+    PRIORITY = "priority"
+    NORMAL = "normal"
+
+
 class TicketStatus(StrEnum):
     WAITING = "waiting"
     CALLED = "called"
@@ -222,6 +231,15 @@ class Ticket(_Model):
     transfers: list[Transfer] = Field(default_factory=list)
     version: int = 0
     outbox: list[PendingEvent] = Field(default_factory=list)
+
+
+class Arrival(BaseModel):
+    """A ticket issued: when, for which service (the appointment center's recent load)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service_id: str
+    issued_at: datetime
 
 
 class CounterStatus(StrEnum):

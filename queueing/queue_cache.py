@@ -78,6 +78,10 @@ class QueueCache:
         if queue is not None and ticket.id in queue.tickets:
             queue.tickets[ticket.id] = ticket
 
-    def forget(self, hall_id: str) -> None:
-        """The copy proved wrong (a ticket it lists is no longer waiting): read it again."""
-        self._halls.pop(hall_id, None)
+    def gone(self, ticket: Ticket) -> None:
+        """A ticket the copy lists is no longer waiting (another counter called it, on this
+        node or another): drop it. The change's own version bump, not yet seen, makes the
+        copy read again anyway; this only spares the next call the same lost claim."""
+        queue = self._halls.get(ticket.hall_id)
+        if queue is not None and ticket.status is not TicketStatus.WAITING:
+            queue.tickets.pop(ticket.id, None)

@@ -2,7 +2,8 @@
 
 `queueing_halls`, `queueing_services`, `queueing_counters`: configuration.
 `queueing_tickets`: one document per ticket, written whole and guarded by its `version`, with
-  the events its last change caused (`outbox`) until they are published.
+  the events its last change caused (`outbox`) until they are published; a call claims a
+  waiting ticket with one guarded `find_one_and_update` (`claim`).
 `queueing_counter_states`: the live state of each counter, guarded the same way.
 `queueing_day_numbers`: the last ticket number per hall, service and day (`$inc`).
 `queueing_counter_log`: counter status intervals, for idle-time statistics.
@@ -19,6 +20,7 @@ from pymongo.errors import DuplicateKeyError
 
 from queueing.models import (
     AT_COUNTER,
+    Arrival,
     Counter,
     CounterLogEntry,
     CounterState,
@@ -125,7 +127,7 @@ def _service(doc: Document) -> Service:
     return Service.model_validate(doc)
 
 
-# The fields that order a queue and address a ticket's holder.
+# The fields that order a queue, address a ticket's holder, and make its call (`domain.call`).
 _QUEUE_FIELDS = {
     field: 1
     for field in (
@@ -146,6 +148,39 @@ _QUEUE_FIELDS = {
         "version",
         "near_notified_at",
         "citizen.citizen_id",
+        "calls",
+        "called_at",
+    )
+}
+# What a call writes (`domain.call`): the rest of the ticket stays as stored.
+_CALL_FIELDS = (
+    "status",
+    "counter_id",
+    "target_counter_id",
+    "calls",
+    "called_at",
+    "last_called_at",
+    "staff_id",
+    "staff_name",
+    "parked_at",
+)
+# What a clerk's own figures of the day need (`views.clerk_figures`).
+_FIGURE_FIELDS = {
+    field: 1
+    for field in (
+        "hall_id",
+        "service_id",
+        "day",
+        "number",
+        "code",
+        "channel",
+        "status",
+        "issued_at",
+        "queue_time",
+        "called_at",
+        "serving_at",
+        "finished_at",
+        "staff_id",
     )
 }
 
@@ -180,6 +215,7 @@ class TicketStore:
         await t.create_index([("hall_id", 1), ("day", 1), ("status", 1)])
         await t.create_index([("hall_id", 1), ("day", 1), ("service_id", 1), ("person_keys", 1)])
         await t.create_index([("counter_id", 1), ("status", 1)])
+        await t.create_index([("staff_id", 1), ("day", 1)])  # a clerk's own tickets
         await t.create_index([("citizen.citizen_id", 1), ("day", 1)])
         await t.create_index([("hall_id", 1), ("day", 1), ("last_called_at", -1)])
         await t.create_index([("pending", 1)])
@@ -219,6 +255,11 @@ class TicketStore:
         doc = await self._tickets.find_one({"_id": ticket_id})
         return _ticket(doc) if doc else None
 
+    async def light(self, ticket_id: str) -> Ticket | None:
+        """One ticket as `waiting` reads it (light), whatever its status now."""
+        doc = await self._tickets.find_one({"_id": ticket_id}, _QUEUE_FIELDS)
+        return _ticket(doc) if doc else None
+
     async def get_many(self, ticket_ids: list[str]) -> list[Ticket]:
         """The tickets of these ids that exist, in no particular order."""
         if not ticket_ids:
@@ -233,6 +274,46 @@ class TicketStore:
             {"_id": ticket.id, "version": expected_version}, _ticket_doc(saved)
         )
         return saved if result.matched_count == 1 else None
+
+    async def claim(self, seen: Ticket, called: Ticket) -> Ticket | None:
+        """Take a waiting ticket for a counter in one atomic step: write the call (`called`,
+        made by `domain.call` from `seen`, with the call's events in its outbox) if the ticket
+        is still waiting at the version seen. The ticket as saved, or None when someone else
+        changed it first (another counter took it: this counter tries its next choice).
+
+        Safe on any number of nodes: MongoDB applies one update to a document at a time, so of
+        several counters claiming the same ticket exactly one matches the filter; the others
+        find the status (and version) moved on. `seen` may be the queue's light copy: only
+        the call's fields are written, the rest of the ticket (personal data, earlier events
+        still in the outbox) stays as stored."""
+        doc = _ticket_doc(called)
+        found = await self._tickets.find_one_and_update(
+            {"_id": seen.id, "version": seen.version, "status": TicketStatus.WAITING.value},
+            {
+                "$set": {**{f: doc[f] for f in _CALL_FIELDS}, "pending": True},
+                "$push": {"outbox": {"$each": doc["outbox"]}},
+                "$inc": {"version": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        return _ticket(found) if found else None
+
+    async def unclaim(self, claimed: Ticket, seen: Ticket, event_ids: set[str]) -> None:
+        """Undo a claim whose counter changed meanwhile: the call's fields as they were, its
+        events out of the outbox (guarded by the claimed version)."""
+        doc = _ticket_doc(seen)
+        left = [e.model_dump() for e in claimed.outbox if e.id not in event_ids]
+        await self._tickets.update_one(
+            {"_id": claimed.id, "version": claimed.version},
+            {
+                "$set": {
+                    **{f: doc[f] for f in _CALL_FIELDS},
+                    "outbox": left,
+                    "pending": bool(left),
+                },
+                "$inc": {"version": 1},
+            },
+        )
 
     async def mark_near(self, ticket: Ticket, now: datetime) -> bool:
         """Note that the holder was told their turn is near (once: guarded by version)."""
@@ -358,6 +439,21 @@ class TicketStore:
             .limit(limit)
         )
         return [_ticket(d) async for d in cursor]
+
+    async def of_clerk(self, hall_id: str, staff_id: str, day: str) -> list[Ticket]:
+        """The tickets a clerk called today (indexed by clerk and day), light: what their
+        figures need."""
+        cursor = self._tickets.find(
+            {"staff_id": staff_id, "day": day, "hall_id": hall_id}, _FIGURE_FIELDS
+        )
+        return [_ticket(d) async for d in cursor]
+
+    async def arrivals(self, hall_id: str, day: str) -> list[Arrival]:
+        """When each ticket of a day was issued, and for which service."""
+        cursor = self._tickets.find(
+            {"hall_id": hall_id, "day": day}, {"_id": 0, "service_id": 1, "issued_at": 1}
+        )
+        return [Arrival.model_validate(d) async for d in cursor]
 
     async def of_citizen(self, citizen_id: str, day: str) -> list[Ticket]:
         cursor = self._tickets.find({"citizen.citizen_id": citizen_id, "day": day}).sort(

@@ -14,7 +14,7 @@ import pytest
 from hub import keys
 from hub.access import AccessTable
 from hub.app import create_app
-from queueing import service as queueing_service
+from queueing.service import positions as queueing_positions
 from tests.access import cases_appointments, cases_hub, cases_notifier, cases_queueing, cases_rtc
 from tests.access.world import Builder, Report, World, run_row
 from tests.support import drop_database, make_settings, running_hub
@@ -52,7 +52,7 @@ async def test_access_matrix(
     domain: str, tmp_path: Path, mongo_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each case waits for the queue's position updates it set off: at once, not every 2 s.
-    monkeypatch.setattr(queueing_service, "POSITIONS_SECONDS", 0.05)
+    monkeypatch.setattr(queueing_positions, "POSITIONS_SECONDS", 0.05)
     settings = make_settings(
         tmp_path,
         mongo_url,

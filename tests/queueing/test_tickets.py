@@ -15,7 +15,7 @@ from hub.errors import Forbidden, HubError
 from queueing import errors
 from queueing.api import HALLS, QUEUE
 from queueing.models import Channel, CitizenIn, Tag, TicketStatus
-from queueing.service import QueueingService
+from queueing.service import QueueingService, open_services
 from tests.queueing.factories import setup
 from tests.support import RunningHub, connect
 
@@ -45,7 +45,7 @@ async def test_200_concurrent_takers_get_200_consecutive_numbers(hall: RunningHu
     codes = await asyncio.gather(*(take(hall) for _ in range(200)))
     assert sorted(codes) == [f"A{n:03d}" for n in range(1, 201)]
     day = queue(hall).today(await hall.app[HALLS].get_hall("h1")).isoformat()
-    assert len(await queue(hall).tickets.of_day("h1", day)) == 200
+    assert len(await queue(hall).tickets_of_day("h1", day)) == 200
 
 
 async def test_daily_cap_refuses_and_changes_nothing(hall: RunningHub) -> None:
@@ -53,15 +53,13 @@ async def test_daily_cap_refuses_and_changes_nothing(hall: RunningHub) -> None:
     with pytest.raises(errors.DailyCapReached):
         await take(hall, "s3")
     day = queue(hall).today(await hall.app[HALLS].get_hall("h1")).isoformat()
-    assert sum(t.service_id == "s3" for t in await queue(hall).tickets.of_day("h1", day)) == 3
+    assert sum(t.service_id == "s3" for t in await queue(hall).tickets_of_day("h1", day)) == 3
 
 
 async def test_two_counters_calling_at_once_never_share_a_ticket(hall: RunningHub) -> None:
     service = queue(hall)
     # A second service instance: another node's locks, the same database.
-    other = QueueingService(
-        service.halls, service.tickets, service.counters, hall.app[keys.BUS], pepper=b"x"
-    )
+    _, other = await open_services(hall.app[keys.DB], hall.app[keys.BUS], pepper=b"x")
     await service.open_counter("w1", CLERK_1)
     await other.open_counter("w2", CLERK_2)
     for _ in range(12):
@@ -102,7 +100,7 @@ async def test_call_a_specific_ticket_and_the_counter_holds_one(hall: RunningHub
     for _ in range(3):
         await take(hall)
     day = queue(hall).today(await hall.app[HALLS].get_hall("h1")).isoformat()
-    third = next(t for t in await service.tickets.of_day("h1", day) if t.code == "A003")
+    third = next(t for t in await service.tickets_of_day("h1", day) if t.code == "A003")
     called = await service.call_ticket("w1", third.id, CLERK_1)
     assert called.code == "A003"
     with pytest.raises(errors.CounterBusy):
@@ -262,10 +260,10 @@ async def test_a_crash_between_write_and_publish_loses_nothing(hall: RunningHub)
         assert events[0]["type"] == "queueing.ticket_issued"
         assert await service.sweep_outboxes() == 0
         day = queue(hall).today(await hall.app[HALLS].get_hall("h1")).isoformat()
-        ticket = (await service.tickets.of_day("h1", day))[0]
+        ticket = (await service.tickets_of_day("h1", day))[0]
         # Published again (a sweeper on another node racing this one): no second event.
         for event in [e for e in ticket.outbox]:
-            await hall.app[keys.BUS].publish_untyped(
+            await hall.app[keys.BUS].republish(
                 event.topic, event.type, event.data, event_id=event.id
             )
         await asyncio.sleep(0.2)
@@ -278,22 +276,22 @@ async def test_a_counter_split_from_its_ticket_by_a_crash_is_repaired(hall: Runn
     service = queue(hall)
     await service.open_counter("w1", CLERK_1)
     await take(hall)
-    real_save = service.counters.save
+    real_save = service._counters.save
 
     async def lost(*_: Any) -> None:
         return None
 
-    service.counters.save = lost  # type: ignore[method-assign,assignment]
+    service._counters.save = lost  # type: ignore[method-assign,assignment]
     with pytest.raises(errors.ConcurrentChange):
         await service.call_next("w1", CLERK_1)
-    service.counters.save = real_save  # type: ignore[method-assign]
+    service._counters.save = real_save  # type: ignore[method-assign]
     # The ticket write was undone; the counter is free and the ticket still waits.
     called = await service.call_next("w1", CLERK_1)
     assert called.code == "A001"
     # Now the other order: the ticket is at the counter but the counter forgot it.
     place, state = await service.counter_state("w1")
     forgot = state.model_copy(update={"current_ticket_id": None})
-    assert await service.counters.save(forgot, state.version) is not None
+    assert await service._counters.save(forgot, state.version) is not None
     assert await service.reconcile_counters() == 0  # seen once: maybe an action under way
     assert await service.reconcile_counters() == 1  # still so on the next sweep: repaired
     _, repaired = await service.counter_state("w1")
@@ -303,7 +301,7 @@ async def test_a_counter_split_from_its_ticket_by_a_crash_is_repaired(hall: Runn
     await service.finish("w1", None, CLERK_1)
     _, state = await service.counter_state("w1")
     stale = state.model_copy(update={"current_ticket_id": called.id})
-    assert await service.counters.save(stale, state.version) is not None
+    assert await service._counters.save(stale, state.version) is not None
     await service.reconcile_counters()
     await service.reconcile_counters()
     _, state = await service.counter_state("w1")
@@ -378,7 +376,7 @@ async def test_commands_check_their_input_and_change_nothing(hall: RunningHub) -
             error = await client.error(command, payload)
             assert error["code"] == code, (command, payload, error)
         day = queue(hall).today(await hall.app[HALLS].get_hall("h1")).isoformat()
-        assert await queue(hall).tickets.of_day("h1", day) == []
+        assert await queue(hall).tickets_of_day("h1", day) == []
         await staff.ok("queueing.open_counter", {"counter_id": "w1"})
         assert (await staff.error("queueing.call_next", {"counter_id": "w1"}))["code"] == (
             "NO_TICKET_WAITING"
@@ -540,9 +538,7 @@ async def test_a_node_sees_tickets_another_node_issued(hall: RunningHub) -> None
     """Each node keeps the queue in memory; a version in the store tells it when another node
     changed the queue."""
     node_a = queue(hall)
-    node_b = QueueingService(
-        node_a.halls, node_a.tickets, node_a.counters, hall.app[keys.BUS], pepper=b"x"
-    )
+    _, node_b = await open_services(hall.app[keys.DB], hall.app[keys.BUS], pepper=b"x")
     await node_a.open_counter("w1", CLERK_1)
     with pytest.raises(errors.NoTicketWaiting):
         await node_a.call_next("w1", CLERK_1)  # node A has read the (empty) queue

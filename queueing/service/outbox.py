@@ -1,0 +1,96 @@
+"""Publishing what changes wrote, and what the sweeper repairs.
+
+Every change is written together with the events it causes (the document's `outbox`); the
+events are published after the write and then cleared. A crash in between leaves them in the
+outbox, and the sweeper publishes them (the bus drops a repeat by event id), so a call is
+never lost. Kept events are published with `bus.republish`, which checks their data against
+the type's model again. A ticket and its counter are two documents: each write is guarded,
+and `reconcile_counters` repairs the pair after a crash between the two writes.
+"""
+
+from __future__ import annotations
+
+from hub.logs import get_logger
+from queueing import domain
+from queueing.models import CounterState, PendingEvent, Ticket
+from queueing.service.core import ServiceCore
+
+log = get_logger("queueing")
+
+
+class Outbox(ServiceCore):
+    async def _flush_ticket(self, ticket: Ticket) -> None:
+        if ticket.outbox:
+            await self._publish(ticket.outbox)
+            await self._tickets.clear_outbox(ticket)
+
+    async def _flush_counter(self, state: CounterState) -> None:
+        if state.outbox:
+            await self._publish(state.outbox)
+            await self._counters.clear_outbox(state)
+
+    async def _publish(self, out: list[PendingEvent]) -> None:
+        for event in out:
+            await self._bus.republish(event.topic, event.type, event.data, event_id=event.id)
+
+    async def sweep_outboxes(self) -> int:
+        """Publish what a crash left in outboxes (a repeat is dropped by event id)."""
+        swept = 0
+        for ticket in await self._tickets.with_pending_events():
+            await self._flush_ticket(ticket)
+            swept += len(ticket.outbox)
+        for state in await self._counters.with_pending_events():
+            await self._flush_counter(state)
+            swept += len(state.outbox)
+        if swept:
+            log.warning("outbox_swept", events=swept)
+        return swept
+
+    async def reconcile_counters(self) -> int:
+        """A crash between a ticket's write and its counter's leaves them disagreeing about
+        which ticket the counter holds. A disagreement seen on two sweeps in a row, with
+        neither side changed in between (not an action under way), is settled by the ticket:
+        the counter holds exactly the ticket called or served there."""
+        held = {t.counter_id: t for t in await self._tickets.held_at_counters() if t.counter_id}
+        states = {s.id: s for s in await self._counters.holding()}
+        for counter_id in held:
+            if counter_id not in states:
+                lost = await self._counters.by_id(counter_id)
+                if lost is not None:
+                    states[counter_id] = lost
+        suspects: set[tuple[str, int, str | None, int]] = set()
+        repaired = 0
+        for counter_id, state in states.items():
+            at_counter = held.get(counter_id)
+            holding = at_counter.id if at_counter else None
+            if state.current_ticket_id == holding:
+                continue
+            key = (counter_id, state.version, holding, at_counter.version if at_counter else -1)
+            suspects.add(key)
+            if key in self._suspects:
+                fixed = state.model_copy(update={"current_ticket_id": holding})
+                if await self._counters.save(fixed, state.version) is not None:
+                    repaired += 1
+                    log.warning("counter_state_repaired", counter_id=counter_id, ticket_id=holding)
+        self._suspects = suspects
+        return repaired
+
+    async def alert_long_waits(self) -> int:
+        """Tell each hall's staff about tickets waiting longer than the hall allows."""
+        alerted = 0
+        now = self._now()
+        for hall in await self._halls.list_halls():
+            day = domain.local_day(now, hall.timezone).isoformat()
+            config = await self._config.config(hall.id)
+            for ticket in await self._queue.waiting(hall.id, day):
+                service = config.services.get(ticket.service_id)
+                if (
+                    service is not None
+                    and ticket.id not in self._alerted
+                    and domain.overdue(ticket, hall.policy, now)
+                ):
+                    # Published under the ticket's name: a repeat from another node is dropped.
+                    await self._publish([domain.wait_exceeded_event(ticket, service, now)])
+                    self._alerted.add(ticket.id)
+                    alerted += 1
+        return alerted
