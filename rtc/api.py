@@ -7,41 +7,45 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import yaml
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub import keys
 from hub.access import Scope
-from hub.auth.models import BACK_OFFICE
 from hub.errors import InvalidPayload
-from hub.gateway.commands import Call, Payload
+from hub.gateway.commands import Call, CommandRegistry, Payload
 from hub.inputs import Skip
 from hub.logs import get_logger
-from hub.rest import NoBody, Request, compose
+from hub.rest import NoBody, Request, RestApi, compose
 from hub.settings import ROOT
 from rtc import access, errors
+from rtc.domain import Stats
 from rtc.models import (
+    AgentView,
     CallbackIn,
     ChatIn,
+    ChatMessage,
+    Hello,
+    Overview,
     QualityIn,
     RatingIn,
     RequestIn,
+    SessionDetail,
     SessionRef,
     SessionState,
+    SessionView,
     SignalIn,
     SkillsIn,
     StatusIn,
     Topic,
+    TopicNow,
     TransferIn,
     WrapUpIn,
 )
 from rtc.recorder import Recorder
 from rtc.service import IMAGE_TYPES, MAX_IMAGE_BYTES, RtcService
-from rtc.store import RtcStore
 
 log = get_logger("rtc")
 
@@ -80,84 +84,101 @@ class NameIn(BaseModel):
     phone: str = Field(pattern=r"^1[3-9][0-9]{9}$")
 
 
+class RatingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    stars: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=500)
+
+
 def install(app: web.Application) -> None:
     app[keys.ACCESS].add("rtc", access.TABLE)
-    _install_commands(app)
-    _install_rest(app)
+    _citizen_commands(app[keys.COMMANDS])
+    _agent_commands(app[keys.COMMANDS])
+    _call_commands(app[keys.COMMANDS])
+    _citizen_routes(app[keys.REST])
+    _call_routes(app[keys.REST])
+    _back_office_routes(app[keys.REST])
     _install_topics(app)
     app.cleanup_ctx.append(_service)
 
 
-def _install_commands(app: web.Application) -> None:
-    c = app[keys.COMMANDS]
+# -- Socket.IO: the call is driven over the socket --------------------------------------------
 
+
+def _citizen_commands(c: CommandRegistry) -> None:
     @c.command("rtc.request", RequestIn, summary="Join a topic's queue")
-    async def request(call: Call, p: RequestIn) -> dict[str, Any]:
+    async def request(call: Call, p: RequestIn) -> SessionView:
         call.app[RTC].watch(call.principal, call.sid)
         return await call.app[RTC].request(call.principal, p)
 
     @c.command("rtc.leave", SessionRef, summary="Leave or hang up")
-    async def leave(call: Call, p: SessionRef) -> dict[str, Any]:
+    async def leave(call: Call, p: SessionRef) -> SessionView:
         return await call.app[RTC].leave(call.principal, p.session_id)
 
     @c.command("rtc.callback", CallbackIn, summary="Leave asking for a call-back")
-    async def callback(call: Call, p: CallbackIn) -> dict[str, Any]:
+    async def callback(call: Call, p: CallbackIn) -> SessionView:
         return await call.app[RTC].callback(call.principal, p)
 
     @c.command("rtc.rate", RatingIn, summary="Rate a call (1-5, once)")
-    async def rate(call: Call, p: RatingIn) -> dict[str, Any]:
+    async def rate(call: Call, p: RatingIn) -> SessionView:
         return await call.app[RTC].rate(call.principal, p)
 
+
+def _agent_commands(c: CommandRegistry) -> None:
     @c.command("rtc.agent_hello", Payload, summary="An agent console connected")
-    async def hello(call: Call, p: Payload) -> dict[str, Any]:
+    async def hello(call: Call, p: Payload) -> Hello:
         return await call.app[RTC].hello(call.principal, call.sid)
 
     @c.command("rtc.set_status", StatusIn, summary="available | away | wrap_up")
-    async def set_status(call: Call, p: StatusIn) -> dict[str, Any]:
-        return await call.app[RTC].set_status(call.principal, p.status)
+    async def set_status(call: Call, p: StatusIn) -> dict[str, AgentView]:
+        return {"agent": await call.app[RTC].set_status(call.principal, p.status)}
 
     @c.command("rtc.set_skills", SkillsIn, summary="The topics the agent takes")
-    async def set_skills(call: Call, p: SkillsIn) -> dict[str, Any]:
-        return await call.app[RTC].set_skills(call.principal.sub, p.skills)
+    async def set_skills(call: Call, p: SkillsIn) -> dict[str, AgentView]:
+        return {"agent": await call.app[RTC].set_skills(call.principal.sub, p.skills)}
 
     @c.command("rtc.accept", SessionRef, summary="Take the call offered")
-    async def accept(call: Call, p: SessionRef) -> dict[str, Any]:
+    async def accept(call: Call, p: SessionRef) -> SessionView:
         return await call.app[RTC].accept(call.principal, p.session_id)
 
     @c.command("rtc.decline", SessionRef, summary="Decline the call offered")
-    async def decline(call: Call, p: SessionRef) -> dict[str, Any]:
+    async def decline(call: Call, p: SessionRef) -> SessionView:
         return await call.app[RTC].decline(call.principal, p.session_id)
 
     @c.command("rtc.hang_up", SessionRef, summary="End the call")
-    async def hang_up(call: Call, p: SessionRef) -> dict[str, Any]:
+    async def hang_up(call: Call, p: SessionRef) -> SessionView:
         return await call.app[RTC].hang_up(call.principal, p.session_id)
 
     @c.command("rtc.wrap_up", WrapUpIn, summary="Notes written: available again")
-    async def wrap_up(call: Call, p: WrapUpIn) -> dict[str, Any]:
+    async def wrap_up(call: Call, p: WrapUpIn) -> SessionView:
         return await call.app[RTC].wrap_up(call.principal, p)
 
     @c.command("rtc.transfer", TransferIn, summary="To another agent or topic")
-    async def transfer(call: Call, p: TransferIn) -> dict[str, Any]:
+    async def transfer(call: Call, p: TransferIn) -> SessionView:
         return await call.app[RTC].transfer(call.principal, p)
 
+
+def _call_commands(c: CommandRegistry) -> None:
     @c.command("rtc.signal", SignalIn, summary="Offer, answer, ICE candidate")
     async def signal(call: Call, p: SignalIn) -> dict[str, Any]:
         call.app[RTC].watch(call.principal, call.sid)
         return await call.app[RTC].signal(call.principal, p)
 
     @c.command("rtc.quality", QualityIn, summary="getStats() summary")
-    async def quality(call: Call, p: QualityIn) -> dict[str, Any]:
+    async def quality(call: Call, p: QualityIn) -> dict[str, int]:
         call.app[RTC].watch(call.principal, call.sid)
-        return await call.app[RTC].quality(call.principal, p)
+        return {"level": await call.app[RTC].quality(call.principal, p)}
 
     @c.command("rtc.chat", ChatIn, summary="A text in the call")
-    async def chat(call: Call, p: ChatIn) -> dict[str, Any]:
-        return await call.app[RTC].chat(call.principal, p)
+    async def chat(call: Call, p: ChatIn) -> dict[str, ChatMessage]:
+        return {"message": await call.app[RTC].chat(call.principal, p)}
 
 
-def _install_rest(app: web.Application) -> None:
-    rest = app[keys.REST]
+# -- REST -------------------------------------------------------------------------------------
 
+
+def _citizen_routes(rest: RestApi) -> None:
     @rest.route("GET", "/rtc/ice-servers", tag="rtc", summary="STUN/TURN")
     async def ice(req: Request[NoBody, NoBody]) -> dict[str, Any]:
         servers = req.app[keys.SETTINGS].ice_servers
@@ -172,95 +193,43 @@ def _install_rest(app: web.Application) -> None:
             ]
         }
 
-    @rest.route("GET", "/rtc/topics", tag="rtc", summary="Consultation topics")
-    async def topics(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
-        service = req.app[RTC]
-        waiting, _, agents = await service.line()
-        now = service.now()
-        from rtc import domain
-
-        return [
-            {
-                **t.model_dump(by_alias=False),
-                "agents_online": sum(
-                    1 for a in agents if t.id in a.skills and domain.present(a, now)
-                ),
-                "waiting": sum(1 for s in waiting if s.topic == t.id),
-            }
-            for t in await service.store.topics()
-            if t.active
-        ]
-
     @rest.route(
-        "PUT",
-        "/rtc/topics/{topic_id}",
-        body=Topic,
-        response=Topic,
-        tag="rtc",
-        summary="Create or change a topic",
+        "GET", "/rtc/topics", response=list[TopicNow], tag="rtc", summary="Consultation topics"
     )
-    async def save_topic(req: Request[Topic, NoBody]) -> dict[str, Any]:
-        if req.body.id != req.path("topic_id"):
-            raise InvalidPayload("路径与请求体中的主题编号不一致")
-        return (await req.app[RTC].save_topic(req.body)).model_dump(by_alias=False)
+    async def topics(req: Request[NoBody, NoBody]) -> list[TopicNow]:
+        return await req.app[RTC].topics()
 
     @rest.route(
         "POST",
         "/rtc/sessions",
         body=RequestIn,
+        response=SessionView,
         status=201,
         tag="rtc",
         summary="Join a topic's queue",
     )
-    async def request(req: Request[RequestIn, NoBody]) -> dict[str, Any]:
+    async def request(req: Request[RequestIn, NoBody]) -> SessionView:
         return await req.app[RTC].request(req.require_principal(), req.body)
 
     @rest.route(
         "GET",
         "/rtc/sessions/mine",
+        response=list[SessionView],
         tag="rtc",
         summary="The caller's consultations",
     )
-    async def mine(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
-        service = req.app[RTC]
-        found = await service.store.of_citizen(req.require_principal().sub)
-        return [await service.view(s) for s in found]
-
-    @rest.route(
-        "GET",
-        "/rtc/sessions/{session_id}",
-        tag="rtc",
-        summary="One consultation (its parties and supervisors)",
-    )
-    async def one(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        service = req.app[RTC]
-        session = await service.store.get(req.path("session_id"))
-        if session is None:
-            raise errors.SessionNotFound()
-        access.READ_SESSION.require(req.require_principal(), access.of_session(session))
-        view = await service.view(session)
-        if req.require_principal().role in BACK_OFFICE:
-            view["quality"] = [q.model_dump(mode="json") for q in session.quality]
-            view["notes"] = session.notes
-        return view
-
-    @rest.route(
-        "POST",
-        "/rtc/sessions/{session_id}/leave",
-        tag="rtc",
-        summary="Leave the queue or hang up",
-    )
-    async def leave(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        return await req.app[RTC].leave(req.require_principal(), req.path("session_id"))
+    async def mine(req: Request[NoBody, NoBody]) -> list[SessionView]:
+        return await req.app[RTC].mine(req.require_principal())
 
     @rest.route(
         "POST",
         "/rtc/sessions/{session_id}/callback",
         body=NameIn,
+        response=SessionView,
         tag="rtc",
         summary="Leave the queue asking for a call-back",
     )
-    async def callback(req: Request[NameIn, NoBody]) -> dict[str, Any]:
+    async def callback(req: Request[NameIn, NoBody]) -> SessionView:
         ref = compose(CallbackIn, session_id=req.path("session_id"), phone=req.body.phone)
         return await req.app[RTC].callback(req.require_principal(), ref)
 
@@ -268,10 +237,11 @@ def _install_rest(app: web.Application) -> None:
         "POST",
         "/rtc/sessions/{session_id}/rating",
         body=RatingBody,
+        response=SessionView,
         tag="rtc",
         summary="Rate the call (1-5, once)",
     )
-    async def rating(req: Request[RatingBody, NoBody]) -> dict[str, Any]:
+    async def rating(req: Request[RatingBody, NoBody]) -> SessionView:
         body = compose(
             RatingIn,
             session_id=req.path("session_id"),
@@ -279,6 +249,28 @@ def _install_rest(app: web.Application) -> None:
             comment=req.body.comment,
         )
         return await req.app[RTC].rate(req.require_principal(), body)
+
+
+def _call_routes(rest: RestApi) -> None:
+    @rest.route(
+        "GET",
+        "/rtc/sessions/{session_id}",
+        response=SessionDetail,
+        tag="rtc",
+        summary="One consultation (its parties and supervisors)",
+    )
+    async def one(req: Request[NoBody, NoBody]) -> SessionDetail:
+        return await req.app[RTC].detail(req.require_principal(), req.path("session_id"))
+
+    @rest.route(
+        "POST",
+        "/rtc/sessions/{session_id}/leave",
+        response=SessionView,
+        tag="rtc",
+        summary="Leave the queue or hang up",
+    )
+    async def leave(req: Request[NoBody, NoBody]) -> SessionView:
+        return await req.app[RTC].leave(req.require_principal(), req.path("session_id"))
 
     @rest.route(
         "POST",
@@ -288,16 +280,17 @@ def _install_rest(app: web.Application) -> None:
         summary="A picture in the chat: the body is the image (JPEG, PNG, GIF "
         "or WebP, at most 5 MB)",
     )
-    async def image(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+    async def image(req: Request[NoBody, NoBody]) -> dict[str, ChatMessage]:
         http = req.http
         if (http.content_length or 0) > MAX_IMAGE_BYTES:
             raise errors.ImageTooLarge(limit=MAX_IMAGE_BYTES)
         data = await http.content.read(MAX_IMAGE_BYTES + 1)
         if len(data) > MAX_IMAGE_BYTES:
             raise errors.ImageTooLarge(limit=MAX_IMAGE_BYTES)
-        return await req.app[RTC].post_image(
+        message = await req.app[RTC].post_image(
             req.require_principal(), req.path("session_id"), data, http.content_type
         )
+        return {"message": message}
 
     @rest.route(
         "GET",
@@ -317,13 +310,29 @@ def _install_rest(app: web.Application) -> None:
             },
         )
 
+
+def _back_office_routes(rest: RestApi) -> None:
+    @rest.route(
+        "PUT",
+        "/rtc/topics/{topic_id}",
+        body=Topic,
+        response=Topic,
+        tag="rtc",
+        summary="Create or change a topic",
+    )
+    async def save_topic(req: Request[Topic, NoBody]) -> Topic:
+        if req.body.id != req.path("topic_id"):
+            raise InvalidPayload("路径与请求体中的主题编号不一致")
+        return await req.app[RTC].save_topic(req.body)
+
     @rest.route(
         "GET",
         "/rtc/overview",
+        response=Overview,
         tag="rtc",
         summary="The queue, the calls and the agents now",
     )
-    async def overview(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+    async def overview(req: Request[NoBody, NoBody]) -> Overview:
         return await req.app[RTC].overview()
 
     @rest.route(
@@ -333,18 +342,12 @@ def _install_rest(app: web.Application) -> None:
         tag="rtc",
         summary="Consultations, newest first",
     )
-    async def search(req: Request[NoBody, SessionsQuery]) -> dict[str, Any]:
+    async def search(req: Request[NoBody, SessionsQuery]) -> dict[str, list[SessionView]]:
         q = req.query
-        query: dict[str, Any] = {}
-        if q.state:
-            query["state"] = q.state.value
-        if q.topic:
-            query["topic"] = q.topic
-        if q.agent_id:
-            query["agent_id"] = q.agent_id
-        service = req.app[RTC]
-        found = await service.store.search(query, q.limit, q.skip)
-        return {"sessions": [await service.view(s) for s in found]}
+        found = await req.app[RTC].search(
+            state=q.state, topic=q.topic, agent_id=q.agent_id, limit=q.limit, skip=q.skip
+        )
+        return {"sessions": found}
 
     @rest.route(
         "GET",
@@ -361,7 +364,7 @@ def _install_rest(app: web.Application) -> None:
             path,
             headers={
                 "Content-Type": MATROSKA,
-                "Content-Disposition": f'attachment; filename="{Path(path).name}"',
+                "Content-Disposition": f'attachment; filename="{path.name}"',
             },
         )
 
@@ -372,22 +375,15 @@ def _install_rest(app: web.Application) -> None:
         tag="rtc",
         summary="Answered, abandoned, waits, talk time, ratings by topic or agent",
     )
-    async def stats(req: Request[NoBody, StatsQuery]) -> dict[str, Any]:
+    async def stats(req: Request[NoBody, StatsQuery]) -> dict[str, list[Stats]]:
         return {"rows": await req.app[RTC].statistics(req.query.by, req.query.days)}
-
-
-class RatingBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    stars: int = Field(ge=1, le=5)
-    comment: str = Field("", max_length=500)
 
 
 def _install_topics(app: web.Application) -> None:
     async def session_scope(ident: str) -> Scope | None:
         if ident == "queue":
             return Scope()
-        session = await app[RTC].store.get(ident)
+        session = await app[RTC].find(ident)
         return access.of_session(session) if session is not None else None
 
     async def agent_scope(agent_id: str) -> Scope:
@@ -403,35 +399,14 @@ def _install_topics(app: web.Application) -> None:
     topics.register("agent", agent_scope)
 
 
-async def load_topics(store: RtcStore, path: Path = DEFAULTS) -> None:
-    if await store.topics():
-        return
-    raw = yaml.safe_load(await asyncio.to_thread(path.read_text, encoding="utf-8"))
-    for topic in raw.get("topics", []):
-        await store.save_topic(Topic.model_validate(topic))
-
-
 async def _service(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    store = RtcStore(app[keys.DB])
-    await store.ensure_indexes()
-    await load_topics(store)
     capacity = settings.rtc.max_recordings if settings.rtc.record else 0
     recorder = Recorder(settings.data_dir / "recordings", capacity, settings.ice_servers)
-
-    async def remember_phone(recipient: str, phone: str) -> None:
-        from notifier import NOTIFIER
-
-        if NOTIFIER in app:
-            await app[NOTIFIER].remember_phone(recipient, phone)
-
     service = RtcService(
-        store,
-        app[keys.BUS],
-        recorder,
-        remember_phone=remember_phone,
-        retention_days=settings.rtc.retention_days,
+        app[keys.DB], app[keys.BUS], recorder, retention_days=settings.rtc.retention_days
     )
+    await service.start(DEFAULTS)
     app[RTC] = service
 
     app[keys.GATEWAY].on_disconnect(service.goodbye)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -143,6 +143,175 @@ class Session(_Model):
     earlier_recordings: list[Recording] = Field(default_factory=list)  # before transfers
     callback_phone: str = ""
     version: int = 0
+
+
+# -- views: what the screens are sent, in events and answers alike ---------------------------
+
+
+def _absent(value: object) -> bool:
+    return value is None
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RecordingView(_View):
+    """A recording as the screens see it (where its file lies is the hub's business)."""
+
+    state: Literal["recording", "done", "failed", "refused", "expired"]
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration_s: float | None = None
+    size: int | None = None
+    reason: str = ""
+
+    @classmethod
+    def of(cls, recording: Recording) -> RecordingView:
+        return cls(
+            state=recording.state,
+            started_at=recording.started_at,
+            ended_at=recording.ended_at,
+            duration_s=recording.duration_s,
+            size=recording.size,
+            reason=recording.reason,
+        )
+
+
+class SessionView(_View):
+    """`<session>` of docs/rtc.md: a consultation as its parties and supervisors see it (not
+    who declined it, the call-back number, quality samples or the agent's notes)."""
+
+    id: str
+    citizen_id: str
+    citizen_name: str  # masked
+    topic: str
+    topic_name: str
+    state: SessionState
+    created_at: datetime
+    queued_at: datetime
+    offered_to: str | None
+    offer_expires: datetime | None
+    agent_id: str | None
+    agent_name: str
+    answered_at: datetime | None
+    ended_at: datetime | None
+    end_reason: str
+    transfers: list[Transfer]
+    chat: list[ChatMessage]
+    rating: Rating | None
+    recording: RecordingView | None
+    earlier_recordings: list[RecordingView]  # the parts before a transfer
+    version: int
+    # While waiting, once placed: sent only then (a screen tells "not placed yet" by absence).
+    position: int | None = Field(None, exclude_if=_absent)
+    estimate_minutes: float | None = Field(None, exclude_if=_absent)
+
+    @classmethod
+    def of(cls, session: Session, topic_name: str, place: tuple[int, float] | None = None) -> Self:
+        waiting = session.state in (SessionState.WAITING, SessionState.OFFERED)
+        position, estimate = place if place is not None and waiting else (None, None)
+        return cls(
+            id=session.id,
+            citizen_id=session.citizen_id,
+            citizen_name=session.citizen_name,
+            topic=session.topic,
+            topic_name=topic_name,
+            state=session.state,
+            created_at=session.created_at,
+            queued_at=session.queued_at,
+            offered_to=session.offered_to,
+            offer_expires=session.offer_expires,
+            agent_id=session.agent_id,
+            agent_name=session.agent_name,
+            answered_at=session.answered_at,
+            ended_at=session.ended_at,
+            end_reason=session.end_reason,
+            transfers=session.transfers,
+            chat=session.chat,
+            rating=session.rating,
+            recording=RecordingView.of(session.recording) if session.recording else None,
+            earlier_recordings=[RecordingView.of(r) for r in session.earlier_recordings],
+            version=session.version,
+            position=position,
+            estimate_minutes=estimate,
+        )
+
+
+class SessionDetail(SessionView):
+    """One consultation as `GET /rtc/sessions/{id}` answers: supervisors also see the call's
+    quality samples and the agent's notes."""
+
+    quality: list[QualitySample] | None = Field(None, exclude_if=_absent)
+    notes: str | None = Field(None, exclude_if=_absent)
+
+
+class AgentView(_View):
+    """An agent as the consoles and the line show them."""
+
+    id: str
+    name: str
+    skills: list[str]
+    status: AgentStatus
+    status_since: datetime
+    idle_since: datetime
+    session_id: str | None
+    consoles: int
+    present: bool
+
+    @classmethod
+    def of(cls, agent: Agent, present: bool) -> AgentView:
+        return cls(
+            id=agent.id,
+            name=agent.name,
+            skills=agent.skills,
+            status=agent.status,
+            status_since=agent.status_since,
+            idle_since=agent.idle_since,
+            session_id=agent.session_id,
+            consoles=agent.consoles,
+            present=present,
+        )
+
+
+class WaitingEntry(_View):
+    session_id: str
+    topic: str
+    state: SessionState  # waiting, or offered to an agent
+    queued_at: datetime
+
+
+class ActiveEntry(_View):
+    session_id: str
+    topic: str
+    agent_id: str | None
+
+
+class TopicNow(_View):
+    """A topic as the citizen's page lists it: how many agents take it now, how many wait."""
+
+    id: str
+    name: str
+    description: str
+    expected_minutes: float
+    active: bool
+    agents_online: int
+    waiting: int
+
+
+class Overview(_View):
+    """The line now (`GET /rtc/overview`): who waits, who talks, the agents."""
+
+    waiting: list[SessionView]
+    active: list[SessionView]
+    agents: list[AgentView]
+
+
+class Hello(_View):
+    """An agent console's `rtc.agent_hello`: the agent and the call they are on, if any."""
+
+    agent: AgentView
+    session: SessionView | None
 
 
 # -- inputs -----------------------------------------------------------------------------------

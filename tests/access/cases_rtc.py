@@ -10,7 +10,9 @@ from typing import Any
 
 from PIL import Image
 
+from hub import keys
 from rtc.models import Agent, AgentStatus, Recording, Session, SessionState, Topic
+from rtc.store import RtcStore
 from tests.access.world import Act, Builder, Target, Who, World, cmd, rest, topic
 
 
@@ -18,6 +20,11 @@ def png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (16, 12), (200, 30, 30)).save(out, format="PNG")
     return out.getvalue()
+
+
+def _store(w: World) -> RtcStore:
+    """The service's collections, written directly to set a case up."""
+    return RtcStore(w.app[keys.DB])
 
 
 def _now(w: World) -> datetime:
@@ -28,7 +35,7 @@ def _now(w: World) -> datetime:
 async def _agent(w: World, agent_id: str) -> None:
     """An agent present but with no console open: never offered a call by the clock."""
     now = _now(w)
-    await w.rtc.store.add_agent(
+    await _store(w).add_agent(
         Agent.model_validate(
             {
                 "_id": agent_id,
@@ -67,18 +74,19 @@ async def _session(w: World, state: SessionState, **fields: Any) -> tuple[Target
             **fields,
         }
     )
-    await w.rtc.store.add(session)
+    await _store(w).add(session)
     if state is SessionState.OFFERED:
-        agent = await w.rtc.store.agent(target.agent)
-        await w.rtc.store.save_agent(agent.model_copy(update={"session_id": session.id}))
+        agent = await _store(w).agent(target.agent)
+        assert agent is not None
+        await _store(w).save_agent(agent.model_copy(update={"session_id": session.id}))
     return target, session
 
 
 async def _quiet_citizen(w: World, citizen: str) -> None:
     """End what a citizen has open, so they may ask again."""
-    for session in await w.rtc.store.of_citizen(citizen):
+    for session in await _store(w).of_citizen(citizen):
         if session.state in (SessionState.WAITING, SessionState.OFFERED):
-            await w.rtc.store.save(session.model_copy(update={"state": SessionState.ABANDONED}))
+            await _store(w).save(session.model_copy(update={"state": SessionState.ABANDONED}))
 
 
 async def ice(w: World, who: Who) -> tuple[Target, Act]:
@@ -153,7 +161,7 @@ async def post_image(w: World, who: Who) -> tuple[Target, Act]:
 
 async def get_image(w: World, who: Who) -> tuple[Target, Act]:
     target, session = await _session(w, SessionState.ACTIVE)
-    image_id = await w.rtc.store.put_image(png(), "image/png", session.id)
+    image_id = await _store(w).put_image(png(), "image/png", session.id)
     return target, rest("GET", f"/rtc/images/{image_id}")
 
 
@@ -171,7 +179,7 @@ def agent_self(name: str, payload: dict[str, Any]) -> Builder:
     async def build(w: World, who: Who) -> tuple[Target, Act]:
         target = Target(agent=f"agent-a{w.n()}")
         for agent in (target.agent, "agent-b"):
-            if await w.rtc.store.agent(agent) is None:
+            if await _store(w).agent(agent) is None:
                 await _agent(w, agent)
         return target, cmd(name, payload)
 

@@ -18,6 +18,7 @@ from playwright.async_api import BrowserContext, Page, async_playwright, expect
 from hub import keys
 from hub.auth.models import Role
 from rtc.api import RTC
+from rtc.store import RtcStore
 from tests.support import CHROMIUM_ARGS, RunningHub, chromium_path
 
 pytestmark = pytest.mark.browser
@@ -111,7 +112,7 @@ async def test_citizen_and_agent_talk_chat_with_a_picture_hang_up_and_rate(
     ).to_be_visible()
     await phone.screenshot(path=str(hub.settings.data_dir / "video-call.png"))
 
-    [session] = await hub.app[RTC].store.search({}, 5, 0)
+    [session] = await hub.app[RTC].search(limit=5)
 
     # A supervisor listens in from the monitor: both parties' pictures, nothing sent.
     monitor = await media_browser.new_page()
@@ -146,7 +147,7 @@ async def test_citizen_and_agent_talk_chat_with_a_picture_hang_up_and_rate(
         "data-status", "available"
     )
 
-    stored = await hub.app[RTC].store.get(session.id)
+    stored = await RtcStore(hub.app[keys.DB]).get(session.id)
     assert stored is not None
     assert stored.state.value == "ended"
     assert stored.rating is not None

@@ -11,10 +11,17 @@ from typing import Any
 
 import av
 
+from hub import keys
 from hub.auth.models import Role
 from rtc.api import RTC
+from rtc.store import RtcStore
 from tests.rtc.peers import Peer
 from tests.support import Client, RunningHub, connect
+
+
+def store(hub: RunningHub) -> RtcStore:
+    """The service's collections, read by a test to see what was stored."""
+    return RtcStore(hub.app[keys.DB])
 
 
 async def agent_online(hub: RunningHub, sub: str = "agent-1") -> Client:
@@ -86,7 +93,7 @@ async def test_a_call_connects_carries_media_and_chat_and_is_recorded(
         ended = await citizen_client.ok("rtc.hang_up", {"session_id": session["id"]})
         talked = time.monotonic() - started
         assert ended["state"] == "wrap_up"
-        stored = await hub.app[RTC].store.get(session["id"])
+        stored = await store(hub).get(session["id"])
         assert stored is not None
         assert stored.recording is not None
         assert stored.recording.state == "done", stored.recording
@@ -104,7 +111,7 @@ async def test_a_call_connects_carries_media_and_chat_and_is_recorded(
             "rtc.rate", {"session_id": session["id"], "stars": 5, "comment": "很耐心"}
         )
         assert rated["rating"]["stars"] == 5
-        agent_state = await hub.app[RTC].store.agent("agent-1")
+        agent_state = await store(hub).agent("agent-1")
         assert agent_state is not None
         assert (agent_state.status.value, agent_state.session_id) == ("available", None)
         # Kept for the retention period (180 days by default), then deleted.
@@ -113,7 +120,7 @@ async def test_a_call_connects_carries_media_and_chat_and_is_recorded(
         os.utime(path, (past, past))
         assert await hub.app[RTC].expire_recordings() == 1
         assert not path.exists()
-        expired = await hub.app[RTC].store.get(session["id"])
+        expired = await store(hub).get(session["id"])
         assert expired is not None
         assert expired.recording is not None
         assert expired.recording.state == "expired"
@@ -244,12 +251,12 @@ async def test_a_dropped_citizen_comes_back_within_the_grace_and_the_call_goes_o
         agent.channel.send("ping again")
         async with asyncio.timeout(10):
             await agent.message("pong again")
-        session = await hub.app[RTC].store.get(waiting["id"])
+        session = await store(hub).get(waiting["id"])
         assert session is not None
         assert (session.state.value, session.dropped) == ("active", {})
         await agent_client.ok("rtc.hang_up", {"session_id": waiting["id"]})
         await agent_client.ok("rtc.wrap_up", {"session_id": waiting["id"], "notes": "断线重连"})
-        freed = await hub.app[RTC].store.agent("agent-1")
+        freed = await store(hub).agent("agent-1")
         assert freed is not None
         assert (freed.status.value, freed.session_id) == ("available", None)
     finally:
