@@ -30,17 +30,16 @@ from appointments.models import (
     Slug,
 )
 from appointments.service import AppointmentService
-from appointments.store import AppointmentStore
 from hub import export, keys
 from hub.auth import Principal, Role
 from hub.errors import InvalidPayload
-from hub.gateway.commands import Call
+from hub.gateway.commands import Call, CommandRegistry
 from hub.inputs import Day
-from hub.rest import JSON, NoBody, Request, compose
-from notifier import NOTIFIER
+from hub.rest import JSON, NoBody, Request, RestApi, compose
 from queueing import QUEUE
 
 APPOINTMENTS = web.AppKey("appointments", AppointmentService)
+TAG = "appointments"
 
 
 class StatsQuery(BaseModel):
@@ -60,40 +59,33 @@ class BlacklistQuery(BaseModel):
 
 def install(app: web.Application) -> None:
     app[keys.ACCESS].add("appointments", access.TABLE)
-    _install_citizen(app)
-    _install_back_office(app)
-    _install_commands(app)
+    rest = app[keys.REST]
+    _choosing_routes(rest)
+    _booking_routes(rest)
+    _plan_routes(rest)
+    _report_routes(rest)
+    _blacklist_routes(rest)
+    _commands(app[keys.COMMANDS])
     app.cleanup_ctx.append(_service)
 
 
-def _install_citizen(app: web.Application) -> None:
-    rest = app[keys.REST]
+# -- citizens: choosing a slot ----------------------------------------------------------------
 
+
+def _choosing_routes(rest: RestApi) -> None:
     @rest.route(
         "GET",
         "/appointments/halls/{hall_id}/services",
-        tag="appointments",
+        tag=TAG,
         summary="The services of a hall that take bookings",
     )
     async def services(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
-        service = req.app[APPOINTMENTS]
-        hall_id = req.path("hall_id")
-        config = await req.app[QUEUE].config(hall_id)
-        return [
-            {
-                "service_id": p.service_id,
-                "name": config.services[p.service_id].name,
-                "expected_minutes": config.services[p.service_id].expected_minutes,
-                "slot_minutes": p.slot_minutes,
-            }
-            for p in await service.store.plans(hall_id)
-            if p.enabled and p.service_id in config.services
-        ]
+        return await req.app[APPOINTMENTS].offered(req.path("hall_id"))
 
     @rest.route(
         "GET",
         "/appointments/halls/{hall_id}/services/{service_id}/calendar",
-        tag="appointments",
+        tag=TAG,
         summary="The days that can be booked now, when the next opens, the plan's rules",
     )
     async def calendar(req: Request[NoBody, NoBody]) -> dict[str, Any]:
@@ -103,7 +95,7 @@ def _install_citizen(app: web.Application) -> None:
         "GET",
         "/appointments/halls/{hall_id}/services/{service_id}/slots",
         query=SlotsQuery,
-        tag="appointments",
+        tag=TAG,
         summary="A day's slots: {id, start, end, free, capacity, state: open|full|not_open|"
         "closed, opens_at}; live changes come as appointments.* events on hall:<id>",
     )
@@ -113,11 +105,29 @@ def _install_citizen(app: web.Application) -> None:
         )
 
     @rest.route(
+        "GET",
+        "/appointments/halls/{hall_id}/check-in-code",
+        tag=TAG,
+        summary="What the hall's check-in QR code carries, and the H5 link it opens",
+    )
+    async def check_in_code(req: Request[NoBody, NoBody]) -> dict[str, str]:
+        hall_id = req.path("hall_id")
+        access.CHECK_IN_CODE.require(req.require_principal(), access.of_hall(hall_id))
+        code = await req.app[APPOINTMENTS].check_in_code(hall_id)
+        base_url = req.app[keys.SETTINGS].base_url
+        return {"hall_id": hall_id, "code": code, "url": f"{base_url}/m/checkin.html?code={code}"}
+
+
+# -- a booking's life -------------------------------------------------------------------------
+
+
+def _booking_routes(rest: RestApi) -> None:
+    @rest.route(
         "POST",
         "/appointments",
         body=BookIn,
         status=201,
-        tag="appointments",
+        tag=TAG,
         summary="Book a slot (real name: name, ID number, phone)",
     )
     async def book(req: Request[BookIn, NoBody]) -> dict[str, Any]:
@@ -125,10 +135,7 @@ def _install_citizen(app: web.Application) -> None:
         return service.public(await service.book(req.require_principal(), req.body))
 
     @rest.route(
-        "GET",
-        "/appointments/mine",
-        tag="appointments",
-        summary="The caller's bookings, newest slot first",
+        "GET", "/appointments/mine", tag=TAG, summary="The caller's bookings, newest slot first"
     )
     async def mine(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
         return await req.app[APPOINTMENTS].mine(req.require_principal().sub)
@@ -136,7 +143,7 @@ def _install_citizen(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/appointments/{appointment_id}",
-        tag="appointments",
+        tag=TAG,
         summary="One booking (a citizen: only their own)",
     )
     async def one(req: Request[NoBody, NoBody]) -> dict[str, Any]:
@@ -146,7 +153,7 @@ def _install_citizen(app: web.Application) -> None:
         "POST",
         "/appointments/{appointment_id}/change",
         body=SlotChoice,
-        tag="appointments",
+        tag=TAG,
         summary="Move a booking to another slot of the same service {slot_start}",
     )
     async def change(req: Request[SlotChoice, NoBody]) -> dict[str, Any]:
@@ -159,7 +166,7 @@ def _install_citizen(app: web.Application) -> None:
     @rest.route(
         "POST",
         "/appointments/{appointment_id}/cancel",
-        tag="appointments",
+        tag=TAG,
         summary="Cancel a booking (before the plan's deadline)",
     )
     async def cancel(req: Request[NoBody, NoBody]) -> dict[str, Any]:
@@ -171,50 +178,35 @@ def _install_citizen(app: web.Application) -> None:
         "POST",
         "/appointments/check-in",
         body=CheckInIn,
-        tag="appointments",
+        tag=TAG,
         summary="Check in at the hall: a citizen with the booking and the hall's QR code, "
         "staff with the booking or the ID number → {appointment, ticket_id, ticket_code, late}",
     )
     async def check_in(req: Request[CheckInIn, NoBody]) -> dict[str, Any]:
         return await req.app[APPOINTMENTS].check_in(req.require_principal(), req.body)
 
-    @rest.route(
-        "GET",
-        "/appointments/halls/{hall_id}/check-in-code",
-        tag="appointments",
-        summary="What the hall's check-in QR code carries, and the H5 link it opens",
-    )
-    async def check_in_code(req: Request[NoBody, NoBody]) -> dict[str, str]:
-        hall_id = req.path("hall_id")
-        access.CHECK_IN_CODE.require(req.require_principal(), access.of_hall(hall_id))
-        await req.app[QUEUE].config(hall_id)  # HALL_NOT_FOUND for a made-up hall
-        code = req.app[APPOINTMENTS].hall_code(hall_id)
-        base = req.app[keys.SETTINGS].base_url
-        return {"hall_id": hall_id, "code": code, "url": f"{base}/m/checkin.html?code={code}"}
+
+# -- the back office --------------------------------------------------------------------------
 
 
-def _install_back_office(app: web.Application) -> None:
-    rest = app[keys.REST]
-
+def _plan_routes(rest: RestApi) -> None:
     @rest.route(
         "GET",
         "/appointments/plans",
         response=list[BookingPlan],
-        tag="appointments",
+        tag=TAG,
         summary="Booking plans (slots, quotas, release rules, backup pool) of every hall",
     )
     async def plans(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
-        return [
-            p.model_dump(by_alias=False, mode="json")
-            for p in await req.app[APPOINTMENTS].store.plans(_own_hall(req.require_principal()))
-        ]
+        found = await req.app[APPOINTMENTS].plans(_own_hall(req.require_principal()))
+        return [p.model_dump(by_alias=False, mode="json") for p in found]
 
     @rest.route(
         "PUT",
         "/appointments/plans/{hall_id}/{service_id}",
         body=BookingPlan,
         response=BookingPlan,
-        tag="appointments",
+        tag=TAG,
         summary="Create or change a service's booking plan (every field)",
     )
     async def save_plan(req: Request[BookingPlan, NoBody]) -> dict[str, Any]:
@@ -228,7 +220,7 @@ def _install_back_office(app: web.Application) -> None:
         "GET",
         "/appointments/rules",
         response=AbuseRules,
-        tag="appointments",
+        tag=TAG,
         summary="No-show and abuse rules",
     )
     async def rules(req: Request[NoBody, NoBody]) -> dict[str, Any]:
@@ -239,27 +231,28 @@ def _install_back_office(app: web.Application) -> None:
         "/appointments/rules",
         body=AbuseRules,
         response=AbuseRules,
-        tag="appointments",
+        tag=TAG,
         summary="Change the no-show and abuse rules",
     )
     async def save_rules(req: Request[AbuseRules, NoBody]) -> dict[str, Any]:
-        await req.app[APPOINTMENTS].store.save_abuse_rules(req.body)
-        return req.body.model_dump(by_alias=False)
+        saved = await req.app[APPOINTMENTS].save_abuse_rules(req.body)
+        return saved.model_dump(by_alias=False)
 
+
+def _report_routes(rest: RestApi) -> None:
     @rest.route(
         "GET",
         "/appointments",
         query=AppointmentQuery,
-        tag="appointments",
+        tag=TAG,
         summary="Bookings by hall, service, days and state, by slot time",
     )
     async def search(req: Request[NoBody, AppointmentQuery]) -> dict[str, Any]:
         service = req.app[APPOINTMENTS]
-        q = req.query
         principal = req.require_principal()
-        hall_id = q.hall_id or principal.hall  # a hall's own people search their own hall
+        hall_id = req.query.hall_id or principal.hall  # a hall's own people search their own hall
         access.SEARCH.require_hall(principal, hall_id)
-        found = await service.store.search(_query(hall_id, q), q.limit, q.skip)
+        found = await service.search(req.query.model_copy(update={"hall_id": hall_id}))
         return {"appointments": [service.public(a) for a in found]}
 
     @rest.route(
@@ -267,7 +260,7 @@ def _install_back_office(app: web.Application) -> None:
         "/appointments/stats",
         query=StatsQuery,
         media_types=(JSON, *export.MEDIA_TYPES),
-        tag="appointments",
+        tag=TAG,
         summary="Per day and service: booked, checked in, late, no-shows, cancelled, "
         "fulfilment and no-show rates (format=csv|xlsx to download)",
     )
@@ -276,25 +269,24 @@ def _install_back_office(app: web.Application) -> None:
         access.STATISTICS.require(req.require_principal(), access.of_hall(q.hall_id))
         if (q.day_to - q.day_from).days > 366 or q.day_to < q.day_from:
             raise InvalidPayload("日期范围应在一年以内")
-        service = req.app[APPOINTMENTS]
-        query = _query(q.hall_id, AppointmentQuery(day_from=q.day_from, day_to=q.day_to))
-        rows = [asdict(r) for r in domain.statistics(await service.store.search(query, 100_000, 0))]
+        found = await req.app[APPOINTMENTS].statistics(q.hall_id, q.day_from, q.day_to)
+        rows = [asdict(r) for r in found]
         name = f"appointments-{q.hall_id}-{q.day_from}-{q.day_to}"
         file = export.download(q.format, name, domain.STATS_COLUMNS, rows, "预约统计")
-        if file is not None:
-            return file
-        return {"rows": rows}
+        return file if file is not None else {"rows": rows}
 
+
+def _blacklist_routes(rest: RestApi) -> None:
     @rest.route(
         "GET",
         "/appointments/blacklist",
         query=BlacklistQuery,
         response=list[Blacklisting],
-        tag="appointments",
+        tag=TAG,
         summary="People whose booking is suspended (names masked), with the audit trail",
     )
     async def blacklist(req: Request[NoBody, BlacklistQuery]) -> list[dict[str, Any]]:
-        entries = await req.app[APPOINTMENTS].store.blacklist(req.query.include_lifted)
+        entries = await req.app[APPOINTMENTS].blacklist(req.query.include_lifted)
         return [e.model_dump(by_alias=False, mode="json") for e in entries]
 
     @rest.route(
@@ -302,7 +294,7 @@ def _install_back_office(app: web.Application) -> None:
         "/appointments/blacklist/{person}/lift",
         body=LiftIn,
         response=Blacklisting,
-        tag="appointments",
+        tag=TAG,
         summary="Lift a suspension, with the reason (audited)",
     )
     async def lift(req: Request[LiftIn, NoBody]) -> dict[str, Any]:
@@ -319,70 +311,46 @@ def _own_hall(principal: Principal) -> str | None:
     return principal.hall if principal.role is Role.SUPERVISOR else None
 
 
-def _query(hall_id: str | None, q: AppointmentQuery) -> dict[str, Any]:
-    query: dict[str, Any] = {}
-    if hall_id:
-        query["hall_id"] = hall_id
-    if q.service_id:
-        query["service_id"] = q.service_id
-    if q.state:
-        query["state"] = q.state.value
-    if q.day_from or q.day_to:
-        query["day"] = {
-            **({"$gte": q.day_from.isoformat()} if q.day_from else {}),
-            **({"$lte": q.day_to.isoformat()} if q.day_to else {}),
-        }
-    return query
+# -- Socket.IO --------------------------------------------------------------------------------
 
 
-def _install_commands(app: web.Application) -> None:
-    commands = app[keys.COMMANDS]
-
-    @commands.command("appointments.book", BookIn, summary="Book a slot")
+def _commands(c: CommandRegistry) -> None:
+    @c.command("appointments.book", BookIn, summary="Book a slot")
     async def book(call: Call, payload: BookIn) -> dict[str, Any]:
         service = call.app[APPOINTMENTS]
         return service.public(await service.book(call.principal, payload))
 
-    @commands.command("appointments.change", ChangeIn, summary="Move a booking")
+    @c.command("appointments.change", ChangeIn, summary="Move a booking")
     async def change(call: Call, payload: ChangeIn) -> dict[str, Any]:
         service = call.app[APPOINTMENTS]
         return service.public(await service.change(call.principal, payload))
 
-    @commands.command("appointments.cancel", AppointmentRef, summary="Cancel a booking")
+    @c.command("appointments.cancel", AppointmentRef, summary="Cancel a booking")
     async def cancel(call: Call, payload: AppointmentRef) -> dict[str, Any]:
         service = call.app[APPOINTMENTS]
         return service.public(await service.cancel(call.principal, payload))
 
-    @commands.command(
-        "appointments.check_in",
-        CheckInIn,
-        summary="Check in at the hall",
-    )
+    @c.command("appointments.check_in", CheckInIn, summary="Check in at the hall")
     async def check_in(call: Call, payload: CheckInIn) -> dict[str, Any]:
         return await call.app[APPOINTMENTS].check_in(call.principal, payload)
 
 
+# -- lifetime ---------------------------------------------------------------------------------
+
+
 async def _service(app: web.Application) -> AsyncIterator[None]:
-    settings = app[keys.SETTINGS]
-    store = AppointmentStore(app[keys.DB])
-    await store.ensure_indexes()
-    secret = settings.signing_secret().encode()
+    secret = app[keys.SETTINGS].signing_secret().encode()
     queue = app[QUEUE]
-
-    async def remember_phone(recipient: str, phone: str) -> None:
-        if NOTIFIER in app:
-            await app[NOTIFIER].remember_phone(recipient, phone)
-
     service = AppointmentService(
-        store,
+        app[keys.DB],
         app[keys.BUS],
         queue,
         pepper=hashlib.sha256(b"appointments-person-key:" + secret).digest(),
         checkin_secret=hashlib.sha256(b"appointments-check-in:" + secret).digest(),
-        remember_phone=remember_phone,
     )
+    await service.start()
     app[APPOINTMENTS] = service
-    queue.add_capacity_source(store.walkin_places)
+    queue.add_capacity_source(service.walkin_places)
     stop = asyncio.Event()
     jobs = asyncio.create_task(AppointmentJobs(service).run(stop), name="appointment-jobs")
     yield

@@ -148,6 +148,17 @@ class Change(_Model):
     what: str
 
 
+class KeptEvent(_Model):
+    """An event written with the change that causes it, published after (the outbox): its data
+    as its model (appointments/events.py) made it, checked against the model again when
+    published."""
+
+    id: str  # the bus drops a repeat of the same id
+    topic: str
+    type: str
+    data: dict[str, Any]
+
+
 class Appointment(_Model):
     """A booking (collection `appointments_bookings`)."""
 
@@ -176,7 +187,7 @@ class Appointment(_Model):
     reminded: bool = False
     history: list[Change] = Field(default_factory=list)
     # Events written with the change that causes them, published after (and by the sweep).
-    outbox: list[dict[str, Any]] = Field(default_factory=list)
+    outbox: list[KeptEvent] = Field(default_factory=list)
     version: int = 0
 
 

@@ -23,6 +23,7 @@ from pymongo.errors import DuplicateKeyError
 from appointments.models import (
     AbuseRules,
     Appointment,
+    AppointmentQuery,
     AppointmentState,
     Blacklisting,
     BookingPlan,
@@ -258,9 +259,23 @@ class AppointmentStore:
         cursor = self._bookings.find({"person": person, "hall_id": hall_id, "day": day})
         return [_booking(d) async for d in cursor]
 
-    async def search(self, query: Document, limit: int, skip: int) -> list[Appointment]:
-        cursor = self._bookings.find(query).sort("slot_ts", 1).skip(skip).limit(limit)
-        return [_booking(d) async for d in cursor]
+    async def search(self, q: AppointmentQuery, limit: int | None = None) -> list[Appointment]:
+        """Bookings by hall, service, days and state, by slot time (`limit`: instead of the
+        query's own, for a whole report)."""
+        query: Document = {}
+        if q.hall_id:
+            query["hall_id"] = q.hall_id
+        if q.service_id:
+            query["service_id"] = q.service_id
+        if q.state:
+            query["state"] = q.state.value
+        if q.day_from or q.day_to:
+            query["day"] = {
+                **({"$gte": q.day_from.isoformat()} if q.day_from else {}),
+                **({"$lte": q.day_to.isoformat()} if q.day_to else {}),
+            }
+        cursor = self._bookings.find(query).sort("slot_ts", 1).skip(q.skip)
+        return [_booking(d) async for d in cursor.limit(limit or q.limit)]
 
     async def unreminded(self, slot_before: datetime) -> list[Appointment]:
         cursor = self._bookings.find(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from appointments.api import APPOINTMENTS
-from appointments.models import AbuseRules, Blacklisting, BookIn, BookingPlan
+from appointments.errors import SameMatterLimit
+from appointments.models import AbuseRules, AppointmentRef, BookIn, BookingPlan
 from hub.auth.models import Principal, Role
 from tests.access.world import (
     FRIDAY_0930,
-    NOW,
     OWN_HALL,
     Act,
     Builder,
@@ -23,6 +24,7 @@ from tests.access.world import (
     rest,
 )
 
+MONDAY_0930 = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)
 # Friday's slots (09:00-12:00, 13:30-17:00 in Shanghai), in order.
 FRIDAY_SLOTS = [
     datetime(2026, 11, 27, 1, 0, tzinfo=UTC) + timedelta(minutes=30 * k) for k in range(6)
@@ -162,19 +164,23 @@ async def blacklist(w: World, who: Who) -> tuple[Target, Act]:
     return Target(), rest("GET", "/appointments/blacklist")
 
 
+async def _suspended(w: World) -> str:
+    """A person whose booking is suspended, as the service suspends one: a fourth booking of
+    one service in one day (the first three cancelled). On Monday: Friday's places went to
+    walk-ins when the check-in cases' clock passed them."""
+    citizen = Principal(f"c-s{w.n()}", Role.CITIZEN)
+    body = BookIn.model_validate_json(json.dumps(_booking(w, MONDAY_0930)))
+    service = w.app[APPOINTMENTS]
+    for _ in range((await service.abuse_rules()).same_matter_daily_limit):
+        booked = await service.book(citizen, body)
+        await service.cancel(citizen, AppointmentRef(appointment_id=booked.id))
+    with contextlib.suppress(SameMatterLimit):
+        await service.book(citizen, body)
+    return booked.person
+
+
 async def lift(w: World, who: Who) -> tuple[Target, Act]:
-    person = f"person-{w.n()}"
-    await w.app[APPOINTMENTS].store.save_blacklisting(
-        Blacklisting.model_validate(
-            {
-                "_id": person,
-                "name": "张*",
-                "since": NOW,
-                "until": NOW + timedelta(days=90),
-                "reason": "两次爽约",
-            }
-        )
-    )
+    person = await _suspended(w)
     return Target(), rest("POST", f"/appointments/blacklist/{person}/lift", {"reason": "系统故障"})
 
 

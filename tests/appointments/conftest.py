@@ -10,6 +10,7 @@ from appointments.api import APPOINTMENTS
 from appointments.jobs import AppointmentJobs
 from appointments.models import BookIn, BookingPlan
 from appointments.service import AppointmentService
+from appointments.store import AppointmentStore
 from hub.auth.models import Principal, Role
 from queueing import HALLS, QUEUE, QueueingService
 from tests.queueing.factories import setup
@@ -53,6 +54,12 @@ class Center:
     @property
     def service(self) -> AppointmentService:
         return self.hub.app[APPOINTMENTS]
+
+    @property
+    def store(self) -> AppointmentStore:
+        """The service's own store, for tests that check what was written (slots' places,
+        holds, strikes): private to the service everywhere else."""
+        return self.service._store
 
     @property
     def queue(self) -> QueueingService:

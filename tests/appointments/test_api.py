@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from appointments.models import AppointmentRef
+from appointments.models import AppointmentQuery, AppointmentRef
 from hub.auth.models import Role
 from tests.appointments.conftest import FRIDAY_0930, Center, booking, citizen, id_number
 from tests.support import connect
@@ -60,7 +60,7 @@ async def test_wrong_types_are_refused_and_nothing_is_booked(
         center, "POST", "/appointments", role=Role.CITIZEN, sub="c-1", json=body(1, **changes)
     )
     assert (status, error["code"]) == (422, "INVALID_PAYLOAD")
-    assert await center.service.store.search({}, 10, 0) == []
+    assert await center.service.search(AppointmentQuery()) == []
 
 
 async def test_booking_over_rest_and_someone_elses_booking(center: Center) -> None:

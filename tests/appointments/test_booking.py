@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from appointments import errors
-from appointments.models import AppointmentRef, AppointmentState, ChangeIn, CheckInIn
+from appointments.models import (
+    AppointmentQuery,
+    AppointmentRef,
+    AppointmentState,
+    ChangeIn,
+    CheckInIn,
+)
 from hub.auth.models import Principal, Role
 from hub.errors import Forbidden, HubError
 from queueing import HALLS
@@ -27,7 +33,7 @@ async def free(center: Center, start: datetime = FRIDAY_0930) -> int:
 
 
 async def states(center: Center) -> list[str]:
-    found = await center.service.store.search({}, 1000, 0)
+    found = await center.service.search(AppointmentQuery(limit=1000))
     return sorted(a.state.value for a in found)
 
 
@@ -47,10 +53,11 @@ async def test_100_citizens_for_the_last_10_places_make_exactly_10_bookings(
     assert outcomes.count("OK") == 10
     assert outcomes.count("SLOT_FULL") == 90
     assert await free(center) == 0
-    slot = await center.service.store.slot("h1:s1:20261127T0130")
+    slot = await center.store.slot("h1:s1:20261127T0130")
     assert slot is not None
     assert len(slot.holders) == 10
-    booked = [a for a in await center.service.store.search({}, 200, 0) if a.state.value == "booked"]
+    found = await center.service.search(AppointmentQuery(limit=200))
+    booked = [a for a in found if a.state.value == "booked"]
     assert len(booked) == 10
     assert {a.id for a in booked} == set(slot.holders)
 
@@ -90,7 +97,7 @@ async def test_a_slot_that_cannot_be_booked_is_refused_and_nothing_changes(
     with pytest.raises(error):
         await center.service.book(citizen(1), booking(1, start))
     assert await states(center) == []
-    assert await center.service.store.holder("x") is None
+    assert await center.store.holder("x") is None
 
 
 async def test_bad_identity_and_unknown_plans_are_refused(center: Center) -> None:
@@ -124,7 +131,7 @@ async def test_cancel_gives_the_place_back_before_the_deadline_only(center: Cent
     center.at(FRIDAY_0930 - timedelta(hours=2, seconds=-1))
     with pytest.raises(errors.CancelTooLate):
         await center.service.cancel(citizen(1), AppointmentRef(appointment_id=again.id))
-    assert (await center.service.store.get(again.id)).state is AppointmentState.BOOKED  # type: ignore[union-attr]
+    assert (await center.store.get(again.id)).state is AppointmentState.BOOKED  # type: ignore[union-attr]
 
 
 async def test_change_moves_the_place_and_keeps_one_booking(center: Center) -> None:
@@ -230,16 +237,16 @@ async def test_unbooked_places_go_to_walk_ins_before_the_slot(center: Center) ->
     await center.service.book(citizen(1), booking(1))
     center.at(FRIDAY_0930 - timedelta(minutes=31))
     await center.jobs()
-    slot = await center.service.store.slot("h1:s1:20261127T0130")
+    slot = await center.store.slot("h1:s1:20261127T0130")
     assert slot is not None
     assert (slot.free, slot.walkin_released) == (3, None)
     center.at(FRIDAY_0930 - timedelta(minutes=30))  # walkin_release_minutes
     await center.jobs()
-    slot = await center.service.store.slot("h1:s1:20261127T0130")
+    slot = await center.store.slot("h1:s1:20261127T0130")
     assert slot is not None
     assert (slot.free, slot.walkin_released) == (0, 3)
     # The walk-in cap was 2; the slots released before 09:30 add their free places.
-    places = await center.service.store.walkin_places("h1", "s1", "2026-11-27")
+    places = await center.store.walkin_places("h1", "s1", "2026-11-27")
     tickets = []
     for _ in range(2 + places):
         tickets.append(await center.queue.take_ticket("h1", "s1", _kiosk(), None))
@@ -280,7 +287,7 @@ async def test_a_day_opens_at_eight_five_working_days_ahead(center: Center) -> N
     friday_next = datetime(2026, 12, 4, 1, 30, tzinfo=UTC)
     center.at(datetime(2026, 11, 26, 23, 59, tzinfo=UTC))  # Friday 07:59 in Shanghai
     await center.jobs()
-    assert await center.service.store.slots("h1", "s1", "2026-12-04") == {}
+    assert await center.store.slots("h1", "s1", "2026-12-04") == {}
     center.at(datetime(2026, 11, 27, 0, 0, tzinfo=UTC))  # Friday 08:00
     opened = await center.jobs()
     assert opened["opened"] == 13
@@ -295,10 +302,10 @@ async def test_dynamic_share_follows_the_load_of_recent_weeks(center: Center) ->
         for _ in range(12):
             await center.queue.take_ticket("h1", "s1", _kiosk(), None)
     center.at(datetime(2026, 11, 26, 2, 0, tzinfo=UTC))
-    friday = await center.service.store.slots("h1", "s1", "2026-11-27")
+    friday = await center.store.slots("h1", "s1", "2026-11-27")
     assert friday == {}
     await center.service.slots("h1", "s1", FRIDAY)
-    friday = await center.service.store.slots("h1", "s1", "2026-11-27")
+    friday = await center.store.slots("h1", "s1", "2026-11-27")
     busy = friday["h1:s1:20261127T0130"]
     quiet = friday["h1:s1:20261127T0600"]  # 14:00: nobody came then
     assert busy.share == 0.3  # 12 arrivals a week for 7.5 places in that half hour: the most
@@ -311,14 +318,14 @@ async def test_two_no_shows_suspend_booking_until_lifted(center: Center) -> None
     first = await center.service.book(citizen(1), booking(1))
     center.at(FRIDAY_0930 + timedelta(minutes=16))
     assert (await center.jobs())["no_shows"] == 1
-    assert (await center.service.store.get(first.id)).state is AppointmentState.NO_SHOW  # type: ignore[union-attr]
-    assert await center.service.store.blacklisting(first.person) is None
+    assert (await center.store.get(first.id)).state is AppointmentState.NO_SHOW  # type: ignore[union-attr]
+    assert await center.store.blacklisting(first.person) is None
     monday = datetime(2026, 11, 30, 1, 30, tzinfo=UTC)
     second = await center.service.book(citizen(1), booking(1, monday))
     center.at(monday + timedelta(minutes=16))
     await center.jobs()
     assert (await center.jobs())["no_shows"] == 0  # recorded once
-    entry = await center.service.store.blacklisting(second.person)
+    entry = await center.store.blacklisting(second.person)
     assert entry is not None
     assert "爽约 2 次" in entry.reason
     with pytest.raises(errors.Blacklisted) as refused:
@@ -374,6 +381,7 @@ async def test_events_go_to_the_citizen_and_the_hall_and_reminders_once(center: 
     assert personal["phone"] == "138****0001"
     public = next(d for t, d in booked if t == "hall:h1")
     assert public == {
+        "hall_id": "h1",
         "service_id": "s1",
         "day": "2026-11-27",
         "slots": [{"id": "h1:s1:20261127T0130", "free": 4, "walkin_released": None}],
@@ -389,9 +397,10 @@ async def test_an_interrupted_booking_is_settled_by_the_jobs(center: Center) -> 
     """A node died between taking the place and marking the booking booked."""
     await center.plan(capacity=5, backup_share=0)
     done = await center.service.book(citizen(1), booking(1))
-    store = center.service.store
-    # Rewind it to "pending" as the crash left it, and a second one that never got a place.
-    pending = done.model_copy(update={"state": AppointmentState.PENDING, "version": done.version})
+    store = center.store
+    # Rewind it to "pending" and not yet numbered, as the crash left it, and a second one that
+    # never got a place.
+    pending = done.model_copy(update={"state": AppointmentState.PENDING, "code": ""})
     await store._bookings.replace_one({"_id": done.id}, {**pending.model_dump(by_alias=True)})
     orphan = done.model_copy(
         update={
@@ -406,7 +415,9 @@ async def test_an_interrupted_booking_is_settled_by_the_jobs(center: Center) -> 
     await store.hold(orphan.hold, orphan.id)
     center.later(seconds=61)
     assert (await center.jobs())["settled"] == 2
-    assert (await store.get(done.id)).state is AppointmentState.BOOKED  # type: ignore[union-attr]
+    settled = await store.get(done.id)
+    assert settled is not None
+    assert (settled.state, settled.code) == (AppointmentState.BOOKED, "Y0002")  # numbered now
     assert (await store.get("orphan")).state is AppointmentState.FAILED  # type: ignore[union-attr]
     assert await store.holder(orphan.hold) is None
     assert await free(center) == 4

@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import BrowserContext, expect
 
 from appointments.api import APPOINTMENTS
-from appointments.models import BookingPlan
+from appointments.models import AppointmentQuery, BookingPlan
 from hub.auth.models import Role
 from queueing import QUEUE
 from tests.appointments.conftest import id_number
@@ -63,7 +63,7 @@ async def test_book_on_the_phone_check_in_by_qr_and_the_counter_calls_it(
     await phone.get_by_test_id("book-phone").fill("13800138042")
     await phone.get_by_test_id("book-submit").click()
     await expect(phone.get_by_test_id("book-code")).to_have_text("Y0001")
-    [booked] = await hall.app[APPOINTMENTS].store.search({}, 10, 0)
+    [booked] = await hall.app[APPOINTMENTS].search(AppointmentQuery())
     assert (booked.state.value, booked.name, booked.slot_start) == (
         "booked",
         "张伟",
@@ -105,6 +105,5 @@ async def test_book_on_the_phone_check_in_by_qr_and_the_counter_calls_it(
     await expect(desk.get_by_test_id("ws-current")).to_have_attribute("data-number", "YA001")
     await expect(display.get_by_test_id("latest-call")).to_have_attribute("data-number", "YA001")
     await expect(phone.get_by_test_id("checkin-live")).to_have_attribute("data-status", "called")
-    appointment = await hall.app[APPOINTMENTS].store.get(booked.id)
-    assert appointment is not None
+    [appointment] = await hall.app[APPOINTMENTS].search(AppointmentQuery())
     assert (appointment.state.value, appointment.ticket_code) == ("checked_in", "YA001")
