@@ -41,8 +41,8 @@ from hub.embedded import EmbeddedMongo
 from hub.events import EventBus, make_log
 from hub.metrics import HubMetrics
 from hub.settings import Settings
-from notifier.api import build_service, load_defaults
-from notifier.models import Channel, Contact, DeliveryState, SendIn
+from notifier.api import DEFAULTS, build_service
+from notifier.models import Channel, Contact, DeliveryQuery, DeliveryState, SendIn
 from notifier.service import NotifierService
 from notifier.store import NotifierStore
 
@@ -171,15 +171,13 @@ async def run(args: argparse.Namespace, providers: dict[str, Any]) -> int:
     url = await mongo.start()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(url, tz_aware=True)
     settings = settings_for(providers, args.concurrency)
-    store = NotifierStore(client["bench"])
-    await store.ensure_indexes()
-    await load_defaults(store)
+    bus = EventBus(make_log(settings, None), HubMetrics())
+    service = build_service(settings, NotifierStore(client["bench"]), bus)
+    await service.start(DEFAULTS)
     for n in range(RECIPIENTS):
-        await store.save_contact(
+        await service.save_contact(
             Contact(id=f"citizen:b{n}", phone=f"138{n:08d}", email=f"b{n}@example.cn")
         )
-    bus = EventBus(make_log(settings, None), HubMetrics())
-    service = build_service(settings, store, bus)
     try:
         console.print(f"backlog: {args.backlog} SMS + {args.backlog} e-mails …")
         rates, missing_backlog = await backlog(service, providers["control"], args.backlog)
@@ -187,7 +185,7 @@ async def run(args: argparse.Namespace, providers: dict[str, Any]) -> int:
         latencies, missing_steady = await steady(
             service, providers["control"], args.rate, args.seconds
         )
-        leftover = await store.search({"state": DeliveryState.QUEUED.value}, 10, 0)
+        leftover = await service.search(DeliveryQuery(state=DeliveryState.QUEUED, limit=10))
     finally:
         await service.close()
         await client.close()

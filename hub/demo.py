@@ -60,7 +60,7 @@ async def seed(app: web.Application, data: DemoData) -> None:
     from notifier.models import Contact
 
     for contact in data.contacts:
-        await app[NOTIFIER].store.save_contact(Contact.model_validate(contact))
+        await app[NOTIFIER].save_contact(Contact.model_validate(contact))
     from appointments.api import APPOINTMENTS
     from appointments.models import BookingPlan
 

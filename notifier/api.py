@@ -6,31 +6,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-import yaml
 from aiohttp import web
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from hub import keys
 from hub.errors import BadRequest, InvalidPayload
-from hub.gateway.commands import Call, Payload
+from hub.gateway.commands import Call, CommandRegistry, Payload
 from hub.inputs import Instant, Skip
 from hub.logs import get_logger
-from hub.rest import NoBody, Request, problem, required
+from hub.rest import NoBody, Request, RestApi, problem, required
 from hub.settings import ROOT, Settings
-from notifier import access, domain
+from notifier import access
 from notifier.channels import email_providers, sms_providers
-from notifier.errors import SignatureInvalid, UnknownRecipient
+from notifier.errors import SignatureInvalid
 from notifier.models import (
-    Audience,
     Channel,
     Contact,
     ContactIn,
     Delivery,
-    DeliveryState,
+    DeliveryQuery,
     InboxListIn,
     InboxRef,
     InboxState,
@@ -54,13 +51,7 @@ DEFAULTS = ROOT / "config" / "notifier.yaml"
 STATUS_PATH = "/api/v1/notifier/twilio/status"
 
 
-class SearchQuery(BaseModel):
-    recipient: str | None = Field(None, max_length=140)
-    kind: str | None = Field(None, max_length=48)
-    channel: Channel | None = None
-    state: DeliveryState | None = None
-    since: Instant | None = None
-    until: Instant | None = None
+class PageQuery(BaseModel):
     limit: int = Field(50, ge=1, le=500)
     skip: Skip = 0
 
@@ -87,16 +78,24 @@ class PreviewIn(TemplateIn):
 
 def install(app: web.Application) -> None:
     app[keys.ACCESS].add("notifier", access.TABLE)
-    _install_sending(app)
-    _install_inbox(app)
-    _install_back_office(app)
+    rest, commands = app[keys.REST], app[keys.COMMANDS]
+    _sending(rest)
+    _inbox(rest)
+    _inbox_commands(commands)
+    _kinds_and_templates(rest)
+    _rules_and_contacts(rest)
     app.router.add_post(STATUS_PATH, _twilio_status)
     app.cleanup_ctx.append(_service)
 
 
-def _install_sending(app: web.Application) -> None:
-    rest = app[keys.REST]
+def _deliveries(found: list[Delivery]) -> dict[str, Any]:
+    return {"deliveries": [d.model_dump(by_alias=False, mode="json") for d in found]}
 
+
+# -- sending, and following what was sent (back office) ---------------------------------------
+
+
+def _sending(rest: RestApi) -> None:
     @rest.route(
         "POST",
         "/notifier/messages",
@@ -115,27 +114,12 @@ def _install_sending(app: web.Application) -> None:
     @rest.route(
         "GET",
         "/notifier/messages",
-        query=SearchQuery,
+        query=DeliveryQuery,
         tag="notifier",
         summary="Search deliveries by recipient, kind, channel, state and time",
     )
-    async def search(req: Request[NoBody, SearchQuery]) -> dict[str, Any]:
-        q = req.query
-        query: dict[str, Any] = {}
-        for field in ("recipient", "kind"):
-            if getattr(q, field):
-                query[field] = getattr(q, field)
-        if q.channel:
-            query["channel"] = q.channel.value
-        if q.state:
-            query["state"] = q.state.value
-        if q.since or q.until:
-            query["created_at"] = {
-                **({"$gte": q.since} if q.since else {}),
-                **({"$lt": q.until} if q.until else {}),
-            }
-        found = await req.app[NOTIFIER].store.search(query, q.limit, q.skip)
-        return {"deliveries": [d.model_dump(by_alias=False, mode="json") for d in found]}
+    async def search(req: Request[NoBody, DeliveryQuery]) -> dict[str, Any]:
+        return _deliveries(await req.app[NOTIFIER].search(req.query))
 
     @rest.route(
         "GET",
@@ -153,22 +137,19 @@ def _install_sending(app: web.Application) -> None:
         tag="notifier",
         summary="Send a delivery again",
     )
-    async def resend(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        copy = await req.app[NOTIFIER].resend(req.path("delivery_id"))
-        return copy.model_dump(by_alias=False, mode="json")
+    async def resend(req: Request[NoBody, NoBody]) -> Delivery:
+        return await req.app[NOTIFIER].resend(req.path("delivery_id"))
 
     @rest.route(
         "GET",
         "/notifier/dead-letters",
-        query=SearchQuery,
+        query=PageQuery,
         tag="notifier",
         summary="Deliveries given up on",
     )
-    async def dead_letters(req: Request[NoBody, SearchQuery]) -> dict[str, Any]:
-        found = await req.app[NOTIFIER].store.search(
-            {"state": DeliveryState.FAILED.value}, req.query.limit, req.query.skip
-        )
-        return {"deliveries": [d.model_dump(by_alias=False, mode="json") for d in found]}
+    async def dead_letters(req: Request[NoBody, PageQuery]) -> dict[str, Any]:
+        q = req.query
+        return _deliveries(await req.app[NOTIFIER].dead_letters(q.limit, q.skip))
 
     @rest.route(
         "GET",
@@ -181,10 +162,25 @@ def _install_sending(app: web.Application) -> None:
         return await req.app[NOTIFIER].success_rates(timedelta(days=req.query.days))
 
 
-def _install_inbox(app: web.Application) -> None:
-    rest = app[keys.REST]
-    commands = app[keys.COMMANDS]
+# -- a person's own inbox and preferences -----------------------------------------------------
 
+# (state, the path's last part, summary) of the marks by REST.
+MARKS = (
+    (InboxState.READ, "read", "Mark a message read"),
+    (InboxState.ARCHIVED, "archive", "Archive a message"),
+    (InboxState.UNREAD, "unread", "Mark a message unread"),
+)
+
+
+def _mark_route(rest: RestApi, state: InboxState, path: str, summary: str) -> None:
+    async def mark(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+        return await req.app[NOTIFIER].mark(req.require_principal(), req.path("item_id"), state)
+
+    mark.__name__ = f"inbox_{state.value}"
+    rest.route("POST", f"/notifier/inbox/{{item_id}}/{path}", tag="inbox", summary=summary)(mark)
+
+
+def _inbox(rest: RestApi) -> None:
     @rest.route(
         "GET",
         "/notifier/inbox",
@@ -198,91 +194,20 @@ def _install_inbox(app: web.Application) -> None:
             req.require_principal().key, q.state, q.limit, q.before
         )
 
-    for state, path, summary in (
-        (InboxState.READ, "read", "Mark a message read"),
-        (InboxState.ARCHIVED, "archive", "Archive a message"),
-        (InboxState.UNREAD, "unread", "Mark a message unread"),
-    ):
-
-        def make(state: InboxState = state) -> Any:
-            async def mark(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-                return await req.app[NOTIFIER].mark(
-                    req.require_principal(), req.path("item_id"), state
-                )
-
-            mark.__name__ = f"inbox_{state.value}"
-            return mark
-
-        rest.route(
-            "POST",
-            f"/notifier/inbox/{{item_id}}/{path}",
-            tag="inbox",
-            summary=summary,
-        )(make())
+    for state, path, summary in MARKS:
+        _mark_route(rest, state, path, summary)
 
     @rest.route(
-        "POST",
-        "/notifier/inbox/read-all",
-        tag="inbox",
-        summary="Mark every unread message read",
+        "POST", "/notifier/inbox/read-all", tag="inbox", summary="Mark every unread message read"
     )
     async def read_all(req: Request[NoBody, NoBody]) -> dict[str, Any]:
         return await req.app[NOTIFIER].mark(req.require_principal(), None, InboxState.READ)
 
-    @commands.command(
-        "notifier.list",
-        InboxListIn,
-        summary="The caller's in-app messages, newest first, with counts",
-    )
-    async def list_inbox(call: Call, payload: InboxListIn) -> dict[str, Any]:
-        return await call.app[NOTIFIER].inbox(
-            call.principal.key, payload.state, payload.limit, payload.before
-        )
-
-    @commands.command(
-        "notifier.mark_read",
-        InboxRef,
-        summary="Mark one of the caller's messages read",
-    )
-    async def mark_read(call: Call, payload: InboxRef) -> dict[str, Any]:
-        return await call.app[NOTIFIER].mark(call.principal, payload.item_id, InboxState.READ)
-
-    @commands.command(
-        "notifier.mark_all_read",
-        Payload,
-        summary="Mark every unread message of the caller read",
-    )
-    async def mark_all_read(call: Call, payload: Payload) -> dict[str, Any]:
-        return await call.app[NOTIFIER].mark(call.principal, None, InboxState.READ)
-
-    @commands.command(
-        "notifier.archive",
-        InboxRef,
-        summary="Archive one of the caller's messages",
-    )
-    async def archive(call: Call, payload: InboxRef) -> dict[str, Any]:
-        return await call.app[NOTIFIER].mark(call.principal, payload.item_id, InboxState.ARCHIVED)
-
     @rest.route(
-        "GET",
-        "/notifier/preferences",
-        tag="inbox",
-        summary="The caller's opt-outs and quiet hours",
+        "GET", "/notifier/preferences", tag="inbox", summary="The caller's opt-outs and quiet hours"
     )
     async def preferences(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        recipient = req.require_principal().key
-        store = req.app[NOTIFIER].store
-        contact = await store.contact(recipient) or Contact(id=recipient)
-        audience = Audience.CITIZEN if recipient.startswith("citizen:") else Audience.STAFF
-        return {
-            "opted_out": contact.opted_out,
-            "quiet_hours": contact.quiet_hours,
-            "kinds": [
-                k.model_dump(by_alias=False)
-                for k in await store.kinds()
-                if k.audience in (audience, Audience.ALL)
-            ],
-        }
+        return await req.app[NOTIFIER].preferences(req.require_principal().key)
 
     @rest.route(
         "PUT",
@@ -292,19 +217,39 @@ def _install_inbox(app: web.Application) -> None:
         summary="Change the caller's opt-outs and quiet hours",
     )
     async def set_preferences(req: Request[PreferencesIn, NoBody]) -> dict[str, Any]:
-        recipient = req.require_principal().key
-        store = req.app[NOTIFIER].store
-        contact = await store.contact(recipient) or Contact(id=recipient)
-        updated = contact.model_copy(
-            update={"opted_out": req.body.opted_out, "quiet_hours": req.body.quiet_hours}
-        )
-        await store.save_contact(updated)
-        return {"opted_out": updated.opted_out, "quiet_hours": updated.quiet_hours}
+        return await req.app[NOTIFIER].set_preferences(req.require_principal().key, req.body)
 
 
-def _install_back_office(app: web.Application) -> None:
-    rest = app[keys.REST]
+def _inbox_commands(commands: CommandRegistry) -> None:
+    @commands.command(
+        "notifier.list",
+        InboxListIn,
+        summary="The caller's in-app messages, newest first, with counts",
+    )
+    async def list_inbox(call: Call, p: InboxListIn) -> dict[str, Any]:
+        return await call.app[NOTIFIER].inbox(call.principal.key, p.state, p.limit, p.before)
 
+    @commands.command(
+        "notifier.mark_read", InboxRef, summary="Mark one of the caller's messages read"
+    )
+    async def mark_read(call: Call, p: InboxRef) -> dict[str, Any]:
+        return await call.app[NOTIFIER].mark(call.principal, p.item_id, InboxState.READ)
+
+    @commands.command(
+        "notifier.mark_all_read", Payload, summary="Mark every unread message of the caller read"
+    )
+    async def mark_all_read(call: Call, p: Payload) -> dict[str, Any]:
+        return await call.app[NOTIFIER].mark(call.principal, None, InboxState.READ)
+
+    @commands.command("notifier.archive", InboxRef, summary="Archive one of the caller's messages")
+    async def archive(call: Call, p: InboxRef) -> dict[str, Any]:
+        return await call.app[NOTIFIER].mark(call.principal, p.item_id, InboxState.ARCHIVED)
+
+
+# -- back office: kinds, templates, rules, contacts -------------------------------------------
+
+
+def _kinds_and_templates(rest: RestApi) -> None:
     @rest.route(
         "GET",
         "/notifier/kinds",
@@ -312,8 +257,8 @@ def _install_back_office(app: web.Application) -> None:
         tag="notifier",
         summary="Kinds of message, with their sample data",
     )
-    async def kinds(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
-        return [k.model_dump(by_alias=False) for k in await req.app[NOTIFIER].store.kinds()]
+    async def kinds(req: Request[NoBody, NoBody]) -> list[KindSpec]:
+        return await req.app[NOTIFIER].kinds()
 
     @rest.route(
         "PUT",
@@ -323,12 +268,11 @@ def _install_back_office(app: web.Application) -> None:
         tag="notifier",
         summary="Create or change a kind of message",
     )
-    async def save_kind(req: Request[BaseModel, NoBody]) -> dict[str, Any]:
+    async def save_kind(req: Request[BaseModel, NoBody]) -> KindSpec:
         kind = KindSpec.model_validate(req.body.model_dump())
         if kind.id != req.path("kind"):
             raise InvalidPayload("路径与请求体中的类型不一致")
-        await req.app[NOTIFIER].store.save_kind(kind)
-        return kind.model_dump(by_alias=False)
+        return await req.app[NOTIFIER].save_kind(kind)
 
     @rest.route(
         "GET",
@@ -337,9 +281,8 @@ def _install_back_office(app: web.Application) -> None:
         tag="notifier",
         summary="The newest version of every template",
     )
-    async def templates(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
-        found = await req.app[NOTIFIER].store.templates()
-        return [t.model_dump(by_alias=False, mode="json") for t in found]
+    async def templates(req: Request[NoBody, NoBody]) -> list[Template]:
+        return await req.app[NOTIFIER].templates()
 
     @rest.route(
         "GET",
@@ -349,12 +292,9 @@ def _install_back_office(app: web.Application) -> None:
         tag="notifier",
         summary="Every version of one template, newest first",
     )
-    async def versions(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
+    async def versions(req: Request[NoBody, NoBody]) -> list[Template]:
         path: TemplatePath = req.params
-        found = await req.app[NOTIFIER].store.template_versions(
-            path.kind, path.channel, path.locale
-        )
-        return [t.model_dump(by_alias=False, mode="json") for t in found]
+        return await req.app[NOTIFIER].template_versions(path.kind, path.channel, path.locale)
 
     @rest.route(
         "POST",
@@ -363,11 +303,11 @@ def _install_back_office(app: web.Application) -> None:
         status=201,
         response=Template,
         tag="notifier",
-        summary="Save a new version of a template (checked with the kind's sample)",
+        summary="Save a new version of a template (checked against the events of its kind's "
+        "rules and with the kind's sample)",
     )
-    async def save_template(req: Request[TemplateIn, NoBody]) -> dict[str, Any]:
-        saved = await req.app[NOTIFIER].save_template(req.body, req.require_principal().sub)
-        return saved.model_dump(by_alias=False, mode="json")
+    async def save_template(req: Request[TemplateIn, NoBody]) -> Template:
+        return await req.app[NOTIFIER].save_template(req.body, req.require_principal().sub)
 
     @rest.route(
         "POST",
@@ -377,17 +317,11 @@ def _install_back_office(app: web.Application) -> None:
         summary="Render a template with sample (or given) data",
     )
     async def preview(req: Request[PreviewIn, NoBody]) -> dict[str, Any]:
-        body = req.body
-        template = TemplateIn(
-            kind=body.kind,
-            channel=body.channel,
-            locale=body.locale,
-            subject=body.subject,
-            text=body.text,
-            html=body.html,
-        )
-        return await req.app[NOTIFIER].preview(template, body.data)
+        template = TemplateIn.model_validate(req.body.model_dump(exclude={"data"}))
+        return await req.app[NOTIFIER].preview(template, req.body.data)
 
+
+def _rules_and_contacts(rest: RestApi) -> None:
     @rest.route(
         "GET",
         "/notifier/rules",
@@ -395,10 +329,8 @@ def _install_back_office(app: web.Application) -> None:
         tag="notifier",
         summary="Which event makes which message for whom, on which channels",
     )
-    async def rules(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
-        return [
-            r.model_dump(by_alias=False, mode="json") for r in await req.app[NOTIFIER].store.rules()
-        ]
+    async def rules(req: Request[NoBody, NoBody]) -> list[Rule]:
+        return await req.app[NOTIFIER].rules()
 
     @rest.route(
         "PUT",
@@ -408,19 +340,13 @@ def _install_back_office(app: web.Application) -> None:
         tag="notifier",
         summary="Create or change a rule",
     )
-    async def save_rule(req: Request[BaseModel, NoBody]) -> dict[str, Any]:
+    async def save_rule(req: Request[BaseModel, NoBody]) -> Rule:
         rule = Rule.model_validate(req.body.model_dump())
         if rule.id != req.path("rule_id"):
             raise InvalidPayload("路径与请求体中的规则编号不一致")
-        saved = await req.app[NOTIFIER].save_rule(rule)
-        return saved.model_dump(by_alias=False, mode="json")
+        return await req.app[NOTIFIER].save_rule(rule)
 
-    @rest.route(
-        "DELETE",
-        "/notifier/rules/{rule_id}",
-        tag="notifier",
-        summary="Remove a rule",
-    )
+    @rest.route("DELETE", "/notifier/rules/{rule_id}", tag="notifier", summary="Remove a rule")
     async def delete_rule(req: Request[NoBody, NoBody]) -> dict[str, str]:
         await req.app[NOTIFIER].delete_rule(req.path("rule_id"))
         return {"rule_id": req.path("rule_id")}
@@ -432,11 +358,8 @@ def _install_back_office(app: web.Application) -> None:
         tag="notifier",
         summary="A recipient's contact details and preferences",
     )
-    async def contact(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        found = await req.app[NOTIFIER].store.contact(_recipient(req.path("recipient")))
-        if found is None:
-            raise UnknownRecipient(recipient=req.path("recipient"))
-        return found.model_dump(by_alias=False, mode="json")
+    async def contact(req: Request[NoBody, NoBody]) -> Contact:
+        return await req.app[NOTIFIER].contact(_recipient(req.path("recipient")))
 
     @rest.route(
         "PUT",
@@ -446,24 +369,9 @@ def _install_back_office(app: web.Application) -> None:
         tag="notifier",
         summary="Create or change how to reach a recipient",
     )
-    async def save_contact(req: Request[ContactIn, NoBody]) -> dict[str, Any]:
-        store = req.app[NOTIFIER].store
+    async def save_contact(req: Request[ContactIn, NoBody]) -> Contact:
         recipient = _recipient(req.path("recipient"))
-        current = await store.contact(recipient)
-        updated = Contact.model_validate(
-            {
-                **(current.model_dump(by_alias=True) if current else {"_id": recipient}),
-                **req.body.model_dump(),
-            }
-        )
-        updated = updated.model_copy(
-            update={
-                "phone": domain.normalise_phone(updated.phone) if updated.phone else "",
-                "email": domain.check_email(updated.email) if updated.email else "",
-            }
-        )
-        await store.save_contact(updated)
-        return updated.model_dump(by_alias=False, mode="json")
+        return await req.app[NOTIFIER].update_contact(recipient, req.body)
 
 
 _RECIPIENT = TypeAdapter(RecipientId)
@@ -497,32 +405,6 @@ async def _twilio_status(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-async def load_defaults(store: NotifierStore, path: Path = DEFAULTS) -> None:
-    """The starting kinds, templates and rules, when there are none yet."""
-    if await store.kinds():
-        return
-    raw = yaml.safe_load(await asyncio.to_thread(path.read_text, encoding="utf-8"))
-    for kind in raw.get("kinds", []):
-        await store.save_kind(KindSpec.model_validate(kind))
-    now = datetime.now(UTC)
-    for t in raw.get("templates", []):
-        locale = t.get("locale", "zh-CN")
-        await store.add_template(
-            Template.model_validate(
-                {
-                    **t,
-                    "_id": f"{t['kind']}/{t['channel']}/{locale}/v1",
-                    "locale": locale,
-                    "version": 1,
-                    "created_at": now,
-                    "created_by": "defaults",
-                }
-            )
-        )
-    for rule in raw.get("rules", []):
-        await store.save_rule(Rule.model_validate(rule))
-
-
 def build_service(
     settings: Settings, store: NotifierStore, bus: Any, channels: list[Channel] | None = None
 ) -> NotifierService:
@@ -540,10 +422,8 @@ def build_service(
 
 async def _service(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    store = NotifierStore(app[keys.DB])
-    await store.ensure_indexes()
-    await load_defaults(store)
-    service = build_service(settings, store, app[keys.BUS])
+    service = build_service(settings, NotifierStore(app[keys.DB]), app[keys.BUS])
+    await service.start(DEFAULTS)
     app[NOTIFIER] = service
     app[keys.BUS].listen(service.on_event)
     stop = asyncio.Event()

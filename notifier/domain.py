@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -69,6 +69,98 @@ def variables(source: str) -> set[str]:
         return set(meta.find_undeclared_variables(_env.parse(source)))
     except TemplateSyntaxError as exc:
         raise TemplateError(f"模板语法错误（第 {exc.lineno} 行）：{exc.message}") from exc
+
+
+# A variable and the attributes or keys read from it: `{{ ticket.number }}` is
+# ("ticket", "number"), `{{ slots[0].free }}` ("slots", 0, "free").
+Path = tuple[str | int, ...]
+
+
+def template_paths(source: str) -> set[Path]:
+    """Every variable a template reads from its data, with the attribute or key path it
+    follows as far as the template writes it out (a key computed at render time ends the
+    path). Names the template sets itself (a loop's, `set`) are not its data."""
+    try:
+        tree = _env.parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"模板语法错误（第 {exc.lineno} 行）：{exc.message}") from exc
+    data = meta.find_undeclared_variables(tree)
+    found: set[Path] = set()
+
+    def visit(node: nodes.Node) -> None:
+        if isinstance(node, nodes.Name | nodes.Getattr | nodes.Getitem):
+            others: list[nodes.Node] = []
+            path, _ = _walk(node, others)
+            if path and path[0] in data:
+                found.add(path)
+            for other in others:
+                visit(other)
+            return
+        for child in node.iter_child_nodes():
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def _walk(node: nodes.Node, others: list[nodes.Node]) -> tuple[Path | None, bool]:
+    """The path `node` reads from a variable, and whether it may go on (a key computed at
+    render time ends it); the parts that are no path go to `others`, to be looked into."""
+    if isinstance(node, nodes.Name):
+        return ((node.name,) if node.ctx == "load" else None), True
+    key: str | int | None
+    if isinstance(node, nodes.Getattr):
+        key = node.attr
+    elif isinstance(node, nodes.Getitem):
+        key = _const_key(node.arg)
+        if key is None:
+            others.append(node.arg)
+    else:
+        others.append(node)
+        return None, False
+    base, goes_on = _walk(node.node, others)
+    if base is None or not goes_on or key is None:
+        return base, False
+    return (*base, key), True
+
+
+def _const_key(node: nodes.Node) -> str | int | None:
+    value = node.value if isinstance(node, nodes.Const) else None
+    return value if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def unknown_paths(paths: Iterable[Path], schemas: Sequence[dict[str, Any]]) -> list[str]:
+    """The paths no schema has, written `a.b.0`. A JSON Schema that lists an object's
+    properties has only those (the events' models are closed); an object without a list (a
+    free mapping), a value of any other type, or one the schema leaves open, may have any."""
+    return sorted(
+        ".".join(str(part) for part in path)
+        for path in paths
+        if not any(_has(schema, schema, path) for schema in schemas)
+    )
+
+
+def _has(root: dict[str, Any], schema: Any, path: Path) -> bool:
+    if not path or not isinstance(schema, dict):
+        return True
+    while "$ref" in schema:  # "#/$defs/Name"
+        schema = root.get("$defs", {}).get(str(schema["$ref"]).rsplit("/", 1)[-1], {})
+    options = schema.get("anyOf") or schema.get("oneOf") or schema.get("allOf")
+    if options:
+        return any(_has(root, option, path) for option in options)
+    if schema.get("type") == "null":
+        return False  # nothing is read from a null
+    key, rest = path[0], path[1:]
+    extra = schema.get("additionalProperties")
+    if "properties" in schema:
+        if isinstance(key, str) and key in schema["properties"]:
+            return _has(root, schema["properties"][key], rest)
+        return extra is True or (isinstance(extra, dict) and _has(root, extra, rest))
+    if schema.get("type") == "object":
+        return not isinstance(extra, dict) or _has(root, extra, rest)
+    if schema.get("type") == "array" and isinstance(key, int):
+        return _has(root, schema.get("items", {}), rest)
+    return True
 
 
 def template_problems(channel: Channel, parts: dict[str, str], sample: dict[str, Any]) -> list[str]:

@@ -10,6 +10,11 @@ class TemplateError(InvalidPayload):
     default_message = "模板有误"
 
 
+class TemplateVariableUnknown(TemplateError):
+    code = "TEMPLATE_VARIABLE_UNKNOWN"
+    default_message = "模板使用了事件中没有的变量"
+
+
 class TemplateMissing(NotFound):
     code = "TEMPLATE_NOT_FOUND"
     default_message = "该类消息在此渠道没有模板"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from hub.inputs import Instant
+from hub.inputs import Instant, Skip
 
 # A recipient is named like its in-app topic: "citizen:<id>" or "user:<account>".
 RecipientId = Annotated[
@@ -270,3 +270,19 @@ class InboxListIn(_Input):
     state: InboxState | None = None
     limit: int = Field(30, ge=1, le=200)
     before: Instant | None = None
+
+
+class DeliveryQuery(BaseModel):
+    """Deliveries by recipient, kind, channel, state and time (`GET /api/v1/notifier/messages`
+    and `/dead-letters`), newest first. A query string: "5" is read as 5."""
+
+    model_config = ConfigDict(frozen=True)
+
+    recipient: str | None = Field(None, max_length=140)
+    kind: str | None = Field(None, max_length=48)
+    channel: Channel | None = None
+    state: DeliveryState | None = None
+    since: Instant | None = None
+    until: Instant | None = None
+    limit: int = Field(50, ge=1, le=500)
+    skip: Skip = 0

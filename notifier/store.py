@@ -22,6 +22,7 @@ from notifier.models import (
     Channel,
     Contact,
     Delivery,
+    DeliveryQuery,
     DeliveryState,
     InboxItem,
     InboxState,
@@ -102,6 +103,16 @@ class NotifierStore:
     async def save_contact(self, contact: Contact) -> None:
         doc = contact.model_dump(by_alias=True, mode="json")
         await self._contacts.replace_one({"_id": contact.id}, doc, upsert=True)
+
+    async def set_phone(self, recipient: str, phone: str) -> None:
+        """The recipient's SMS address, the rest of their contact untouched (one atomic step:
+        a preference saved at the same moment is kept)."""
+        await self._contacts.update_one({"_id": recipient}, {"$set": {"phone": phone}}, upsert=True)
+
+    async def set_preferences(self, contact: Contact) -> None:
+        """The recipient's opt-outs and quiet hours, the rest of their contact untouched."""
+        fields = contact.model_dump(mode="json", include={"opted_out", "quiet_hours"})
+        await self._contacts.update_one({"_id": contact.id}, {"$set": fields}, upsert=True)
 
     async def group(self, name: str) -> list[Contact]:
         # `$all` rather than plain equality: nx-27017 finds nothing by equality on an indexed
@@ -287,8 +298,26 @@ class NotifierStore:
         cursor = self._deliveries.find({"message_id": message_id}).sort("created_at", 1)
         return [_delivery(d) async for d in cursor]
 
-    async def search(self, query: Document, limit: int, skip: int = 0) -> list[Delivery]:
-        cursor = self._deliveries.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit)
+    async def search(self, query: DeliveryQuery) -> list[Delivery]:
+        found: Document = {}
+        for field in ("recipient", "kind"):
+            if getattr(query, field):
+                found[field] = getattr(query, field)
+        if query.channel:
+            found["channel"] = query.channel.value
+        if query.state:
+            found["state"] = query.state.value
+        if query.since or query.until:
+            found["created_at"] = {
+                **({"$gte": query.since} if query.since else {}),
+                **({"$lt": query.until} if query.until else {}),
+            }
+        cursor = (
+            self._deliveries.find(found)
+            .sort("created_at", DESCENDING)
+            .skip(query.skip)
+            .limit(query.limit)
+        )
         return [_delivery(d) async for d in cursor]
 
     async def states_by_channel(self, since: datetime) -> list[Document]:
@@ -342,6 +371,8 @@ class NotifierStore:
         update: Document = {"state": state.value}
         if state is InboxState.READ:
             update["read_at"] = now
+        elif state is InboxState.UNREAD:
+            update["read_at"] = None
         result = await self._inbox.update_many(query, {"$set": update})
         return result.matched_count
 

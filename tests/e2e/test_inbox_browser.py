@@ -46,9 +46,9 @@ async def open_phone(hub: RunningHub, browser: BrowserContext, token: str) -> Pa
 async def test_workstation_bell_and_h5_inbox_receive_live_and_mark_read(
     hall: RunningHub, browser: BrowserContext
 ) -> None:
-    store = hall.app[NOTIFIER].store
-    await store.save_contact(Contact(id="user:clerk1", name="王芳"))
-    await store.save_contact(Contact(id="citizen:c-42", name="张伟"))
+    notifier = hall.app[NOTIFIER]
+    await notifier.save_contact(Contact(id="user:clerk1", name="王芳"))
+    await notifier.save_contact(Contact(id="citizen:c-42", name="张伟"))
 
     desk = await browser.new_page()
     await desk.set_viewport_size({"width": 1366, "height": 768})

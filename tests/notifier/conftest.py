@@ -12,7 +12,7 @@ import pytest
 from hub.auth import Role
 from hub.embedded import free_port
 from notifier.api import NOTIFIER
-from notifier.models import Contact, DeliveryState
+from notifier.models import Contact, DeliveryQuery, DeliveryState
 from notifier.service import NotifierService
 from tests.notifier.fakes import ACCOUNT_SID, AUTH_TOKEN, FakeGateway, FakeTwilio, SmtpServer
 from tests.support import RunningHub, drop_database, make_settings, running_hub
@@ -97,16 +97,18 @@ class Center:
         return steps
 
     async def contact(self, recipient: str, **fields: Any) -> Contact:
-        contact = Contact.model_validate({"_id": recipient, **fields})
-        await self.service.store.save_contact(contact)
-        return contact
+        return await self.service.save_contact(Contact.model_validate({"_id": recipient, **fields}))
 
-    async def deliveries(self, **query: Any) -> list[dict[str, Any]]:
-        found = await self.service.store.search(query, 500, 0)
-        return [d.model_dump(mode="json") for d in found]
+    async def deliveries(self, message_id: str | None = None, **query: Any) -> list[dict[str, Any]]:
+        """A message's deliveries (its timeline), or those the back office's search finds."""
+        if message_id is not None:
+            found: list[dict[str, Any]] = (await self.service.timeline(message_id))["deliveries"]
+            return found
+        search = DeliveryQuery.model_validate({**query, "limit": 500})
+        return [d.model_dump(mode="json") for d in await self.service.search(search)]
 
     async def states(self, message_id: str) -> dict[str, DeliveryState]:
-        return {d.channel.value: d.state for d in await self.service.store.of_message(message_id)}
+        return {d["channel"]: DeliveryState(d["state"]) for d in await self.deliveries(message_id)}
 
     async def http(
         self, method: str, path: str, role: str = "admin", sub: str = "", **kwargs: Any

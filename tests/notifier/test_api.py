@@ -12,7 +12,7 @@ import pytest
 
 from hub.auth import Role
 from notifier.api import NOTIFIER
-from notifier.models import Contact
+from notifier.models import Contact, DeliveryQuery
 from tests.notifier.conftest import Center
 from tests.support import RunningHub, connect
 
@@ -311,7 +311,7 @@ async def test_a_channel_without_providers_is_refused_for_the_api_and_skipped_by
     """The demo's hub has no SMS or e-mail provider: an API send on them is an error, a rule
     gets its in-app part only (the SMS part recorded as suppressed, not a dead letter)."""
     service = memory_hub.app[NOTIFIER]
-    await service.store.save_contact(Contact(id="citizen:c-1", phone="13800138000"))
+    await service.save_contact(Contact(id="citizen:c-1", phone="13800138000"))
     admin = {"Authorization": f"Bearer {memory_hub.token(Role.ADMIN)}"}
     request = {"kind": "notice", "recipients": ["citizen:c-1"], "data": NOTICE}
     async with (
@@ -325,8 +325,8 @@ async def test_a_channel_without_providers_is_refused_for_the_api_and_skipped_by
     await memory_hub.publish(
         "citizen:c-1",
         "queueing.turn_near",
-        {"number": "A001", "ahead": 1, "estimate_minutes": 3.0},
+        {"ticket_id": "h1-20261126-A001", "number": "A001", "ahead": 1, "estimate_minutes": 3.0},
     )
-    deliveries = {d.channel.value: d for d in await service.store.search({}, 10, 0)}
+    deliveries = {d.channel.value: d for d in await service.search(DeliveryQuery(limit=10))}
     assert deliveries["sms"].state.value == "suppressed"
-    assert await service.store.search({"state": "failed"}, 10, 0) == []
+    assert await service.dead_letters(10, 0) == []

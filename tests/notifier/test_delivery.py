@@ -300,9 +300,14 @@ async def test_a_digest_merges_events_into_one_message(center: Center) -> None:
             "queueing.counter_paused",
             {
                 "hall_id": "h1",
+                "counter_id": f"w{n}",
+                "counter_number": n,
                 "counter_name": f"{n}号窗口",
+                "status": "paused",
                 "pause_reason": "系统故障",
+                "staff_id": "clerk1",
                 "staff_name": "王芳",
+                "current_ticket_id": None,
             },
         )
     # The default rule's in-app alerts go at once; the SMS collects for five minutes.
@@ -323,9 +328,9 @@ async def test_a_digest_merges_events_into_one_message(center: Center) -> None:
 async def test_an_event_handled_twice_yields_one_delivery_per_channel(center: Center) -> None:
     center.at(NOW)
     await center.contact("citizen:c1", phone=PHONE)
-    data = {"number": "A012", "ahead": 2, "estimate_minutes": 6.4}
+    data = {"ticket_id": "h1-20261126-A012", "number": "A012", "ahead": 2, "estimate_minutes": 6.4}
     for _ in range(2):  # the same event again: an outbox retried after a crash
-        await center.hub.app[keys.BUS].publish_untyped(
+        await center.hub.app[keys.BUS].republish(
             "citizen:c1", "queueing.turn_near", data, event_id="evt-1"
         )
     # A second node told of the same event (by Redis) hands its copy to its own listener.

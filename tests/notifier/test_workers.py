@@ -21,8 +21,8 @@ from pymongo import AsyncMongoClient
 from hub.events import EventBus, make_log
 from hub.metrics import HubMetrics
 from hub.settings import ROOT, Settings
-from notifier.api import build_service, load_defaults
-from notifier.models import Channel, Contact, DeliveryState, SendIn
+from notifier.api import DEFAULTS, build_service
+from notifier.models import Channel, Contact, DeliveryQuery, DeliveryState, SendIn
 from notifier.service import NotifierService
 from notifier.store import NotifierStore
 from tests.notifier.fakes import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
@@ -135,11 +135,9 @@ async def outbox(mongo_url: str, twilio: FakeTwilio) -> AsyncIterator[tuple[Noti
 
 
 async def fill(planner: NotifierService) -> None:
-    store = planner.store
-    await store.ensure_indexes()
-    await load_defaults(store)
+    await planner.start(DEFAULTS)
     for n in range(MESSAGES):
-        await store.save_contact(Contact(id=f"citizen:c{n}", phone=f"138{n:08d}"))
+        await planner.save_contact(Contact(id=f"citizen:c{n}", phone=f"138{n:08d}"))
         await planner.send(
             SendIn(
                 kind="notice",
@@ -173,10 +171,9 @@ async def test_a_worker_killed_mid_batch_sends_nothing_twice(
         killed_at = len(twilio.sent)
         restarted = await Worker(env).start()
 
-        store = planner.store
         async with asyncio.timeout(90):
             while True:
-                pending = await store.search({"state": DeliveryState.QUEUED.value}, 1, 0)
+                pending = await planner.search(DeliveryQuery(state=DeliveryState.QUEUED, limit=1))
                 if not pending:
                     break
                 await asyncio.sleep(0.2)
@@ -185,7 +182,7 @@ async def test_a_worker_killed_mid_batch_sends_nothing_twice(
             if worker is not None:
                 await worker.stop()
 
-    deliveries = await planner.store.search({}, MESSAGES + 10, 0)
+    deliveries = await planner.search(DeliveryQuery(limit=MESSAGES + 10))
     assert len(deliveries) == MESSAGES
     assert {d.state for d in deliveries} == {DeliveryState.SENT}
     per_text = Counter((m.to, m.body) for m in twilio.sent)

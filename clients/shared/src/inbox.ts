@@ -34,6 +34,8 @@ export interface InboxList {
 export interface InboxMarked {
   changed: number;
   counts: InboxCounts;
+  /** For "read": the read time the hub stored on the items it changed (ISO 8601 UTC). */
+  read_at?: string | null;
 }
 
 /** What the screen shows: newest first. Archived items stay (state "archived") until the
@@ -86,8 +88,9 @@ export function shownItems(inbox: Inbox): InboxItem[] {
  * Apply one event of the person's topic. `notifier.message_received {item, unread}` puts the
  * item in front (once: a repeat by id changes nothing but the count); the unread count is the
  * event's (the hub's count when it published), else one more. `notifier.inbox_changed {counts,
- * item_id, state}` takes the counts of the event and sets the item's state (every unread item
- * when `item_id` is null: "read all"). Other events change nothing.
+ * item_id, state, read_at}` takes the counts of the event and sets the item's state (every
+ * unread item when `item_id` is null: "read all") as the hub stored it: read, with the hub's
+ * `read_at`; unread, with none; archived, keeping its own. Other events change nothing.
  */
 export function applyInboxEvent(inbox: Inbox, event: Envelope): InboxChange {
   if (event.type === MESSAGE_RECEIVED) return received(inbox, event.data);
@@ -95,7 +98,8 @@ export function applyInboxEvent(inbox: Inbox, event: Envelope): InboxChange {
   return { inbox, added: null };
 }
 
-/** The answer of a mark request applied at once (its event follows, and changes nothing). */
+/** The answer of a mark request applied at once (its event follows, and changes nothing):
+ * the read time is the one the hub answers, else `at`. */
 export function applyMarked(
   inbox: Inbox,
   itemId: string | null,
@@ -103,7 +107,8 @@ export function applyMarked(
   marked: InboxMarked,
   at: string,
 ): Inbox {
-  return { items: withState(inbox.items, itemId, state, at), counts: countsOf(marked.counts) };
+  const readAt = typeof marked.read_at === "string" ? marked.read_at : at;
+  return { items: withState(inbox.items, itemId, state, readAt), counts: countsOf(marked.counts) };
 }
 
 function received(inbox: Inbox, data: Record<string, unknown>): InboxChange {
@@ -118,23 +123,28 @@ function received(inbox: Inbox, data: Record<string, unknown>): InboxChange {
   return { inbox: { items: [item, ...inbox.items].slice(0, INBOX_KEEP), counts }, added: item };
 }
 
-function changed(inbox: Inbox, data: Record<string, unknown>, at: string): Inbox {
+/** `ts`: the envelope's time, the read time of an event from a hub that sent none. */
+function changed(inbox: Inbox, data: Record<string, unknown>, ts: string): Inbox {
   const state = asState(data.state);
   const counts = isRecord(data.counts) ? countsOf(data.counts) : inbox.counts;
   if (state === null) return { ...inbox, counts };
   const itemId = typeof data.item_id === "string" ? data.item_id : null;
-  return { items: withState(inbox.items, itemId, state, at), counts };
+  const readAt = typeof data.read_at === "string" ? data.read_at : ts;
+  return { items: withState(inbox.items, itemId, state, readAt), counts };
 }
 
-/** The item (or, without an id and for "read", every unread item) in its new state. */
-function withState(items: InboxItem[], itemId: string | null, state: InboxState, at: string): InboxItem[] {
+/** The item (or, without an id and for "read", every unread item) in its new state, as the
+ * hub stores it: read at `readAt` (marking an item read again stamps it again), unread with no
+ * read time, archived with its own. */
+function withState(items: InboxItem[], itemId: string | null, state: InboxState, readAt: string): InboxItem[] {
   let touched = false;
   const next = items.map((item) => {
     const hit = itemId === null ? state === "read" && item.state === "unread" : item.id === itemId;
-    if (!hit || item.state === state) return item;
+    if (!hit) return item;
+    const read_at = state === "read" ? readAt : state === "unread" ? null : item.read_at;
+    if (item.state === state && item.read_at === read_at) return item;
     touched = true;
-    const readAt = state === "unread" ? null : (item.read_at ?? (state === "read" ? at : null));
-    return { ...item, state, read_at: readAt };
+    return { ...item, state, read_at };
   });
   return touched ? next : items;
 }

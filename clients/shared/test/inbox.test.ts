@@ -35,8 +35,15 @@ function event(type: string, data: Record<string, unknown>): Envelope {
 
 const received = (i: InboxItem, unread?: number): Envelope =>
   event("notifier.message_received", unread === undefined ? { item: i } : { item: i, unread });
+// The read time the hub stored: a moment before the envelope's `ts`, in the hub's own format.
+const STORED = "2026-11-26T05:59:59.357000Z";
 const changed = (itemId: string | null, state: string, unread: number, read: number, archived = 0): Envelope =>
-  event("notifier.inbox_changed", { item_id: itemId, state, counts: { unread, read, archived } });
+  event("notifier.inbox_changed", {
+    item_id: itemId,
+    state,
+    counts: { unread, read, archived },
+    read_at: state === "read" ? STORED : null,
+  });
 
 function loaded(): Inbox {
   return inboxFromList({
@@ -81,29 +88,40 @@ describe("inbox model", () => {
     expect(twice.inbox).toBe(once);
   });
 
-  it("sets an item's state and the counts of inbox_changed", () => {
+  it("sets an item's state, its read time as the hub stored it, and the counts of inbox_changed", () => {
     const inbox = applyInboxEvent(loaded(), changed("a", "read", 1, 2)).inbox;
     const a = inbox.items.find((i) => i.id === "a");
     expect(a?.state).toBe("read");
-    expect(a?.read_at).toBe("2026-11-26T06:00:00Z");
+    expect(a?.read_at).toBe(STORED); // not the envelope's ts
     expect(inbox.counts).toEqual({ unread: 1, read: 2, archived: 0 });
+  });
+
+  it("stamps the envelope's time when an older hub sent no read time", () => {
+    const old = event("notifier.inbox_changed", { item_id: "a", state: "read", counts: { unread: 1, read: 2, archived: 0 } });
+    expect(applyInboxEvent(loaded(), old).inbox.items.find((i) => i.id === "a")?.read_at).toBe("2026-11-26T06:00:00Z");
   });
 
   it("reads every unread item when inbox_changed names none", () => {
     const inbox = applyInboxEvent(loaded(), changed(null, "read", 0, 3)).inbox;
     expect(inbox.items.map((i) => i.state)).toEqual(["read", "read", "read"]);
+    expect(inbox.items.find((i) => i.id === "a")?.read_at).toBe(STORED);
     expect(inbox.items.find((i) => i.id === "b")?.read_at).toBe("2026-11-26T05:04:00Z");
     expect(inbox.counts.unread).toBe(0);
   });
 
-  it("leaves archived items out of the list shown", () => {
-    const inbox = applyInboxEvent(loaded(), changed("c", "archived", 1, 1, 1)).inbox;
-    expect(inbox.items.find((i) => i.id === "c")?.state).toBe("archived");
-    expect(shownItems(inbox).map((i) => i.id)).toEqual(["b", "a"]);
+  it("stamps an item read again with the new read time, as the hub does", () => {
+    const inbox = applyInboxEvent(loaded(), changed("b", "read", 2, 1)).inbox;
+    expect(inbox.items.find((i) => i.id === "b")?.read_at).toBe(STORED);
+  });
+
+  it("leaves archived items out of the list shown, with their read time", () => {
+    const inbox = applyInboxEvent(loaded(), changed("b", "archived", 2, 0, 1)).inbox;
+    expect(inbox.items.find((i) => i.id === "b")).toMatchObject({ state: "archived", read_at: "2026-11-26T05:04:00Z" });
+    expect(shownItems(inbox).map((i) => i.id)).toEqual(["c", "a"]);
     expect(inbox.counts.archived).toBe(1);
   });
 
-  it("marks an item unread again", () => {
+  it("marks an item unread again, with no read time", () => {
     const read = applyInboxEvent(loaded(), changed("a", "read", 1, 2)).inbox;
     const unread = applyInboxEvent(read, changed("a", "unread", 2, 1)).inbox;
     expect(unread.items.find((i) => i.id === "a")).toMatchObject({ state: "unread", read_at: null });
@@ -124,7 +142,7 @@ describe("inbox model", () => {
   it("replays the events seen during a load on top of it to the same result", () => {
     // The list was read after both events: applying them again changes nothing.
     const after = inboxFromList({
-      items: [item("d", 9, { state: "read", read_at: "2026-11-26T06:00:00Z" }), ...loaded().items],
+      items: [item("d", 9, { state: "read", read_at: STORED }), ...loaded().items],
       counts: { unread: 2, read: 2, archived: 0 },
     });
     let inbox = after;
@@ -133,10 +151,13 @@ describe("inbox model", () => {
     expect(inbox.items.find((i) => i.id === "d")?.state).toBe("read");
   });
 
-  it("applies a mark request's answer", () => {
-    const inbox = applyMarked(loaded(), "c", "read", { changed: 1, counts: { unread: 1, read: 2, archived: 0 } }, "2026-11-26T07:00:00Z");
-    expect(inbox.items.find((i) => i.id === "c")).toMatchObject({ state: "read", read_at: "2026-11-26T07:00:00Z" });
+  it("applies a mark request's answer, with the read time the hub answers", () => {
+    const counts = { unread: 1, read: 2, archived: 0 };
+    const inbox = applyMarked(loaded(), "c", "read", { changed: 1, counts, read_at: STORED }, "2026-11-26T07:00:00Z");
+    expect(inbox.items.find((i) => i.id === "c")).toMatchObject({ state: "read", read_at: STORED });
     expect(inbox.counts.unread).toBe(1);
+    const older = applyMarked(loaded(), "c", "read", { changed: 1, counts }, "2026-11-26T07:00:00Z");
+    expect(older.items.find((i) => i.id === "c")?.read_at).toBe("2026-11-26T07:00:00Z");
   });
 
   it("appends older pages without repeats", () => {
