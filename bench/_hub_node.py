@@ -4,6 +4,7 @@
 
 POST /bench/publish?count=N&interval_ms=M[&run=TAG] publishes N events on `hall:bench`
 through the hub's own EventBus, M ms apart (0: back to back), and answers when done.
+With BENCH_CITY_HOOKS set, bench/_city_hooks.py instruments it for bench/city.py.
 Prints `BENCH_READY <port>` once it serves. Runs on core 0 with uvloop.
 """
 
@@ -25,7 +26,21 @@ from bench._node_common import EVENT_TYPE, EXTRA, TOPIC, prepare_process
 from hub import keys, logs
 from hub.app import create_app
 from hub.context import new_ctx
+from hub.events.types import Event
 from hub.settings import RateLimitSettings, Settings
+
+
+class EventSent(Event, type=EVENT_TYPE, topics=("hall",)):
+    """A bench event, about the size of a ticket called (bench/_node_common.py)."""
+
+    t0: float
+    i: int
+    run: str
+    ticket: str
+    counter: str
+    service: str
+    waiting: int
+    window_label: str
 
 
 async def publish(request: web.Request) -> web.Response:
@@ -39,7 +54,7 @@ async def publish(request: web.Request) -> web.Response:
         t0 = time.time()
         if i == 0:
             first_t0 = t0
-        await bus.publish_untyped(TOPIC, EVENT_TYPE, {"t0": t0, "i": i, "run": run, **EXTRA})
+        await bus.publish(TOPIC, EventSent(t0=t0, i=i, run=run, **EXTRA))
         if interval and i + 1 < count:
             await asyncio.sleep(interval)
     return web.json_response({"published": count, "first_t0": first_t0, "done": time.time()})
@@ -66,6 +81,10 @@ async def serve(port: int, data_dir: Path, secret: str) -> None:
     logs.configure(settings.log_level, settings.log_format)
     app = create_app(settings)
     app.router.add_post("/bench/publish", publish)
+    if os.environ.get("BENCH_CITY_HOOKS"):  # bench/city.py: city clock, store operations, loop
+        from bench._city_hooks import install
+
+        install(app)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, port, reuse_address=True, backlog=1024)

@@ -18,6 +18,7 @@ from typing import Any
 
 import socketio
 from aiohttp import web
+from pydantic import ConfigDict
 from pymongo import MongoClient
 from redis.asyncio import Redis
 
@@ -25,6 +26,7 @@ from hub import keys
 from hub.app import create_app
 from hub.auth.models import Role
 from hub.embedded import free_port
+from hub.events.types import Event, model_of
 from hub.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,6 +139,15 @@ async def db_state(db: Any) -> dict[str, list[Any]]:
     return state
 
 
+class SamplePublished(Event, type="test.sample_published", topics=("hall", "citizen")):
+    """A test's event, of any data: the transport's tests need no domain's meaning."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+SAMPLE = SamplePublished.event_type
+
+
 @dataclass
 class RunningHub:
     app: web.Application
@@ -156,7 +167,9 @@ class RunningHub:
         return token
 
     async def publish(self, topic: str, type: str, data: dict[str, Any]) -> int:
-        envelope = await self.app[keys.BUS].publish_untyped(topic, type, data)
+        """Publish an event of a registered type (its model checks the data): a domain's, or
+        `test.sample_published` (any data) for tests of the transport itself."""
+        envelope = await self.app[keys.BUS].publish(topic, model_of(type).model_validate(data))
         return envelope.seq
 
     def drop_all_sockets(self) -> int:

@@ -13,11 +13,9 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pydantic_core import to_jsonable_python
-
 from hub.context import current_ctx
 from hub.errors import InvalidTopic
-from hub.events.envelope import EVENT_TYPE, Envelope, Replay, split_topic
+from hub.events.envelope import Envelope, Replay, split_topic
 from hub.events.log import EventLog, MemoryEventLog
 from hub.events.types import Event, checked
 from hub.logs import get_logger
@@ -55,17 +53,6 @@ class EventBus:
     ) -> Envelope:
         """An event kept as its type and data (an outbox's), checked against its model."""
         return await self._publish(topic, type, checked(type, data), event_id)
-
-    async def publish_untyped(
-        self, topic: str, type: str, data: Any, *, event_id: str | None = None
-    ) -> Envelope:
-        """Transitional: an event with no model yet (domains move to `publish`)."""
-        if not EVENT_TYPE.match(type):
-            raise ValueError(f"event type {type!r} is not <domain>.<noun>_<past verb>")
-        payload = to_jsonable_python(data)
-        if not isinstance(payload, dict):
-            raise TypeError("event data must be an object")
-        return await self._publish(topic, type, payload, event_id)
 
     async def _publish(
         self, topic: str, type: str, payload: dict[str, Any], event_id: str | None

@@ -7,7 +7,7 @@ import json
 import shutil
 
 from hub.auth.models import Role
-from tests.support import ROOT, RunningHub
+from tests.support import ROOT, SAMPLE, RunningHub
 
 SCRIPT = ROOT / "tests" / "e2e" / "node_interop.mjs"
 
@@ -28,7 +28,7 @@ async def test_node_client_subscribes_and_receives(hub: RunningHub) -> None:
     ack = json.loads(line.split(" ", 1)[1])
     assert ack["ok"] is True
     assert ack["data"]["topic"] == "hall:h1"
-    await hub.publish("hall:h1", "queueing.ticket_called", {"number": "A001", "窗口": "5号"})
+    await hub.publish("hall:h1", SAMPLE, {"number": "A001", "窗口": "5号"})
     line = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
     assert line.startswith("EVENT "), line
     envelope = json.loads(line.split(" ", 1)[1])

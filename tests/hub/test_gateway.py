@@ -12,7 +12,9 @@ import socketio
 from hub import keys
 from hub.auth.models import Role
 from tests.support import (
+    SAMPLE,
     RunningHub,
+    SamplePublished,
     connect,
     drop_database,
     drop_redis_prefix,
@@ -76,8 +78,8 @@ async def test_display_sees_only_its_hall(hub: RunningHub) -> None:
             "TOPIC_FORBIDDEN"
         )
         # Nothing published to hall B reaches it.
-        await hub.publish("hall:hall-b", "queueing.ticket_called", {"number": "A001"})
-        await hub.publish("hall:hall-a", "queueing.ticket_called", {"number": "A002"})
+        await hub.publish("hall:hall-b", SAMPLE, {"number": "A001"})
+        await hub.publish("hall:hall-a", SAMPLE, {"number": "A002"})
         events = await display.wait_events(1)
         await asyncio.sleep(0.2)
         assert [e["data"]["number"] for e in events] == ["A002"]
@@ -95,8 +97,8 @@ async def test_citizen_cannot_read_another_citizen(hub: RunningHub) -> None:
         assert (await citizen.error("subscribe", {"topic": "user:admin"}))["code"] == (
             "TOPIC_FORBIDDEN"
         )
-        await hub.publish("citizen:c-2", "notifier.message_received", {"title": "x"})
-        await hub.publish("citizen:c-1", "notifier.message_received", {"title": "mine"})
+        await hub.publish("citizen:c-2", SAMPLE, {"title": "x"})
+        await hub.publish("citizen:c-1", SAMPLE, {"title": "mine"})
         events = await citizen.wait_events(1)
         await asyncio.sleep(0.2)
         assert [e["topic"] for e in events] == ["citizen:c-1"]
@@ -111,8 +113,8 @@ async def test_events_arrive_in_order_without_gaps(hub: RunningHub) -> None:
         await admin.ok("subscribe", {"topic": "hall:h2"})
         # Concurrent publishers on two topics.
         await asyncio.gather(
-            *(hub.publish("hall:h1", "queueing.ticket_issued", {"i": i}) for i in range(50)),
-            *(hub.publish("hall:h2", "queueing.ticket_issued", {"i": i}) for i in range(30)),
+            *(hub.publish("hall:h1", SAMPLE, {"i": i}) for i in range(50)),
+            *(hub.publish("hall:h2", SAMPLE, {"i": i}) for i in range(30)),
         )
         events = await admin.wait_events(80)
         for topic, count in (("hall:h1", 50), ("hall:h2", 30)):
@@ -133,13 +135,13 @@ async def test_resume_after_forced_disconnect_gets_exactly_the_missed_events(
     answer = await display.ok("subscribe", {"topic": "hall:h1"})
     epoch = answer["epoch"]
     for i in range(3):
-        await hub.publish("hall:h1", "queueing.ticket_called", {"i": i})
+        await hub.publish("hall:h1", SAMPLE, {"i": i})
     await display.wait_events(3)
     last_seq = display.events[-1]["seq"]
 
     assert hub.drop_all_sockets() == 1  # the network drops
     for i in range(3, 7):
-        await hub.publish("hall:h1", "queueing.ticket_called", {"i": i})
+        await hub.publish("hall:h1", SAMPLE, {"i": i})
     await display.close()
 
     again = await connect(hub.url, token)
@@ -150,7 +152,7 @@ async def test_resume_after_forced_disconnect_gets_exactly_the_missed_events(
         assert [e["seq"] for e in resumed["missed"]] == [4, 5, 6, 7]
         assert [e["data"]["i"] for e in resumed["missed"]] == [3, 4, 5, 6]
         assert resumed["seq"] == 7
-        await hub.publish("hall:h1", "queueing.ticket_called", {"i": 7})
+        await hub.publish("hall:h1", SAMPLE, {"i": 7})
         live = await again.wait_events(1)
         assert live[0]["seq"] == 8
     finally:
@@ -160,7 +162,7 @@ async def test_resume_after_forced_disconnect_gets_exactly_the_missed_events(
 async def test_resync_required_when_epoch_differs(hub: RunningHub) -> None:
     admin = await connect(hub.url, hub.token(Role.ADMIN))
     try:
-        await hub.publish("hall:h1", "queueing.ticket_called", {})
+        await hub.publish("hall:h1", SAMPLE, {})
         error = await admin.error(
             "subscribe", {"topic": "hall:h1", "after_seq": 0, "epoch": "stale-epoch"}
         )
@@ -193,7 +195,7 @@ async def test_bad_inputs_get_coded_errors_and_change_nothing(hub: RunningHub) -
             assert error["ctx"]
             assert error["message"]
         # Nothing was joined or published by the refused commands.
-        await hub.publish("hall:h1", "queueing.ticket_called", {})
+        await hub.publish("hall:h1", SAMPLE, {})
         await asyncio.sleep(0.2)
         assert admin.events == []
         assert (await hub.app[keys.BUS].position("hall:h1"))[0] == 1
@@ -235,10 +237,10 @@ async def test_unsubscribe_stops_events(hub: RunningHub) -> None:
     admin = await connect(hub.url, hub.token(Role.ADMIN))
     try:
         await admin.ok("subscribe", {"topic": "hall:h1"})
-        await hub.publish("hall:h1", "queueing.ticket_called", {"n": 1})
+        await hub.publish("hall:h1", SAMPLE, {"n": 1})
         await admin.wait_events(1)
         await admin.ok("unsubscribe", {"topic": "hall:h1"})
-        await hub.publish("hall:h1", "queueing.ticket_called", {"n": 2})
+        await hub.publish("hall:h1", SAMPLE, {"n": 2})
         await asyncio.sleep(0.2)
         assert len(admin.events) == 1
     finally:
@@ -252,7 +254,7 @@ async def test_event_lost_by_pubsub_is_repaired_from_the_log(redis_hub: RunningH
     display = await connect(hub.url, hub.token(Role.DISPLAY, hall="h1"))
     try:
         await display.ok("subscribe", {"topic": "hall:h1"})
-        await hub.publish("hall:h1", "queueing.ticket_called", {"n": 1})
+        await hub.publish("hall:h1", SAMPLE, {"n": 1})
         await display.wait_events(1)
         # Appended to the log, but its pub/sub message never sent: as if the channel dropped it.
         event_log = hub.app[keys.BUS]._log
@@ -264,7 +266,7 @@ async def test_event_lost_by_pubsub_is_repaired_from_the_log(redis_hub: RunningH
         assert [e["seq"] for e in events] == [1, 2, 3]
         # Nothing is written twice when the late message or another repair comes.
         assert await hub.app[keys.GATEWAY].repair() == 0
-        await hub.publish("hall:h1", "queueing.ticket_called", {"n": 4})
+        await hub.publish("hall:h1", SAMPLE, {"n": 4})
         events = await display.wait_events(4)
         assert [e["seq"] for e in events] == [1, 2, 3, 4]
     finally:
@@ -283,11 +285,11 @@ async def test_resync_required_after_the_log_is_trimmed(
             display = await connect(small.url, small.token(Role.DISPLAY, hall="h1"))
             try:
                 epoch = (await display.ok("subscribe", {"topic": "hall:h1"}))["epoch"]
-                await small.publish("hall:h1", "queueing.ticket_called", {"n": 1})
+                await small.publish("hall:h1", SAMPLE, {"n": 1})
                 await display.wait_events(1)
                 small.drop_all_sockets()
                 for n in range(2, 12):  # the log keeps 3: seq 2 is gone
-                    await small.publish("hall:h1", "queueing.ticket_called", {"n": n})
+                    await small.publish("hall:h1", SAMPLE, {"n": n})
                     await asyncio.sleep(0.002)
             finally:
                 await display.close()
@@ -374,13 +376,9 @@ async def test_publishing_an_event_id_twice_delivers_it_once(hub: RunningHub) ->
     try:
         await display.ok("subscribe", {"topic": "hall:h1"})
         bus = hub.app[keys.BUS]
-        first = await bus.publish_untyped(
-            "hall:h1", "queueing.ticket_called", {"n": 1}, event_id="e1"
-        )
-        again = await bus.publish_untyped(
-            "hall:h1", "queueing.ticket_called", {"n": 1}, event_id="e1"
-        )
-        await bus.publish_untyped("hall:h1", "queueing.ticket_called", {"n": 2}, event_id="e2")
+        first = await bus.publish("hall:h1", SamplePublished(n=1), event_id="e1")
+        again = await bus.publish("hall:h1", SamplePublished(n=1), event_id="e1")
+        await bus.publish("hall:h1", SamplePublished(n=2), event_id="e2")
         await display.wait_events(2)
         await asyncio.sleep(0.2)
         assert first.seq == again.seq == 1

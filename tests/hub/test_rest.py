@@ -9,7 +9,7 @@ import pytest
 
 from hub import keys
 from hub.auth.models import Role
-from tests.support import RunningHub, connect
+from tests.support import SAMPLE, RunningHub, connect
 
 
 async def _request(
@@ -145,21 +145,21 @@ async def test_health_readiness_and_metrics(hub: RunningHub) -> None:
     client = await connect(hub.url, hub.token(Role.ADMIN))
     try:
         await client.ok("subscribe", {"topic": "hall:m"})
-        await hub.publish("hall:m", "queueing.ticket_called", {})
+        await hub.publish("hall:m", SAMPLE, {})
         await client.wait_events(1)
         async with aiohttp.ClientSession() as http, http.get(hub.url + "/metrics") as response:
             text = await response.text()
     finally:
         await client.close()
     assert "hallhub_connections 1.0" in text
-    assert 'hallhub_events_published_total{domain="queueing"} 1.0' in text
+    assert 'hallhub_events_published_total{domain="test"} 1.0' in text
     assert "hallhub_events_delivered_total 1.0" in text
     assert 'hallhub_command_latency_seconds_count{command="subscribe"} 1.0' in text
 
 
 async def test_recent_events_snapshot_matches_the_stream(hub: RunningHub) -> None:
     for i in range(4):
-        await hub.publish("hall:s", "queueing.ticket_issued", {"i": i})
+        await hub.publish("hall:s", SAMPLE, {"i": i})
     token = hub.token(Role.DISPLAY, hall="s")
     status, _, snapshot = await _request(hub, "GET", "/api/v1/events/hall:s?limit=2", token=token)
     assert status == 200
