@@ -597,6 +597,7 @@ def call(
         **public_ticket(called, service),
         **counter_data(counter),
         call_count=len(calls),
+        called_at=now,
         repeat=policy.announce_repeat,
         reason=choice.reason if choice else "chosen",
     )
@@ -620,9 +621,9 @@ def recall(
     count, repeat = len(calls), policy.announce_repeat
     out = _hall_and_own(
         ticket,
-        events.TicketRecalled(**facts, **at, call_count=count, repeat=repeat),
+        events.TicketRecalled(**facts, **at, call_count=count, called_at=now, repeat=repeat),
         # The holder is simply called again.
-        events.TicketCalled(**facts, **at, call_count=count, repeat=repeat),
+        events.TicketCalled(**facts, **at, call_count=count, called_at=now, repeat=repeat),
     )
     return Step(recalled, state, out)
 
@@ -869,6 +870,7 @@ def counter_updated(
             **public_ticket(current, service),
             status=current.status,
             call_count=len(current.calls),
+            called_at=current.last_called_at,
         )
     event = events.CounterUpdated(**counter_view(counter, state), current=held)
     return _event(events.counter_topic(counter.id), event)

@@ -19,6 +19,7 @@ differ in detail, not in whose data they are.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field
@@ -116,6 +117,7 @@ class CurrentTicket(TicketFacts):
 
     status: TicketStatus
     call_count: int
+    called_at: datetime | None = Field(description="when it was last called")
 
 
 # -- tickets ------------------------------------------------------------------------------------
@@ -138,6 +140,7 @@ class TicketCalled(AtCounter, type="queueing.ticket_called", topics=(HALL, *OWN)
     ticket_recalled), without `reason`."""
 
     call_count: int = Field(description="calls of this ticket so far, this one included")
+    called_at: datetime = Field(description="when this call was made (as boards show it)")
     repeat: int = Field(description="how many times to announce the call")
     reason: Reason | Literal["chosen"] | None = sometimes(
         "why this ticket: the calling policy's rule, or chosen (called by number)"
@@ -148,6 +151,7 @@ class TicketRecalled(AtCounter, type="queueing.ticket_recalled", topics=(HALL,))
     """A counter called its current ticket again: announce it again."""
 
     call_count: int
+    called_at: datetime
     repeat: int
 
 

@@ -36,12 +36,13 @@ from appointments.models import (
 from appointments.service.booking import PENDING_SECONDS, Booking
 from appointments.service.calendar import Calendar
 from appointments.service.checkin import CheckIn
-from appointments.service.core import Clock, Core, utc_now
+from appointments.service.core import Core
 from appointments.service.people import People
 from appointments.service.quota import QuotaRule, RecentLoad
 from appointments.service.reads import Reads
 from appointments.store import AppointmentStore
 from hub.auth.models import Principal
+from hub.clock import Clock, utc_now
 from hub.events import EventBus
 from queueing import QueueingService
 

@@ -5,19 +5,16 @@ of a booking."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from appointments import domain, errors, events
 from appointments.models import Appointment, AppointmentState, BookingPlan, KeptEvent, SlotState
 from appointments.store import AppointmentStore
+from hub.clock import Clock
 from hub.events import EventBus
 from hub.events.types import Event
 from hub.privacy import mask_id_number, mask_name, mask_phone
 from queueing import HallConfig, QueueingService
-
-Clock = Callable[[], datetime]
 
 # A booking's ticket is known only from its check-in: the events of the changes before it
 # (booked, changed, cancelled, no-show) carry the booking without it.
@@ -31,10 +28,6 @@ STATE_TEXT = {
     AppointmentState.NO_SHOW: "已爽约",
     AppointmentState.FAILED: "未成功",
 }
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Core:

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.auth import Principal
+from hub.clock import Clock, utc_now
 from hub.events import Envelope, EventBus
 from hub.logs import get_logger
 from hub.settings import NotifierSettings
@@ -59,7 +60,7 @@ from notifier.service.attempt import Attempts
 from notifier.service.back_office import BackOffice
 from notifier.service.claim import Outbox
 from notifier.service.contacts import PHONE_EVENTS, Contacts
-from notifier.service.core import Clock, Core, utc_now
+from notifier.service.core import Core
 from notifier.service.inbox import Inbox
 from notifier.service.planning import Planning
 from notifier.service.recover import Recovery

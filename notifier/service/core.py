@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
 from datetime import UTC, datetime
 
+from hub.clock import Clock
 from hub.events import EventBus
 from hub.settings import NotifierSettings
 from notifier.channels import Provider
@@ -16,20 +16,9 @@ from notifier.errors import UnknownKind
 from notifier.models import Channel, Delivery, KindSpec, Message, Template
 from notifier.store import NotifierStore
 
-Clock = Callable[[], datetime]
 # Templates looked up within one call, by (kind, channel, locale): None when there is none.
 Templates = dict[tuple[str, Channel, str], Template | None]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def stored(moment: datetime) -> datetime:
-    """A time as the store keeps it (milliseconds): what an event says was stored is what a
-    later read answers."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 class Core:

@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from hub.auth import Principal
+from hub.clock import stored
 from notifier import access
 from notifier.errors import InboxItemNotFound
 from notifier.events import InboxChanged, InboxCounts, InboxEntry, MessageReceived
 from notifier.models import Delivery, InboxItem, InboxState
-from notifier.service.core import Core, stored
+from notifier.service.core import Core
 
 
 class Inbox:

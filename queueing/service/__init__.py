@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hub.clock import Clock, utc_now
 from hub.events import EventBus
 from queueing.service.calling import Calling
 from queueing.service.config import ConfigCache, HallConfig, HallService
-from queueing.service.core import CapacitySource, Clock, PersonGate, Place, utc_now
+from queueing.service.core import CapacitySource, PersonGate, Place
 from queueing.service.counters import Counters
 from queueing.service.reads import HallReport, Reads
 from queueing.store import CounterStore, Document, HallStore, TicketStore

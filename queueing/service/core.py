@@ -18,9 +18,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from hub.auth import Principal
+from hub.clock import Clock, utc_now
 from hub.events import EventBus
 from queueing import access, domain
 from queueing.errors import CounterNotFound, ServiceNotFound, TicketNotFound
@@ -36,12 +37,6 @@ PersonGate = Callable[[str, datetime], Awaitable[str | None]]
 # Walk-in places a service gets beyond its daily cap (bookable places the appointment center
 # released): (hall, service, day) -> places.
 CapacitySource = Callable[[str, str, str], Awaitable[int]]
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.auth.models import Principal
+from hub.clock import Clock, utc_now
 from hub.events import EventBus
 from rtc import domain
 from rtc.models import (
@@ -47,7 +48,7 @@ from rtc.models import (
 from rtc.recorder import Recorder
 from rtc.service.call import IMAGE_TYPES, MAX_IMAGE_BYTES, Call
 from rtc.service.consultation import Consultation
-from rtc.service.core import Clock, Core, utc_now
+from rtc.service.core import Core
 from rtc.service.presence import Presence
 from rtc.service.reads import Reads
 from rtc.service.recordings import Recordings

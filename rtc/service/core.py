@@ -5,9 +5,9 @@ line and the agents."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
 
+from hub.clock import Clock
 from hub.events import EventBus
 from hub.events.types import Event
 from rtc import domain, errors, events
@@ -22,12 +22,7 @@ from rtc.models import (
 )
 from rtc.store import RtcStore
 
-Clock = Callable[[], datetime]
 SIGNAL_CACHE = 2.0  # seconds a node may signal on what it read of a session
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Core:

@@ -40,8 +40,8 @@ COUNTER = {
 KEYS: dict[tuple[str, str], set[str]] = {
     ("ticket_issued", "hall"): TICKET | {"channel"},
     ("ticket_issued", "ticket"): TICKET | {"channel", "ahead", "estimate_minutes"},
-    ("ticket_called", "hall"): AT_COUNTER | {"call_count", "repeat", "reason"},
-    ("ticket_recalled", "hall"): AT_COUNTER | {"call_count", "repeat"},
+    ("ticket_called", "hall"): AT_COUNTER | {"call_count", "called_at", "repeat", "reason"},
+    ("ticket_recalled", "hall"): AT_COUNTER | {"call_count", "called_at", "repeat"},
     ("ticket_started", "hall"): AT_COUNTER,
     ("ticket_finished", "hall"): AT_COUNTER,
     ("ticket_finished", "ticket"): AT_COUNTER | {"case_id"},
