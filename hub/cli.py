@@ -129,6 +129,16 @@ def cmd_access_table(args: argparse.Namespace) -> None:
     print(markdown(create_app(_settings(args))[keys.ACCESS]))
 
 
+def cmd_events_schema(args: argparse.Namespace) -> None:
+    import json
+
+    from hub.app import create_app
+    from hub.events.types import typescript_schema
+
+    create_app(_settings(args))  # every domain's event models, registered
+    print(json.dumps(typescript_schema(), ensure_ascii=False, indent=1))
+
+
 def cmd_user_add(args: argparse.Namespace) -> None:
     settings = _settings(args)
     logs.configure("WARNING", settings.log_format)
@@ -239,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("access-table", help="print who may do what (docs/security.md)")
     common(p)
     p.set_defaults(func=cmd_access_table)
+
+    p = sub.add_parser(
+        "events-schema", help="print every event type's JSON Schema (for the TypeScript types)"
+    )
+    common(p)
+    p.set_defaults(func=cmd_events_schema)
 
     p = sub.add_parser("user", help="manage staff accounts")
     user_sub = p.add_subparsers(dest="user_command", required=True)

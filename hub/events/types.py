@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.json_schema import models_json_schema
 
 from hub.events.envelope import EVENT_TYPE
 
@@ -77,7 +78,7 @@ def describe() -> dict[str, Any]:
     """Every event type's topics, summary and JSON Schema (`/api/v1/events.json`)."""
     return {
         type: {
-            "summary": (model.__doc__ or "").strip().split("\n\n")[0].replace("\n", " "),
+            "summary": " ".join((model.__doc__ or "").strip().split("\n\n")[0].split()),
             "topics": list(model.event_topics),
             "data": model.model_json_schema(mode="serialization"),
         }
@@ -85,4 +86,72 @@ def describe() -> dict[str, Any]:
     }
 
 
-__all__ = ["Event", "UnknownEventType", "checked", "describe", "model_of", "registered"]
+def typescript_schema() -> dict[str, Any]:
+    """One JSON Schema naming every event type's data, with the models' shared definitions
+    once: what clients/shared/scripts/gen-events.mjs turns into TypeScript (`EventData`, a map
+    from type to its data's interface)."""
+    models = registered()
+    refs, top = models_json_schema(
+        [(model, "serialization") for model in models.values()],
+        ref_template="#/$defs/{model}",
+    )
+    schema = {
+        "title": "EventData",
+        "type": "object",
+        "properties": {type: refs[(model, "serialization")] for type, model in models.items()},
+        "required": list(models),
+        "additionalProperties": False,
+        "$defs": top.get("$defs", {}),
+    }
+    # Two domains' models of one name come out as `rtc__events__PositionChanged`: named
+    # `RtcPositionChanged` instead.
+    renamed = {
+        name: "".join(part.capitalize() for part in name.split("__")[0].split("_"))
+        + name.rsplit("__", 1)[1]
+        for name in schema["$defs"]
+        if "__" in name
+    }
+    result: dict[str, Any] = _renamed(schema, renamed)
+    # A type is named by its definition; a field's own title would become a type alias each.
+    result["$defs"] = {
+        name: {**_untitled(definition), "title": name}
+        for name, definition in result["$defs"].items()
+    }
+    result["properties"] = _untitled(result["properties"])
+    return result
+
+
+def _untitled(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _untitled(v) for k, v in value.items() if k != "title"}
+    if isinstance(value, list):
+        return [_untitled(item) for item in value]
+    return value
+
+
+def _renamed(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key == "$ref" and isinstance(item, str):
+                name = item.rsplit("/", 1)[1]
+                out[key] = f"#/$defs/{names.get(name, name)}"
+            elif key == "$defs":
+                out[key] = {names.get(k, k): _renamed(v, names) for k, v in item.items()}
+            else:
+                out[key] = _renamed(item, names)
+        return out
+    if isinstance(value, list):
+        return [_renamed(item, names) for item in value]
+    return value
+
+
+__all__ = [
+    "Event",
+    "UnknownEventType",
+    "checked",
+    "describe",
+    "model_of",
+    "registered",
+    "typescript_schema",
+]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -52,3 +57,31 @@ def test_type_names_are_checked_and_unique() -> None:
 
         class Again(Event, type="test.sample_counted"):
             pass
+
+
+def test_the_screens_typescript_types_follow_the_models() -> None:
+    """clients/shared/src/events.generated.ts is what the models say now (the screens' code is
+    type-checked against it, so Python and the screens cannot drift)."""
+    root = Path(__file__).resolve().parents[2]
+    schema = subprocess.run(
+        [sys.executable, "-m", "hub", "events-schema"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        # a secret of its own: the command writes none under var/
+        env={**os.environ, "HALLHUB_LOG_LEVEL": "WARNING", "HALLHUB_JWT_SECRET": "s" * 40},
+    ).stdout
+    generated = subprocess.run(
+        ["node", "clients/shared/scripts/gen-events.mjs"],
+        cwd=root,
+        input=schema,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    committed = (root / "clients/shared/src/events.generated.ts").read_text("utf-8")
+    assert generated == committed, (
+        "the event models changed: regenerate clients/shared/src/events.generated.ts with "
+        "`.venv/bin/hallhub events-schema | node clients/shared/scripts/gen-events.mjs`"
+    )

@@ -1,5 +1,6 @@
 /** The hall board's state machine: a `GET …/board` snapshot plus the `hall:<id>` events that
  * follow it, and one counter's state plus its `counter:<id>` events. Pure: no I/O. */
+import type { EventData } from "./events";
 import type { Envelope } from "./types";
 import {
   isCounterStatus,
@@ -48,6 +49,15 @@ const COUNTER_EVENTS: Readonly<Record<string, CounterStatus>> = {
   "queueing.counter_resumed": "open",
 };
 
+type CallData = EventData["queueing.ticket_called"] | EventData["queueing.ticket_recalled"];
+type CounterData = EventData["queueing.counter_updated"];
+type CurrentData = NonNullable<CounterData["current"]>;
+
+/** Event data read as its type's (fields may still be missing: screens read defensively). */
+function typed<T>(data: Record<string, unknown>): Partial<T> {
+  return data as Partial<T>;
+}
+
 /** Apply one `hall:<id>` event to the board. Data that does not fit is ignored. */
 export function applyBoardEvent(board: Board, event: Envelope): BoardChange {
   const type = event.type;
@@ -92,10 +102,10 @@ function called(board: Board, event: Envelope, recalled: boolean): BoardChange {
     counter_name: str(data, "counter_name", counter?.counter_name ?? ""),
     call_count: num(data, "call_count") ?? (before?.call_count ?? 0) + 1,
     status: "called",
-    at: event.ts,
+    // the hub's time of the call, as a snapshot says it (the envelope's is when it was sent)
+    at: typed<CallData>(data).called_at ?? event.ts,
+    appointment: appointmentOf(data, before?.appointment),
   };
-  const appointment = appointmentOf(data, before?.appointment);
-  if (appointment) row.appointment = appointment;
   const calls = [row, ...board.calls.filter((c) => c.ticket_id !== ticketId)].slice(0, BOARD_CALLS);
   const counters = board.counters.map((c) => {
     if (c.counter_id === counterId) return { ...c, current: row };
@@ -160,6 +170,7 @@ function counterState(
     counter_name: str(data, "counter_name", counter.counter_name),
     status,
     pause_reason: status === "paused" ? str(data, "pause_reason") : "",
+    staff_name: typed<CounterData>(data).staff_name ?? counter.staff_name,
     current,
   };
   return { next, reload };
@@ -204,8 +215,8 @@ export function applyCounterEvent(counter: BoardCounter, event: Envelope): Count
     counter_name: str(data, "counter_name", counter.counter_name),
     call_count: callCount,
     status: str(currentData, "status") === "serving" ? "serving" : "called",
-    // a new call (or a recall) is stamped now; a status change keeps the call's time
-    at: before !== null && before.call_count === callCount ? before.at : event.ts,
+    at: typed<CurrentData>(currentData).called_at ?? before?.at ?? event.ts,
+    appointment: appointmentOf(currentData, before?.appointment),
   };
   const { next } = counterState({ ...counter, current: row }, data, counter.status);
   return { counter: next, reload: false };

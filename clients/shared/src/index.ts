@@ -78,6 +78,8 @@ export type {
 export { APPOINTMENT_STATES } from "./appointments";
 export type { Appointment, AppointmentState, CheckInResult } from "./appointments";
 export { BOARD_CALLS, applyBoardEvent, applyCounterEvent } from "./board";
+export { EVENT_TYPES, isEvent } from "./events";
+export type { EventData, EventOf, EventType } from "./events";
 export type { BoardCall, BoardChange, CounterChange } from "./board";
 export { OPEN_TICKET_STATUSES, applyTicketEvent, ticketEnded } from "./ticket";
 export type { TicketAlert, TicketAlertKind, TicketChange } from "./ticket";

@@ -51,11 +51,14 @@ export function isAppointmentCall(row: Pick<CallRow, "appointment">): boolean {
 }
 
 export interface BoardCounter {
+  hall_id: string;
   counter_id: string;
   counter_number: number;
   counter_name: string;
   status: CounterStatus;
   pause_reason: string;
+  /** The clerk signed in there ("" when closed). */
+  staff_name: string;
   current: CallRow | null;
 }
 

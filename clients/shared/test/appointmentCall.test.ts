@@ -12,7 +12,9 @@ const board: Board = {
   announce_repeat: 2,
   day: "2026-11-26",
   services: [],
-  counters: [{ counter_id: "xc-01-w1", counter_number: 1, counter_name: "1号窗口", status: "open", pause_reason: "", current: null }],
+  counters: [
+    { hall_id: "xc-01", counter_id: "xc-01-w1", counter_number: 1, counter_name: "1号窗口", status: "open", pause_reason: "", staff_name: "", current: null },
+  ],
   calls: [],
   seq: 1,
   epoch: "e",
@@ -40,9 +42,9 @@ describe("appointment calls on the board", () => {
     expect(recalled.calls[0]?.appointment).toBe(true);
   });
 
-  it("leaves walk-ins unmarked (no field at all)", () => {
+  it("marks a walk-in false, as a snapshot does", () => {
     const called = applyBoardEvent(board, event("ticket_called", call("A001", { appointment: false }), 2)).board;
-    expect(called.calls[0]).not.toHaveProperty("appointment");
+    expect(called.calls[0]?.appointment).toBe(false);
     expect(isAppointmentCall(called.calls[0]!)).toBe(false);
   });
 

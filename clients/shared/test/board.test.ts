@@ -11,11 +11,13 @@ function event(type: string, data: Record<string, unknown>, ts = "2026-11-26T03:
 
 function counter(n: number, extra: Partial<BoardCounter> = {}): BoardCounter {
   return {
+    hall_id: "xc-01",
     counter_id: `xc-01-w${n}`,
     counter_number: n,
     counter_name: `${n}号窗口`,
     status: "open",
     pause_reason: "",
+    staff_name: "",
     current: null,
     ...extra,
   };
