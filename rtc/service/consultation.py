@@ -106,16 +106,23 @@ class Consultation:
         return await self._core.view(changed)
 
     async def rate(self, principal: Principal, request: RatingIn) -> SessionView:
-        session = await self._core.session(request.session_id)
-        access.CITIZEN_OF.require(principal, access.of_session(session))
-        if session.rating is not None or session.state not in (
-            SessionState.WRAP_UP,
-            SessionState.ENDED,
-        ):
-            raise errors.NotRated()
         rating = Rating(stars=request.stars, comment=request.comment.strip(), at=self._core.now())
-        rated = await self._core.save(session.model_copy(update={"rating": rating}))
-        return await self._core.view(rated)
+        # The recorder finishing or the agent's wrap-up may save the session between our read
+        # and our write; the rating does not depend on them, so it is checked and tried again.
+        for _ in range(5):
+            session = await self._core.session(request.session_id)
+            access.CITIZEN_OF.require(principal, access.of_session(session))
+            if session.rating is not None or session.state not in (
+                SessionState.WRAP_UP,
+                SessionState.ENDED,
+            ):
+                raise errors.NotRated()
+            try:
+                rated = await self._core.save(session.model_copy(update={"rating": rating}))
+            except errors.NotInCall:
+                continue
+            return await self._core.view(rated)
+        raise errors.NotInCall("会话刚被其他操作修改，请重试")
 
     # -- the agent --------------------------------------------------------------------------
 

@@ -65,7 +65,7 @@ async def test_a_call_connects_carries_media_and_chat_and_is_recorded(
             await peer.join(session["id"])
         runners = [asyncio.create_task(p.run(stop)) for p in (agent, citizen)]
         await _recording(hub, session["id"])
-        started = time.monotonic()
+        offered_at = time.monotonic()
         await agent.record()
         await citizen.record()
         await agent.offer_call()
@@ -74,6 +74,7 @@ async def test_a_call_connects_carries_media_and_chat_and_is_recorded(
             await citizen.connected.wait()
             await agent.channel_open.wait()
             await citizen.channel_open.wait()
+        connected_at = time.monotonic()
         assert agent.channel is not None
         agent.channel.send("ping 你好")
         async with asyncio.timeout(10):
@@ -91,7 +92,7 @@ async def test_a_call_connects_carries_media_and_chat_and_is_recorded(
             assert all(n > 10 for n in listener.frames.values()), listener.frames
             await listener.close()
         ended = await citizen_client.ok("rtc.hang_up", {"session_id": session["id"]})
-        talked = time.monotonic() - started
+        hung_up_at = time.monotonic()
         assert ended["state"] == "wrap_up"
         stored = await store(hub).get(session["id"])
         assert stored is not None
@@ -102,7 +103,9 @@ async def test_a_call_connects_carries_media_and_chat_and_is_recorded(
             titles = sorted(s.metadata.get("title", "") for s in container.streams)
             assert titles == ["agent audio", "agent video", "citizen audio", "citizen video"]
             seconds = container.duration / 1_000_000 if container.duration else 0
-        assert talked - 2.5 <= seconds <= talked + 0.5
+        # The recording covers the connected call and nothing before the offer; how long the
+        # connection took to set up depends on the machine's load.
+        assert hung_up_at - connected_at - 1.5 <= seconds <= hung_up_at - offered_at + 0.5
         done = await agent_client.ok(
             "rtc.wrap_up", {"session_id": session["id"], "notes": "已解答医保报销问题"}
         )

@@ -425,3 +425,46 @@ async def test_a_citizen_whose_page_closes_mid_call_is_given_the_grace_then_the_
     finally:
         await a.close()
         await caller.close()
+
+
+async def test_a_rating_survives_a_save_of_the_session_in_between(
+    memory_hub: RunningHub, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recorder finishing (or the agent's wrap-up) may save the ended session between the
+    rating's read and its write: the rating is kept all the same, once."""
+    hub = memory_hub
+    a = await agent(hub, "a", ["shebao"], clock)
+    caller = await citizen(hub, "c-1")
+    try:
+        session = await caller.ok("rtc.request", {"topic": "shebao"})
+        await offered(a)
+        await a.ok("rtc.accept", {"session_id": session["id"]})
+        await caller.ok("rtc.hang_up", {"session_id": session["id"]})
+        sessions = hub.app[RTC]._store
+        real_save = sessions.save
+        raced: list[int] = []
+
+        async def save_after_another(changed: Any) -> Any:
+            if changed.rating is not None and not raced:
+                fresh = await sessions.get(changed.id)
+                assert fresh is not None
+                raced.append(fresh.version)
+                assert await real_save(fresh.model_copy(update={"notes": "已解答"})) is not None
+            return await real_save(changed)
+
+        monkeypatch.setattr(sessions, "save", save_after_another)
+        rated = await caller.ok(
+            "rtc.rate", {"session_id": session["id"], "stars": 4, "comment": "讲解清楚"}
+        )
+        assert raced, "the concurrent save did not happen"
+        assert rated["rating"]["stars"] == 4
+        stored = await sessions.get(session["id"])
+        assert stored is not None
+        assert stored.rating is not None
+        assert stored.rating.stars == 4
+        assert stored.notes == "已解答"  # the other save is kept too
+        again = await caller.error("rtc.rate", {"session_id": session["id"], "stars": 1})
+        assert again["code"] == "RATING_NOT_ALLOWED"
+    finally:
+        await a.close()
+        await caller.close()
