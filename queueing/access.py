@@ -28,6 +28,8 @@ SIGN_IN = grant(admin=ANY, supervisor=HALL, staff=HALL)
 # Calling, serving, pausing, closing: the clerk signed in there (the hall's supervisors step in).
 WORK_COUNTER = grant(admin=ANY, supervisor=HALL, staff=OWN)
 READ_COUNTER = grant(admin=ANY, supervisor=HALL, staff=HALL, display=HALL)
+# The workstations' feed (every ticket of the hall, citizen data masked): the hall's people.
+READ_DESK = grant(admin=ANY, supervisor=HALL, staff=HALL)
 TAKE_TICKET = grant(admin=ANY, supervisor=HALL, staff=HALL, display=HALL, citizen=ANY)
 CANCEL_TICKET = grant(admin=ANY, supervisor=HALL, staff=HALL, citizen=OWN, ticket=OWN)
 READ_TICKET = grant(admin=ANY, supervisor=HALL, staff=HALL, citizen=OWN, ticket=OWN)
@@ -77,6 +79,7 @@ TABLE: dict[str, Grant] = {
     "GET /halls/{hall_id}/board": READ_HALL,
     topic_key("hall"): READ_HALL,
     topic_key("counter"): READ_COUNTER,
+    topic_key("desk"): READ_DESK,
     topic_key("ticket"): READ_TICKET,
 }
 

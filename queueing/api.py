@@ -616,6 +616,7 @@ def _install_topics(app: web.Application) -> None:
     topics = app[keys.TOPICS]
     topics.register("hall", hall)
     topics.register("counter", counter)
+    topics.register("desk", hall)
     topics.register("ticket", ticket)
 
 

@@ -245,7 +245,7 @@ def issue(
         events.TicketIssued(**facts, channel=ticket.channel),
         events.TicketIssued(**facts, channel=ticket.channel, ahead=ahead, estimate_minutes=minutes),
     )
-    return ticket.model_copy(update={"outbox": outbox})
+    return ticket.model_copy(update={"outbox": [*outbox, desk_changed(ticket, service)]})
 
 
 def overdue(ticket: Ticket, policy: CallingPolicy, now: datetime) -> bool:
@@ -304,11 +304,13 @@ def in_window(ticket: Ticket, policy: CallingPolicy, now: datetime) -> bool:
     return start - early <= now <= start + late
 
 
-def _fifo(ticket: Ticket) -> tuple[datetime, int]:
-    return (ticket.queue_time, ticket.number)
+def _fifo(ticket: Ticket) -> tuple[datetime, int, str]:
+    # The id last: tickets of two services issued in the same millisecond have one order
+    # everywhere (the workstation computes it too: clients/web/src/workstation/callingOrder.ts).
+    return (ticket.queue_time, ticket.number, ticket.id)
 
 
-def _by_slot(ticket: Ticket) -> tuple[datetime, datetime, int]:
+def _by_slot(ticket: Ticket) -> tuple[datetime, datetime, int, str]:
     slot = ticket.appointment.slot_start if ticket.appointment else ticket.queue_time
     return (slot, *_fifo(ticket))
 
@@ -340,7 +342,7 @@ def choose_next(
         return Choice(best, Reason.PRIORITY)
     weights = {s.service_id: s.weight for s in counter.services}
 
-    def weighted_wait(ticket: Ticket) -> tuple[float, datetime, int]:
+    def weighted_wait(ticket: Ticket) -> tuple[float, datetime, int, str]:
         waited = max((now - ticket.queue_time).total_seconds(), 0.0) + 1.0
         weight = weights.get(ticket.service_id, 1)
         return (-waited * weight, *_fifo(ticket))
@@ -523,6 +525,53 @@ def public_ticket(ticket: Ticket, service: Service) -> TicketFields:
         "priority": ticket.priority > 0,
         "appointment": ticket.appointment is not None,
     }
+
+
+def desk_ticket(ticket: Ticket, service_name: str) -> events.DeskTicket:
+    """A ticket as counter workstations keep it: citizen data masked."""
+    appointment = ticket.appointment
+    return events.DeskTicket(
+        ticket_id=ticket.id,
+        number=ticket.code,
+        serial=ticket.number,
+        day=ticket.day,
+        service_id=ticket.service_id,
+        service_name=service_name,
+        status=ticket.status,
+        channel=ticket.channel,
+        tags=[t.value for t in ticket.tags],
+        priority=ticket.priority,
+        citizen=events.DeskCitizen(**masked_citizen(ticket.citizen)),
+        appointment=events.DeskAppointment(
+            slot_start=appointment.slot_start, slot_end=appointment.slot_end
+        )
+        if appointment
+        else None,
+        issued_at=ticket.issued_at,
+        queue_time=ticket.queue_time,
+        call_count=len(ticket.calls),
+        called_at=ticket.called_at,
+        last_called_at=ticket.last_called_at,
+        serving_at=ticket.serving_at,
+        finished_at=ticket.finished_at,
+        parked_at=ticket.parked_at,
+        case_id=ticket.case_id,
+        transferred=bool(ticket.transfers),
+        counter_id=ticket.counter_id,
+        target_counter_id=ticket.target_counter_id,
+        called_at_counters=list(dict.fromkeys(c.counter_id for c in ticket.calls)),
+        staff_id=ticket.staff_id,
+    )
+
+
+def desk_changed(ticket: Ticket, service: Service | None) -> PendingEvent:
+    """The hall's workstations are told a ticket's new state, whole (written with the change
+    like every event, so a crash cannot lose it)."""
+    name = service.name if service is not None else ticket.service_id
+    return _event(
+        events.desk_topic(ticket.hall_id),
+        events.DeskTicketChanged(ticket=desk_ticket(ticket, name)),
+    )
 
 
 def counter_data(counter: Counter) -> CounterFields:
@@ -857,7 +906,10 @@ def _counter_events(
     view = counter_view(counter, state)
     return [
         _event(events.hall_topic(counter.hall_id), kind(**view)),
-        _event(events.counter_topic(counter.id), events.CounterUpdated(**view)),
+        _event(
+            events.counter_topic(counter.id),
+            events.CounterUpdated(**view, normal_streak=state.normal_streak),
+        ),
     ]
 
 
@@ -872,5 +924,7 @@ def counter_updated(
             call_count=len(current.calls),
             called_at=current.last_called_at,
         )
-    event = events.CounterUpdated(**counter_view(counter, state), current=held)
+    event = events.CounterUpdated(
+        **counter_view(counter, state), normal_streak=state.normal_streak, current=held
+    )
     return _event(events.counter_topic(counter.id), event)

@@ -7,6 +7,8 @@ ticket_cancelled, counter_opened, counter_closed, counter_paused, counter_resume
 waiting_changed, notice_changed, hall_updated, wait_exceeded (a ticket waited longer than the
 hall allows: a staff alert).
 On `counter:<id>`: counter_updated (status and current ticket).
+On `desk:<hall id>` (the hall's counter workstations; staff only, citizen data masked):
+desk_ticket_changed (every change of a ticket, whole), hall_updated.
 On `ticket:<id>` and, for a ticket taken in the H5 app, `citizen:<id>`: ticket_issued,
 position_changed, turn_near, ticket_called, ticket_started, ticket_finished, ticket_no_show,
 ticket_transferred, ticket_parked, ticket_unparked, ticket_cancelled.
@@ -22,12 +24,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.events.types import Event
 from queueing.models import Channel, CounterStatus, Reason, TicketStatus
 
-HALL, COUNTER, TICKET, CITIZEN = "hall", "counter", "ticket", "citizen"
+HALL, COUNTER, TICKET, CITIZEN, DESK = "hall", "counter", "ticket", "citizen", "desk"
 OWN = (TICKET, CITIZEN)  # the ticket's own topics: ticket:<id>, and its holder's citizen:<id>
 
 
@@ -56,6 +58,10 @@ def hall_topic(hall_id: str) -> str:
 
 def counter_topic(counter_id: str) -> str:
     return f"counter:{counter_id}"
+
+
+def desk_topic(hall_id: str) -> str:
+    return f"desk:{hall_id}"
 
 
 def ticket_topic(ticket_id: str) -> str:
@@ -226,7 +232,7 @@ class NoticeChanged(Event, type="queueing.notice_changed", topics=(HALL,)):
     notice: str
 
 
-class HallUpdated(Event, type="queueing.hall_updated", topics=(HALL,)):
+class HallUpdated(Event, type="queueing.hall_updated", topics=(HALL, DESK)):
     """The hall's configuration changed (services, counters, policy): reload the snapshot."""
 
     hall_id: str
@@ -255,4 +261,67 @@ class CounterResumed(CounterView, type="queueing.counter_resumed", topics=(HALL,
 class CounterUpdated(CounterView, type="queueing.counter_updated", topics=(COUNTER,)):
     """A counter's status or the ticket it holds changed (its own display and workstation)."""
 
+    normal_streak: int = Field(
+        description="normal tickets called since the last priority one (the calling order)"
+    )
+
     current: CurrentTicket | None = sometimes("the ticket it holds, when it holds one")
+
+
+# -- the counter workstations (staff only) ------------------------------------------------------
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DeskCitizen(_Part):
+    """The citizen as counter staff see them: masked."""
+
+    name: str
+    id_number: str
+    phone: str
+
+
+class DeskAppointment(_Part):
+    slot_start: datetime
+    slot_end: datetime
+
+
+class DeskTicket(_Part):
+    """A ticket as a counter workstation keeps it: everything its lists, its calling order and
+    its clerk's figures are made of (`views.desk_ticket`)."""
+
+    ticket_id: str
+    number: str
+    serial: int = Field(description="the number within its service and day (A003: 3)")
+    day: str
+    service_id: str
+    service_name: str
+    status: TicketStatus
+    channel: Channel
+    tags: list[str]
+    priority: int
+    citizen: DeskCitizen
+    appointment: DeskAppointment | None
+    issued_at: datetime
+    queue_time: datetime = Field(description="its place in the queue (kept through transfers)")
+    call_count: int
+    called_at: datetime | None
+    last_called_at: datetime | None
+    serving_at: datetime | None
+    finished_at: datetime | None
+    parked_at: datetime | None
+    case_id: str | None
+    transferred: bool
+    counter_id: str | None = Field(description="the counter holding it, or that parked it")
+    target_counter_id: str | None = Field(description="transferred to this counter only")
+    called_at_counters: list[str] = Field(description="the counters that called it")
+    staff_id: str | None = Field(description="the clerk who called it last")
+
+
+class DeskTicketChanged(Event, type="queueing.desk_ticket_changed", topics=(DESK,)):
+    """A ticket of the hall changed (issued, called, served, set aside, moved, cancelled): the
+    workstations apply it whole."""
+
+    ticket: DeskTicket

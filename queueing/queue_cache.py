@@ -6,6 +6,11 @@ its own changes to its copy and notes the versions they got; reading the queue c
 read of the version, and the whole queue is read again only when some version is not this
 node's own (another node changed it, or a change was lost in a crash). Calls and positions
 then stop paying for reading every waiting ticket on each action.
+
+F1 always checks the version: it must call the best ticket of the whole hall. What may be a
+moment old (estimates, places, waiting counts: each is told again after the next change)
+asks with `fresh_within`, and a copy checked that recently, or made exact by this node's own
+change, is used without a read.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ class _HallQueue:
     read_at: float
     tickets: dict[str, Ticket]
     applied: set[int] = field(default_factory=set)  # this node's changes since
+    checked_at: float = 0.0  # when the copy was last known to be the store's queue
 
     def covers(self, version: int, now: float) -> bool:
         if now - self.read_at > MAX_AGE_SECONDS:
@@ -40,11 +46,22 @@ class QueueCache:
         self._tickets = tickets
         self._halls: dict[str, _HallQueue] = {}
 
-    async def waiting(self, hall_id: str, day: str) -> list[Ticket]:
-        version = await self._tickets.queue_version(hall_id, day)
+    async def waiting(self, hall_id: str, day: str, *, fresh_within: float = 0.0) -> list[Ticket]:
+        """The hall's waiting tickets; `fresh_within` seconds: a copy known to be right that
+        recently will do."""
         queue = self._halls.get(hall_id)
-        if queue is None or queue.day != day or not queue.covers(version, time.monotonic()):
+        now = time.monotonic()
+        if (
+            fresh_within > 0
+            and queue is not None
+            and queue.day == day
+            and now - queue.checked_at <= fresh_within
+        ):
+            return list(queue.tickets.values())
+        version = await self._tickets.queue_version(hall_id, day)
+        if queue is None or queue.day != day or not queue.covers(version, now):
             queue = await self._read(hall_id, day, version)
+        queue.checked_at = now
         return list(queue.tickets.values())
 
     async def _read(self, hall_id: str, day: str, version: int) -> _HallQueue:
@@ -54,7 +71,8 @@ class QueueCache:
             if after == version:
                 break
             version = after  # changed while reading: read again
-        queue = _HallQueue(day, version, time.monotonic(), {t.id: t for t in tickets})
+        now = time.monotonic()
+        queue = _HallQueue(day, version, now, {t.id: t for t in tickets}, checked_at=now)
         self._halls[hall_id] = queue
         return queue
 
@@ -70,6 +88,9 @@ class QueueCache:
         else:
             queue.tickets.pop(ticket.id, None)
         queue.applied.add(version)
+        now = time.monotonic()
+        if queue.covers(version, now):  # nobody else changed it since it was last known
+            queue.checked_at = now
 
     def noted(self, ticket: Ticket) -> None:
         """A waiting ticket changed in a way that leaves the queue as it is (its position was

@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -26,6 +27,7 @@ from queueing.models import (
     CounterState,
     Hall,
     HallSetup,
+    PendingEvent,
     Service,
     Ticket,
     TicketStatus,
@@ -127,7 +129,8 @@ def _service(doc: Document) -> Service:
     return Service.model_validate(doc)
 
 
-# The fields that order a queue, address a ticket's holder, and make its call (`domain.call`).
+# The fields that order a queue, address a ticket's holder, make its call (`domain.call`) and
+# tell the workstations about it.
 _QUEUE_FIELDS = {
     field: 1
     for field in (
@@ -147,9 +150,18 @@ _QUEUE_FIELDS = {
         "counter_id",
         "version",
         "near_notified_at",
-        "citizen.citizen_id",
+        "citizen",
         "calls",
         "called_at",
+        # and what the workstations are told of its call (`domain.desk_ticket`)
+        "last_called_at",
+        "serving_at",
+        "finished_at",
+        "parked_at",
+        "case_id",
+        "transfers",
+        "staff_id",
+        "staff_name",
     )
 }
 # What a call writes (`domain.call`): the rest of the ticket stays as stored.
@@ -183,6 +195,29 @@ _FIGURE_FIELDS = {
         "staff_id",
     )
 }
+
+
+# An outbox as published: how many events, and the last one's id. Outboxes only grow until
+# cleared, so one of that size holding that event is exactly what was published, whatever
+# else changed the document meanwhile (a near-notice bumps the version, not the outbox).
+Published = tuple[int, str]
+
+
+def published(outbox: list[PendingEvent]) -> Published:
+    return (len(outbox), outbox[-1].id) if outbox else (0, "")
+
+
+async def _clear(collection: AsyncCollection[Document], outboxes: dict[str, Published]) -> None:
+    clears = [
+        UpdateOne({"_id": doc_id, "outbox": {"$size": size}, "outbox.id": last}, {"$set": _CLEARED})
+        for doc_id, (size, last) in outboxes.items()
+        if size
+    ]
+    if clears:
+        await collection.bulk_write(clears, ordered=False)
+
+
+_CLEARED = {"outbox": [], "pending": False}
 
 
 def _ticket_doc(ticket: Ticket) -> Document:
@@ -324,12 +359,14 @@ class TicketStore:
         return result.modified_count == 1
 
     async def clear_outbox(self, ticket: Ticket) -> None:
-        """The ticket's events are published. Guarded by version: a newer write carries them
-        in its own outbox (published again is a no-op by event id) and clears it itself."""
-        await self._tickets.update_one(
-            {"_id": ticket.id, "version": ticket.version},
-            {"$set": {"outbox": [], "pending": False}},
-        )
+        """The ticket's events are published: clear them, unless a newer write added events
+        to the outbox (it carries these along, published again as no-ops by event id, and
+        clears them itself)."""
+        await self.clear_outboxes({ticket.id: published(ticket.outbox)})
+
+    async def clear_outboxes(self, outboxes: dict[str, Published]) -> None:
+        """`clear_outbox` for many tickets in one command."""
+        await _clear(self._tickets, outboxes)
 
     async def with_pending_events(self, limit: int = 200) -> list[Ticket]:
         cursor = self._tickets.find({"pending": True}).limit(limit)
@@ -496,10 +533,10 @@ class CounterStore:
         return saved if result.matched_count == 1 else None
 
     async def clear_outbox(self, state: CounterState) -> None:
-        await self._states.update_one(
-            {"_id": state.id, "version": state.version},
-            {"$set": {"outbox": [], "pending": False}},
-        )
+        await self.clear_outboxes({state.id: published(state.outbox)})
+
+    async def clear_outboxes(self, outboxes: dict[str, Published]) -> None:
+        await _clear(self._states, outboxes)
 
     async def by_id(self, counter_id: str) -> CounterState | None:
         doc = await self._states.find_one({"_id": counter_id})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from queueing import domain
@@ -18,12 +18,6 @@ from queueing.models import (
 )
 
 LATEST_CALLS = 12
-
-
-def _minutes(start: datetime | None, end: datetime | None) -> float | None:
-    if start is None or end is None:
-        return None
-    return round((end - start).total_seconds() / 60, 1)
 
 
 def call_row(
@@ -91,35 +85,6 @@ def board(
     }
 
 
-def ticket_detail(ticket: Ticket, services: dict[str, Service], now: datetime) -> dict[str, Any]:
-    """A ticket as counter staff see it: citizen data masked."""
-    service = services.get(ticket.service_id)
-    return {
-        "ticket_id": ticket.id,
-        "number": ticket.code,
-        "service_id": ticket.service_id,
-        "service_name": service.name if service else ticket.service_id,
-        "status": ticket.status.value,
-        "channel": ticket.channel.value,
-        "tags": [t.value for t in ticket.tags],
-        "priority": ticket.priority,
-        "citizen": domain.masked_citizen(ticket.citizen),
-        "appointment": (
-            {"slot_start": ticket.appointment.slot_start, "slot_end": ticket.appointment.slot_end}
-            if ticket.appointment
-            else None
-        ),
-        "issued_at": ticket.issued_at,
-        "waited_minutes": _minutes(ticket.queue_time, ticket.called_at or now),
-        "call_count": len(ticket.calls),
-        "called_at": ticket.called_at,
-        "serving_at": ticket.serving_at,
-        "finished_at": ticket.finished_at,
-        "case_id": ticket.case_id,
-        "transferred": bool(ticket.transfers),
-    }
-
-
 def workstation(
     hall: Hall,
     counter: Counter,
@@ -131,46 +96,94 @@ def workstation(
     parked: Sequence[Ticket],
     history: Sequence[Ticket],
     mine: Sequence[Ticket],
+    clerk: str,
     now: datetime,
+    *,
+    history_limit: int,
 ) -> dict[str, Any]:
     """The counter workstation: current ticket, its queue in calling order, parked tickets,
-    today's history at this counter and the clerk's own figures."""
-    by_service = {s.id: s for s in services}
+    today's history at this counter and the clerk's own figures, with what the screen needs to
+    keep them up to date from `desk:<hall>` and `counter:<id>` events: every ticket whole
+    (`domain.desk_ticket`), the calling policy, the counter's weights and normal streak, the
+    clerk's tickets of the day, and the hub's time (the calling order moves with time)."""
+    names = {s.id: s.name for s in services}
+
+    def desk(ticket: Ticket) -> dict[str, Any]:
+        name = names.get(ticket.service_id, ticket.service_id)
+        return domain.desk_ticket(ticket, name).model_dump(mode="json")
+
     queue = domain.calling_order(waiting, counter, state.normal_streak, hall.policy, now)
+    policy = hall.policy
     return {
         "hall": {
             "id": hall.id,
             "name": hall.name,
             "timezone": hall.timezone,
-            "no_show_min_calls": hall.policy.no_show_min_calls,
+            "no_show_min_calls": policy.no_show_min_calls,
+        },
+        "policy": {
+            "max_wait_minutes": policy.max_wait_minutes,
+            "appointment_early_minutes": policy.appointment_early_minutes,
+            "appointment_late_minutes": policy.appointment_late_minutes,
+            "normal_per_priority": policy.normal_per_priority,
         },
         "counter": {
             **domain.counter_view(counter, state),
             "services": [s.service_id for s in counter.services],
+            "weights": {s.service_id: s.weight for s in counter.services},
+            "normal_streak": state.normal_streak,
         },
-        "current": ticket_detail(current, by_service, now) if current else None,
-        "waiting": [ticket_detail(t, by_service, now) for t in queue],
-        "parked": [ticket_detail(t, by_service, now) for t in parked],
-        "history": [ticket_detail(t, by_service, now) for t in history],
+        "clerk": clerk,
+        "current": desk(current) if current else None,
+        "waiting": [desk(t) for t in queue],
+        "parked": [desk(t) for t in parked],
+        "history": [desk(t) for t in history],
+        "mine": [clerk_ticket(t) for t in sorted(mine, key=lambda t: t.id)],
         "figures": clerk_figures(mine),
         "services": [{"id": s.id, "name": s.name, "prefix": s.prefix} for s in services],
         "counters": [{**domain.counter_data(c)} for c in counters if c.id != counter.id],
         "open": state.status is not CounterStatus.CLOSED,
+        "day": domain.local_day(now, hall.timezone).isoformat(),
+        "history_limit": history_limit,
+        "now": now,
     }
 
 
+def clerk_ticket(ticket: Ticket) -> dict[str, Any]:
+    """What a clerk's figures are made of, per ticket they called."""
+    return {
+        "ticket_id": ticket.id,
+        "status": ticket.status.value,
+        "queue_time": ticket.queue_time,
+        "called_at": ticket.called_at,
+        "serving_at": ticket.serving_at,
+        "finished_at": ticket.finished_at,
+    }
+
+
+def _mean_seconds(spans_ms: Sequence[int]) -> int | None:
+    # Whole milliseconds, floored to whole seconds: the workstation computes the same from
+    # the same tickets (clients/web/src/workstation/desk.ts), with no rounding to disagree on.
+    return sum(spans_ms) // (len(spans_ms) * 1000) if spans_ms else None
+
+
+def _span_ms(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return (end - start) // timedelta(milliseconds=1)
+
+
 def clerk_figures(tickets: Sequence[Ticket]) -> dict[str, Any]:
+    """A clerk's day: served, no-shows, mean service and wait in seconds."""
     served = [t for t in tickets if t.status is TicketStatus.FINISHED]
     no_show = [t for t in tickets if t.status is TicketStatus.NO_SHOW]
-    service_times = [m for t in served if (m := _minutes(t.serving_at, t.finished_at)) is not None]
-    waits = [m for t in tickets if (m := _minutes(t.queue_time, t.called_at)) is not None]
+    service = [m for t in served if (m := _span_ms(t.serving_at, t.finished_at)) is not None]
+    waits = [m for t in tickets if (m := _span_ms(t.queue_time, t.called_at)) is not None]
     return {
         "served": len(served),
         "no_show": len(no_show),
-        "avg_service_minutes": round(sum(service_times) / len(service_times), 1)
-        if service_times
-        else None,
-        "avg_wait_minutes": round(sum(waits) / len(waits), 1) if waits else None,
+        "avg_service_seconds": _mean_seconds(service),
+        "avg_wait_seconds": _mean_seconds(waits),
     }
 
 

@@ -95,7 +95,7 @@ class Calling(Tickets):
         service = place.services[seen.service_id]
         step = domain.call(seen, state, place.counter, service, place.hall.policy, now, choice)
         update = domain.counter_updated(place.counter, step.counter, step.ticket, service)
-        new = [*step.events, update]
+        new = [*step.events, update, domain.desk_changed(step.ticket, service)]
         saved = await self._tickets.claim(seen, step.ticket.model_copy(update={"outbox": new}))
         if saved is None:
             return None
@@ -226,7 +226,10 @@ class Calling(Tickets):
             place.services.get(step.ticket.service_id, service),
         )
         # Events still unpublished from an earlier change ride along (never dropped).
-        ticket = step.ticket.model_copy(update={"outbox": [*before.outbox, *step.events, update]})
+        desk = domain.desk_changed(step.ticket, place.services.get(step.ticket.service_id))
+        ticket = step.ticket.model_copy(
+            update={"outbox": [*before.outbox, *step.events, update, desk]}
+        )
         saved = await self._tickets.save(ticket, before.version)
         if saved is None:
             return None

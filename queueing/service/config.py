@@ -178,7 +178,7 @@ class HallService:
     async def _announce(self, hall_id: str) -> HallDetail:
         self._cache.forget(hall_id)
         detail = await self.hall(hall_id)
-        await self._bus.publish(
-            events.hall_topic(hall_id), events.HallUpdated(hall_id=hall_id, name=detail.hall.name)
-        )
+        updated = events.HallUpdated(hall_id=hall_id, name=detail.hall.name)
+        for topic in (events.hall_topic(hall_id), events.desk_topic(hall_id)):
+            await self._bus.publish(topic, updated)
         return detail

@@ -28,7 +28,7 @@ from queueing.errors import CounterNotFound, ServiceNotFound, TicketNotFound
 from queueing.models import Counter, CounterState, Hall, Service, Ticket
 from queueing.queue_cache import QueueCache
 from queueing.service.config import ConfigCache, HallConfig
-from queueing.store import CounterStore, HallStore, TicketStore
+from queueing.store import CounterStore, HallStore, Published, TicketStore
 
 # A gate may refuse a person a ticket: (person key, now) -> the reason, or None. A hook a
 # deployment may add with `QueueingService.add_gate`; nothing adds one by default (the
@@ -81,6 +81,9 @@ class ServiceCore:
         # outbox: the sweeper's memory
         self._suspects: set[tuple[str, int, str | None, int]] = set()
         self._alerted: set[str] = set()  # tickets whose long wait was announced (this process)
+        self._tickets_to_clear: dict[str, Published] = {}  # outboxes published, to clear
+        self._counters_to_clear: dict[str, Published] = {}
+        self._clearing: asyncio.Task[None] | None = None
 
     def add_gate(self, gate: PersonGate) -> None:
         self._gates.append(gate)

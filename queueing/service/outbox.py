@@ -3,31 +3,77 @@
 Every change is written together with the events it causes (the document's `outbox`); the
 events are published after the write and then cleared. A crash in between leaves them in the
 outbox, and the sweeper publishes them (the bus drops a repeat by event id), so a call is
-never lost. Kept events are published with `bus.republish`, which checks their data against
-the type's model again. A ticket and its counter are two documents: each write is guarded,
+never lost. The clearing waits a few milliseconds to be done for many documents with one
+command (a crash meanwhile is the same case: the sweeper publishes them again, dropped).
+Kept events are published with `bus.republish`, which checks their data against the type's
+model again. A ticket and its counter are two documents: each write is guarded,
 and `reconcile_counters` repairs the pair after a crash between the two writes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from hub.logs import get_logger
 from queueing import domain
 from queueing.models import CounterState, PendingEvent, Ticket
 from queueing.service.core import ServiceCore
+from queueing.store import published
 
 log = get_logger("queueing")
 
 
+# How long published outboxes wait to be cleared together.
+CLEAR_DELAY_SECONDS = 0.05
+
+
 class Outbox(ServiceCore):
-    async def _flush_ticket(self, ticket: Ticket) -> None:
+    async def _flush_ticket(self, ticket: Ticket, *, clear_now: bool = False) -> None:
         if ticket.outbox:
             await self._publish(ticket.outbox)
-            await self._tickets.clear_outbox(ticket)
+            if clear_now:
+                await self._tickets.clear_outbox(ticket)
+            else:
+                self._tickets_to_clear[ticket.id] = published(ticket.outbox)
+                self._clear_soon()
 
-    async def _flush_counter(self, state: CounterState) -> None:
+    async def _flush_counter(self, state: CounterState, *, clear_now: bool = False) -> None:
         if state.outbox:
             await self._publish(state.outbox)
-            await self._counters.clear_outbox(state)
+            if clear_now:
+                await self._counters.clear_outbox(state)
+            else:
+                self._counters_to_clear[state.id] = published(state.outbox)
+                self._clear_soon()
+
+    def _clear_soon(self) -> None:
+        # A later flush of the same document replaces its entry: its outbox holds the earlier
+        # events too, unless they were cleared meanwhile.
+        if self._clearing is None or self._clearing.done():
+            self._clearing = asyncio.get_running_loop().create_task(self._clear_after_delay())
+
+    async def _clear_after_delay(self) -> None:
+        await asyncio.sleep(CLEAR_DELAY_SECONDS)
+        await self.clear_published()
+
+    async def clear_published(self) -> None:
+        """Clear the outboxes published since the last time, each kind in one command."""
+        tickets, self._tickets_to_clear = self._tickets_to_clear, {}
+        counters, self._counters_to_clear = self._counters_to_clear, {}
+        try:
+            await self._tickets.clear_outboxes(tickets)
+            await self._counters.clear_outboxes(counters)
+        except Exception:
+            # Left pending: the sweeper publishes them again (dropped as repeats) and clears.
+            log.exception("outbox_clear_failed", tickets=len(tickets), counters=len(counters))
+
+    async def _stop_clearing(self) -> None:
+        if self._clearing is not None and not self._clearing.done():
+            self._clearing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._clearing
+        await self.clear_published()
 
     async def _publish(self, out: list[PendingEvent]) -> None:
         for event in out:
@@ -36,11 +82,13 @@ class Outbox(ServiceCore):
     async def sweep_outboxes(self) -> int:
         """Publish what a crash left in outboxes (a repeat is dropped by event id)."""
         swept = 0
+        # What this node published and is about to clear is not a crash's leftover.
+        await self.clear_published()
         for ticket in await self._tickets.with_pending_events():
-            await self._flush_ticket(ticket)
+            await self._flush_ticket(ticket, clear_now=True)
             swept += len(ticket.outbox)
         for state in await self._counters.with_pending_events():
-            await self._flush_counter(state)
+            await self._flush_counter(state, clear_now=True)
             swept += len(state.outbox)
         if swept:
             log.warning("outbox_swept", events=swept)

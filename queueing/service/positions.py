@@ -20,6 +20,8 @@ log = get_logger("queueing")
 PACE_SECONDS = 5.0
 WAITING_SECONDS = 0.3
 POSITIONS_SECONDS = 2.0
+# Places, estimates and waiting counts may use a copy of the queue known right this long ago.
+FRESH_SECONDS = 0.5
 
 
 class Positions(Outbox):
@@ -30,7 +32,7 @@ class Positions(Outbox):
         config = await self._config.config(ticket.hall_id)
         hall = config.hall
         service = service_of(config, ticket.service_id)
-        everyone = await self._queue.waiting(hall.id, ticket.day)
+        everyone = await self._queue.waiting(hall.id, ticket.day, fresh_within=FRESH_SECONDS)
         waiting = [t for t in everyone if t.service_id == ticket.service_id]
         order = [t.id for t in domain.queue_order(waiting, hall.policy, self._now())]
         ahead = order.index(ticket.id) if ticket.id in order else len(order)
@@ -42,7 +44,7 @@ class Positions(Outbox):
         self, hall: Hall, service: Service, day: str, now: datetime
     ) -> tuple[int, float]:
         # Everyone waiting for the service is ahead of a new ticket (priority ones too).
-        waiting = await self._queue.waiting(hall.id, day)
+        waiting = await self._queue.waiting(hall.id, day, fresh_within=FRESH_SECONDS)
         ahead = sum(1 for t in waiting if t.service_id == service.id)
         queued = {t.service_id for t in waiting}
         per_ticket, capacity = await self._pace(hall, service, day, queued)
@@ -108,7 +110,7 @@ class Positions(Outbox):
 
     async def _waiting_changed(self, hall: Hall, day: str) -> None:
         counts: dict[str, int] = {}
-        for ticket in await self._queue.waiting(hall.id, day):
+        for ticket in await self._queue.waiting(hall.id, day, fresh_within=FRESH_SECONDS):
             counts[ticket.service_id] = counts.get(ticket.service_id, 0) + 1
         if counts == self._counts.get(hall.id):
             return
@@ -121,7 +123,7 @@ class Positions(Outbox):
     async def publish_positions(self, hall: Hall, day: str) -> None:
         """Tell each waiting ticket's holder its place when it changed, and once that its turn
         is near."""
-        waiting = await self._queue.waiting(hall.id, day)
+        waiting = await self._queue.waiting(hall.id, day, fresh_within=FRESH_SECONDS)
         previous = self._told.get(hall.id, {})
         told = self._told[hall.id] = {}
         services = (await self._config.config(hall.id)).services
@@ -157,8 +159,11 @@ class Positions(Outbox):
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, return_exceptions=True)
+        await self._stop_clearing()
 
     async def settle(self) -> None:
-        """Wait for the position updates under way (tests and graceful stops)."""
+        """Wait for the position updates under way and clear what was published (tests and
+        graceful stops)."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
+        await self.clear_published()

@@ -97,16 +97,16 @@ class Reads(Positions):
 
     async def desk(self, hall_id: str, counter_id: str, principal: Principal) -> dict[str, Any]:
         """The counter workstation's snapshot for the clerk asking, with the seqs of the
-        counter's and the hall's topics it matches. The clerk's own figures come from their
+        counter's and the hall's desk topics it matches. The clerk's own figures come from their
         tickets of the day (indexed by clerk), not from the hall's whole day."""
         found = await self._config.counter(counter_id)
         if found is None or found[1].hall_id != hall_id:
             raise CounterNotFound(counter_id=counter_id)
         config, counter = found
         access.SIGN_IN.require(principal, access.of_hall(hall_id))
-        (counter_seq, counter_epoch), (hall_seq, hall_epoch) = await asyncio.gather(
+        (counter_seq, counter_epoch), (desk_seq, desk_epoch) = await asyncio.gather(
             self._bus.position(events.counter_topic(counter_id)),
-            self._bus.position(events.hall_topic(hall_id)),
+            self._bus.position(events.desk_topic(hall_id)),
         )
         place = Place(config.hall, counter, config.services)
         now = self._now()
@@ -130,13 +130,14 @@ class Reads(Positions):
             parked,
             history,
             mine,
+            principal.sub,
             now,
+            history_limit=HISTORY,
         )
         return {
             **snapshot,
-            "seq": {"counter": counter_seq, "hall": hall_seq},
-            "epoch": {"counter": counter_epoch, "hall": hall_epoch},
-            "day": day,
+            "seq": {"counter": counter_seq, "desk": desk_seq},
+            "epoch": {"counter": counter_epoch, "desk": desk_epoch},
         }
 
     async def tickets_of_day(self, hall_id: str, day: str) -> list[Ticket]:

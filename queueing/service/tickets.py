@@ -107,9 +107,12 @@ class Tickets(Positions):
         for _ in range(5):
             ticket = await self._ticket(ticket_id)
             config = await self._config.config(ticket.hall_id)
-            changed, out = change(ticket, service_of(config, ticket.service_id))
+            service = service_of(config, ticket.service_id)
+            changed, out = change(ticket, service)
+            desk = domain.desk_changed(changed, service)
             saved = await self._tickets.save(
-                changed.model_copy(update={"outbox": [*ticket.outbox, *out]}), ticket.version
+                changed.model_copy(update={"outbox": [*ticket.outbox, *out, desk]}),
+                ticket.version,
             )
             if saved is None:
                 continue

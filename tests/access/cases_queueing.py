@@ -227,6 +227,10 @@ async def counter_topic(w: World, who: Who) -> tuple[Target, Act]:
     return Target(), topic(f"counter:{OWN_HALL}-w1")
 
 
+async def desk_topic(w: World, who: Who) -> tuple[Target, Act]:
+    return Target(), topic(f"desk:{OWN_HALL}")
+
+
 async def ticket_topic(w: World, who: Who) -> tuple[Target, Act]:
     target, ticket_id = await _held(w)
     return target, topic(f"ticket:{ticket_id}")
@@ -261,5 +265,6 @@ CASES: dict[str, Builder] = {
     "GET /halls/{hall_id}/board": board,
     "topic hall:{id}": hall_topic,
     "topic counter:{id}": counter_topic,
+    "topic desk:{id}": desk_topic,
     "topic ticket:{id}": ticket_topic,
 }

@@ -10,7 +10,7 @@ import difflib
 import json
 import subprocess
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tests.support import ROOT, Client
@@ -20,23 +20,32 @@ CLIENTS = ROOT / "clients"
 
 @dataclass
 class Followed:
-    """A topic followed from before its snapshot: the events after the snapshot's seq."""
+    """Topics followed from before their snapshot: the events after the snapshot's seqs, in
+    the order they arrived (a screen may follow more than one topic)."""
 
     client: Client
-    topic: str
-    seq: int = 0
+    topics: tuple[str, ...]
+    seqs: dict[str, int] = field(default_factory=dict)
 
-    def events(self, upto: int) -> list[dict[str, Any]]:
+    def at(self, position: int | dict[str, int]) -> dict[str, int]:
+        """A snapshot's position: one seq for a single topic, or one per topic."""
+        if isinstance(position, int):
+            (topic,) = self.topics
+            return {topic: position}
+        return position
+
+    def events(self, upto: dict[str, int]) -> list[dict[str, Any]]:
         return [
             e
             for e in self.client.events
-            if e["topic"] == self.topic and self.seq < e["seq"] <= upto
+            if e["topic"] in self.topics and self.seqs[e["topic"]] < e["seq"] <= upto[e["topic"]]
         ]
 
 
-async def follow(client: Client, topic: str) -> Followed:
-    await client.ok("subscribe", {"topic": topic})
-    return Followed(client, topic)
+async def follow(client: Client, *topics: str) -> Followed:
+    for topic in topics:
+        await client.ok("subscribe", {"topic": topic})
+    return Followed(client, topics)
 
 
 async def quiet(client: Client, seconds: float = 0.4) -> None:
@@ -47,12 +56,15 @@ async def quiet(client: Client, seconds: float = 0.4) -> None:
         await asyncio.sleep(seconds)
 
 
-def replay(screen: str, snapshot: Any, events: list[dict[str, Any]]) -> tuple[Any, int]:
-    """The screen's state after the events, and how many of them asked for a reload."""
+def replay(
+    screen: str, snapshot: Any, events: list[dict[str, Any]], now: str | None = None
+) -> tuple[Any, int]:
+    """The screen's state after the events, and how many of them asked for a reload (`now`:
+    the hub's time for a view that depends on it)."""
     done = subprocess.run(
         ["npx", "--no-install", "tsx", "scripts/replay.ts"],
         cwd=CLIENTS,
-        input=json.dumps({"screen": screen, "snapshot": snapshot, "events": events}),
+        input=json.dumps({"screen": screen, "snapshot": snapshot, "events": events, "now": now}),
         capture_output=True,
         text=True,
         timeout=120,
@@ -89,19 +101,21 @@ async def verify(
     load: Callable[[], Awaitable[dict[str, Any]]],
     script: Callable[[], Awaitable[None]],
     *,
-    position: Callable[[dict[str, Any]], int] = lambda s: int(s["seq"]),
+    position: Callable[[dict[str, Any]], int | dict[str, int]] = lambda s: int(s["seq"]),
     ignore: tuple[str, ...] = ("seq", "epoch"),
     pick: Callable[[dict[str, Any]], Any] = lambda s: s,
+    now: Callable[[dict[str, Any]], str | None] = lambda s: None,
 ) -> int:
     """Snapshot, script, events, fresh snapshot; the replayed state must equal the fresh one.
-    Answers how many events were applied (a script that produced none proves nothing)."""
+    Answers how many events were applied (a script that produced none proves nothing).
+    `now`: the fresh snapshot's time, for a screen whose view depends on it."""
     before = await load()
-    followed.seq = position(before)
+    followed.seqs = followed.at(position(before))
     await script()
     await quiet(followed.client)
     after = await load()
-    events = followed.events(position(after))
-    state, reloads = replay(screen, pick(before), events)
+    events = followed.events(followed.at(position(after)))
+    state, reloads = replay(screen, pick(before), events, now(after))
     assert reloads == 0, f"{screen}: {reloads} events asked for a reload"
     replayed, fresh = without(state, *ignore), without(pick(after), *ignore)
     assert replayed == fresh, f"{screen}: snapshot + {len(events)} events differs:\n" + diff(

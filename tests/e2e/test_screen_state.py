@@ -124,6 +124,33 @@ async def test_the_counter_display(hall: RunningHub, counter: str) -> None:
         await screen.close()
 
 
+@pytest.mark.parametrize(("counter", "clerk"), [("w1", CLERK_1), ("w2", CLERK_2)])
+async def test_the_counter_workstation(hall: RunningHub, counter: str, clerk: Principal) -> None:
+    """The clerk's desk: its counter's topic and the hall's desk topic, applied by
+    `applyDeskEvent`; the lists, the calling order and the figures made at the fresh
+    snapshot's time equal that snapshot's."""
+    token = hall.token(Role.STAFF, sub=clerk.sub, hall="h1")
+    desk = await connect(hall.url, token)
+    try:
+        await take(hall)  # waiting before the snapshot
+        followed = await follow(desk, f"counter:{counter}", "desk:h1")
+        applied = await verify(
+            "desk",
+            followed,
+            lambda: get(hall, f"/halls/h1/counters/{counter}/workstation", token),
+            lambda: a_morning_at_the_counters(hall),
+            position=lambda s: {
+                f"counter:{counter}": s["seq"]["counter"],
+                "desk:h1": s["seq"]["desk"],
+            },
+            ignore=("seq", "epoch", "now"),
+            now=lambda s: str(s["now"]),
+        )
+        assert applied >= 20
+    finally:
+        await desk.close()
+
+
 async def test_the_citizens_ticket(hall: RunningHub) -> None:
     token = hall.token(Role.CITIZEN, sub=CITIZEN.sub)
     phone = await connect(hall.url, token)

@@ -83,5 +83,6 @@ def test_the_screens_typescript_types_follow_the_models() -> None:
     committed = (root / "clients/shared/src/events.generated.ts").read_text("utf-8")
     assert generated == committed, (
         "the event models changed: regenerate clients/shared/src/events.generated.ts with "
-        "`.venv/bin/hallhub events-schema | node clients/shared/scripts/gen-events.mjs`"
+        "`.venv/bin/hallhub events-schema | node clients/shared/scripts/gen-events.mjs "
+        "> clients/shared/src/events.generated.ts`"
     )

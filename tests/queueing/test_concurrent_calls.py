@@ -196,6 +196,7 @@ async def test_a_claim_from_a_stale_copy_calls_and_keeps_the_ticket_whole(
     assert called.person_keys == ticket.person_keys
     assert called.near_notified_at is not None
     assert [c.counter_id for c in called.calls] == ["c1"]
+    await node_b.settle()  # the published outbox cleared
     stored = await node_b.ticket(ticket.id)
     assert stored.outbox == []  # published
     assert called.model_copy(update={"outbox": []}) == stored

@@ -57,11 +57,13 @@ KEYS: dict[tuple[str, str], set[str]] = {
     ("waiting_changed", "hall"): {"hall_id", "waiting", "total"},
     ("notice_changed", "hall"): {"hall_id", "notice"},
     ("hall_updated", "hall"): {"hall_id", "name"},
+    ("hall_updated", "desk"): {"hall_id", "name"},
+    ("desk_ticket_changed", "desk"): {"ticket"},
     ("counter_opened", "hall"): COUNTER,
     ("counter_paused", "hall"): COUNTER,
     ("counter_resumed", "hall"): COUNTER,
     ("counter_closed", "hall"): COUNTER,
-    ("counter_updated", "counter"): COUNTER | {"current"},
+    ("counter_updated", "counter"): COUNTER | {"current", "normal_streak"},
 }
 
 
@@ -72,7 +74,7 @@ def queueing_types() -> dict[str, type[Event]]:
 def test_every_type_the_module_names_has_a_model() -> None:
     named = set(re.findall(r"\b[a-z]+_[a-z_]+\b", events.__doc__ or ""))
     assert {t.removeprefix("queueing.") for t in queueing_types()} == named
-    assert len(named) == 21
+    assert len(named) == 22
     for model in queueing_types().values():
         assert (model.__doc__ or "").strip(), model  # its summary on /api/v1/events.json
 
@@ -84,7 +86,7 @@ def test_queueing_publishes_typed_events_only() -> None:
 
 async def test_a_day_of_events_fits_the_models(hub: RunningHub) -> None:
     """Every event of a scripted day, as published: to a topic its model names, with the
-    data the screens read, and nothing personal on the hall's topic."""
+    data the screens read, nothing personal on the hall's topic, masked on the desks'."""
     seen: list[Envelope] = []
 
     async def record(envelope: Envelope) -> None:
@@ -141,6 +143,10 @@ async def test_a_day_of_events_fits_the_models(hub: RunningHub) -> None:
             for personal in ("张三丰", "13812340000", "11010519491231002X", "c-1", "CASE-7"):
                 assert personal not in text, envelope
             assert not OWN_ONLY & set(envelope.data), envelope
+        if kind == "desk":  # staff read it: the citizen masked
+            text = str(envelope.data)
+            for personal in ("张三丰", "13812340000", "11010519491231002X"):
+                assert personal not in text, envelope
     assert {k for k, _ in shapes} == {t.removeprefix("queueing.") for t in models}
     for key, expected in KEYS.items():
         # The widest shape seen (optional fields present) is exactly what the screens read.
@@ -148,5 +154,6 @@ async def test_a_day_of_events_fits_the_models(hub: RunningHub) -> None:
     assert {frozenset(KEYS["ticket_called", "hall"]) - {"reason"}} <= shapes[
         "ticket_called", "ticket"
     ]  # a recall, as the holder hears it
-    assert frozenset(COUNTER) in shapes["counter_updated", "counter"]  # holding no ticket
+    holding_none = frozenset(COUNTER | {"normal_streak"})
+    assert holding_none in shapes["counter_updated", "counter"]
     assert ("ticket_started", "ticket") in shapes

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   ACTIONS,
-  COUNTER_RELOAD_EVENTS,
-  HALL_RELOAD_EVENTS,
   HOTKEY_OF,
   actionState,
   actionStates,
@@ -12,11 +10,9 @@ import {
   isHotkey,
   pauseReason,
   transferTarget,
-  waitedNow,
   type DeskState,
   type KeyPress,
 } from "./rules";
-import type { DeskTicket } from "./types";
 
 const open: DeskState = { status: "open", current: null, waiting: 3, selected: false, noShowMinCalls: 2 };
 const press = (key: string, extra: Partial<KeyPress> = {}): KeyPress => ({
@@ -129,49 +125,6 @@ describe("which actions make sense", () => {
     expect(callsNeeded(null, 2)).toBe(0);
     expect(callsNeeded({ call_count: 1 }, 3)).toBe(2);
     expect(callsNeeded({ call_count: 4 }, 3)).toBe(0);
-  });
-});
-
-describe("live reloads", () => {
-  it("reloads on the hall events that change this counter's queue", () => {
-    for (const type of ["ticket_issued", "ticket_called", "ticket_transferred", "ticket_cancelled", "waiting_changed", "ticket_parked"]) {
-      expect(HALL_RELOAD_EVENTS.has(`queueing.${type}`)).toBe(true);
-    }
-    expect(HALL_RELOAD_EVENTS.has("queueing.notice_changed")).toBe(false);
-    expect(COUNTER_RELOAD_EVENTS.has("queueing.counter_updated")).toBe(true);
-  });
-});
-
-describe("waited minutes", () => {
-  const ticket = (status: DeskTicket["status"], waited: number | null): DeskTicket => ({
-    ticket_id: "t",
-    number: "A001",
-    service_id: "s",
-    service_name: "S",
-    status,
-    channel: "kiosk",
-    tags: [],
-    priority: 0,
-    citizen: { name: "", id_number: "", phone: "" },
-    appointment: null,
-    issued_at: "2026-11-26T01:00:00Z",
-    waited_minutes: waited,
-    call_count: 0,
-    called_at: null,
-    serving_at: null,
-    finished_at: null,
-    case_id: null,
-    transferred: false,
-  });
-
-  it("a waiting ticket keeps counting after the snapshot", () => {
-    expect(waitedNow(ticket("waiting", 4), 1_000, 1_000 + 90_000)).toBeCloseTo(5.5);
-    expect(waitedNow(ticket("waiting", 4), 1_000, 0)).toBe(4);
-  });
-
-  it("a called ticket waited until its call", () => {
-    expect(waitedNow(ticket("called", 4), 1_000, 1_000 + 90_000)).toBe(4);
-    expect(waitedNow(ticket("waiting", null), 0, 60_000)).toBeNull();
   });
 });
 

@@ -1,7 +1,6 @@
 /** The workstation's rules, pure: which action makes sense now, which key does what, which
- * events change what the clerk sees. */
+ * pause reason and transfer target to send. */
 import type { CounterStatus, TicketStatus } from "@hallhub/client";
-import type { DeskTicket } from "./types";
 
 export type ActionName =
   | "call_next"
@@ -186,28 +185,6 @@ export function actionStates(state: DeskState): Record<ActionName, ActionState> 
 /** How many more calls before the current ticket may be marked a no-show. */
 export function callsNeeded(current: { call_count: number } | null, minCalls: number): number {
   return current === null ? 0 : Math.max(0, minCalls - current.call_count);
-}
-
-/** Hall events after which this counter's queue may differ (reload the snapshot). */
-export const HALL_RELOAD_EVENTS: ReadonlySet<string> = new Set([
-  "queueing.ticket_issued",
-  "queueing.ticket_called",
-  "queueing.ticket_transferred",
-  "queueing.ticket_cancelled",
-  "queueing.ticket_parked",
-  "queueing.waiting_changed",
-  "queueing.hall_updated",
-]);
-
-/** Counter events after which the workstation reloads. */
-export const COUNTER_RELOAD_EVENTS: ReadonlySet<string> = new Set(["queueing.counter_updated"]);
-
-/** Minutes a ticket has waited by `now`: a waiting ticket keeps counting after the snapshot
- * (`loadedAt`) was taken; a called one waited until its call. */
-export function waitedNow(ticket: DeskTicket, loadedAt: number, now: number): number | null {
-  if (ticket.waited_minutes === null) return null;
-  if (ticket.status !== "waiting") return ticket.waited_minutes;
-  return ticket.waited_minutes + Math.max(0, now - loadedAt) / 60_000;
 }
 
 /** The reason sent with `pause`: the chosen common reason, with the clerk's note after it; for

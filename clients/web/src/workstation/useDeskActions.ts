@@ -1,11 +1,23 @@
-/** Running the clerk's actions: one at a time, errors as Chinese messages, the snapshot
- * reloaded after every answer (at once on success, soon on a refusal). */
+/** Running the clerk's actions: one at a time, errors as Chinese messages. The events of a
+ * change update the screen; a snapshot is loaded after an action only when they cannot (the
+ * socket is down and the action went over REST) or a refusal says the screen was wrong. */
 import { AUTH_REFUSAL_CODES, fmt, toHubError, type HubClient } from "@hallhub/client";
 import { shallowRef, type ShallowRef } from "vue";
 import { t } from "../i18n";
 import { staffErrorText } from "../staff/errors";
 import { counterAction } from "./api";
 import type { DeskFeed } from "./useDeskFeed";
+
+/** Refusals that mean the screen showed something the hub no longer holds. */
+const STALE_SCREEN: ReadonlySet<string> = new Set([
+  "COUNTER_BUSY",
+  "NO_CURRENT_TICKET",
+  "NOT_YOUR_COUNTER",
+  "TICKET_NOT_FOUND",
+  "INVALID_TRANSITION",
+  "CONCURRENT_CHANGE",
+  "NO_TICKET_WAITING",
+]);
 
 export interface DeskActions {
   /** The action in flight, or null. */
@@ -48,17 +60,17 @@ export function useDeskActions(options: DeskActionOptions): DeskActions {
       done.value = "";
       error.value = staffErrorText(failure);
       if (failure.status === 401 || AUTH_REFUSAL_CODES.has(failure.code)) options.onSignedOut();
-      // The screen was out of date (CONCURRENT_CHANGE, COUNTER_BUSY, …): show the truth.
-      else if (failure.code !== "OFFLINE") options.feed.scheduleReload();
+      // The screen disagreed with the hub (COUNTER_BUSY, NO_CURRENT_TICKET, …): show the truth.
+      else if (STALE_SCREEN.has(failure.code)) options.feed.reload().catch(() => undefined);
       return false;
     }
-    // Answered: free for the next key at once (F2 then F5 in quick succession); the fresh
-    // snapshot follows on its own.
+    // Answered: free for the next key at once (F2 then F5 in quick succession); the change's
+    // events follow on their own.
     busy.value = null;
     error.value = "";
     const template = t.workstation.done[name];
     done.value = template ? fmt(template, { number: answer.number ?? "" }) : "";
-    await options.feed.reload().catch(() => undefined);
+    if (options.client.state !== "online") await options.feed.reload().catch(() => undefined);
     return true;
   };
 
