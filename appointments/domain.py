@@ -202,6 +202,27 @@ def walkin_due(plan: BookingPlan, slot: SlotState, now: datetime) -> bool:
     )
 
 
+def next_release(plan: BookingPlan, slot: SlotState, now: datetime) -> datetime | None:
+    """When the jobs next have places of the slot to release (its backup, then its free
+    places to walk-ins), None once they went to walk-ins: from then on `backup_due` or
+    `walkin_due` is true, before it neither (as long as the slot stays as it is). Booked out
+    with the plan's `backup_when_full`, its backup is due from `now`."""
+    if slot.walkin_released is not None:
+        return None
+    times = [slot.start - timedelta(minutes=plan.walkin_release_minutes)]
+    if not slot.backup_released and slot.backup > 0:
+        times.append(slot.start - timedelta(hours=plan.backup_release_hours))
+        if plan.backup_when_full and slot.free == 0:
+            times.append(now)
+    return min(times)
+
+
+def release_after_backup(plan: BookingPlan, slot: SlotState, now: datetime) -> datetime | None:
+    """The slot's next release once its backup places are released."""
+    released = slot.model_copy(update={"backup_released": True, "free": slot.free + slot.backup})
+    return next_release(plan, released, now)
+
+
 def view(
     plan: BookingPlan,
     start: datetime,

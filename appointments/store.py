@@ -7,7 +7,10 @@
 `appointments_numbers` (appointment codes per hall and day).
 
 Times that jobs compare are mirrored as epoch seconds (`slot_ts`): the embedded nx-27017
-store scans a whole collection for a date comparison but uses an index for a number.
+store scans a whole collection for a date comparison but uses an index for a number. A slot
+whose places are still to be released carries `due_ts`, when the jobs have something to do
+with it next (`domain.next_release`); the jobs read only the slots due (indexed), and the field
+goes when the places go to walk-ins.
 """
 
 from __future__ import annotations
@@ -52,6 +55,22 @@ def _booking(doc: Document) -> Appointment:
     return Appointment.model_validate(doc)
 
 
+def _slot(doc: Document) -> SlotState:
+    doc.pop("due_ts", None)
+    return SlotState.model_validate(doc)
+
+
+def _slot_due(doc: Document) -> tuple[SlotState, float]:
+    """A slot and its next release (`due_ts`), of a document that has one."""
+    due_ts = float(doc["due_ts"])
+    return _slot(doc), due_ts
+
+
+def _due(due: datetime | None) -> Document:
+    """The update that sets a slot's next release (or drops it: nothing left to release)."""
+    return {"$set": {"due_ts": _ts(due)}} if due is not None else {"$unset": {"due_ts": ""}}
+
+
 class AppointmentStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._plans = db["appointments_plans"]
@@ -67,6 +86,7 @@ class AppointmentStore:
         # Single-field indexes: nx-27017 uses no other kind for a find.
         await self._plans.create_index([("hall_id", 1)])
         await self._slots.create_index([("day", 1)])
+        await self._slots.create_index([("due_ts", 1)])
         b = self._bookings
         await b.create_index([("citizen_id", 1)])
         await b.create_index([("state", 1)])
@@ -105,21 +125,26 @@ class AppointmentStore:
 
     async def slots(self, hall_id: str, service_id: str, day: str) -> dict[str, SlotState]:
         cursor = self._slots.find({"day": day, "hall_id": hall_id, "service_id": service_id})
-        return {d["_id"]: SlotState.model_validate(d) async for d in cursor}
+        return {d["_id"]: _slot(d) async for d in cursor}
 
     async def slot(self, slot_id: str) -> SlotState | None:
         doc = await self._slots.find_one({"_id": slot_id})
-        return SlotState.model_validate(doc) if doc else None
+        return _slot(doc) if doc else None
 
-    async def open_slot(self, slot: SlotState) -> bool:
-        """Write a slot's places when its day opens; False when it was already open."""
+    async def open_slot(self, slot: SlotState, due: datetime | None) -> bool:
+        """Write a slot's places when its day opens, with its first release (`due`); False
+        when it was already open."""
+        doc = slot.model_dump(by_alias=True)
+        if due is not None:
+            doc["due_ts"] = _ts(due)
         try:
-            await self._slots.insert_one(slot.model_dump(by_alias=True))
+            await self._slots.insert_one(doc)
         except DuplicateKeyError:
             return False
         return True
 
-    async def take_place(self, slot_id: str, appointment_id: str) -> bool:
+    async def take_place(self, slot_id: str, appointment_id: str) -> SlotState | None:
+        """A place taken for the booking: the slot after, or None when none was free."""
         doc = await self._slots.find_one_and_update(
             {
                 "_id": slot_id,
@@ -128,8 +153,53 @@ class AppointmentStore:
                 "holders": {"$ne": appointment_id},
             },
             {"$inc": {"free": -1}, "$push": {"holders": appointment_id}},
+            return_document=ReturnDocument.AFTER,
         )
-        return doc is not None
+        return _slot(doc) if doc is not None else None
+
+    async def due_slots(self, now: datetime, limit: int = 500) -> list[tuple[SlotState, float]]:
+        """The slots with places to release at `now` (by `due_ts`, on its index), soonest
+        first, each with its `due_ts`."""
+        cursor = self._slots.find({"due_ts": {"$lte": _ts(now)}}).sort("due_ts", 1).limit(limit)
+        return [_slot_due(d) async for d in cursor]
+
+    async def pending_slots(self, hall_id: str, service_id: str) -> list[tuple[SlotState, float]]:
+        """A plan's slots with places still to release, each with its `due_ts`."""
+        cursor = self._slots.find(
+            {"due_ts": {"$gte": 0}, "hall_id": hall_id, "service_id": service_id}
+        )
+        return [_slot_due(d) async for d in cursor]
+
+    async def unscheduled_slots(self, from_day: str) -> list[SlotState]:
+        """Slots from a day on that were opened before slots carried `due_ts` (none once they
+        have been scheduled)."""
+        cursor = self._slots.find(
+            {"day": {"$gte": from_day}, "walkin_released": None, "due_ts": {"$exists": False}}
+        )
+        return [_slot(d) async for d in cursor]
+
+    async def reschedule(
+        self, slot: SlotState, due: datetime | None, *, was: float | None = None
+    ) -> bool:
+        """Set a slot's next release, if it is still as read (`slot`'s places, and `was`: its
+        `due_ts` then; None: not set); False when it changed meanwhile or is due then already."""
+        if due is not None and was is not None and _ts(due) == was:
+            return False
+        guard: Document = {
+            "_id": slot.id,
+            "free": slot.free,
+            "backup_released": slot.backup_released,
+            "walkin_released": None,
+            "due_ts": was if was is not None else {"$exists": False},
+        }
+        result = await self._slots.update_one(guard, _due(due))
+        return result.matched_count == 1
+
+    async def due_now(self, slot_id: str, now: datetime) -> None:
+        """The slot has places to release now (its backup, booked out)."""
+        await self._slots.update_one(
+            {"_id": slot_id, "walkin_released": None}, {"$min": {"due_ts": _ts(now)}}
+        )
 
     async def give_back(self, slot_id: str, appointment_id: str) -> bool:
         """A cancelled booking's place: bookable again, or a walk-in's after the release."""
@@ -148,26 +218,42 @@ class AppointmentStore:
     async def holds_place(self, slot_id: str, appointment_id: str) -> bool:
         return await self._slots.find_one({"_id": slot_id, "holders": appointment_id}) is not None
 
-    async def release_backup(self, slot: SlotState) -> SlotState | None:
+    async def release_backup(self, slot: SlotState, then: datetime | None) -> SlotState | None:
+        """The backup places made bookable, once; `then`: the slot's next release after."""
+        update = _due(then)
+        update.setdefault("$set", {})["backup_released"] = True
         doc = await self._slots.find_one_and_update(
             {"_id": slot.id, "backup_released": False, "walkin_released": None},
-            {"$inc": {"free": slot.backup}, "$set": {"backup_released": True}},
+            {"$inc": {"free": slot.backup}, **update},
             return_document=ReturnDocument.AFTER,
         )
-        return SlotState.model_validate(doc) if doc else None
+        return _slot(doc) if doc else None
 
     async def release_to_walkins(self, slot: SlotState) -> SlotState | None:
-        """Hand the free places (and any backup still held) to walk-ins, once."""
-        current = await self.slot(slot.id)
-        if current is None or current.walkin_released is not None:
-            return None
-        held = 0 if current.backup_released else current.backup
-        doc = await self._slots.find_one_and_update(
-            {"_id": slot.id, "walkin_released": None, "free": current.free},
-            {"$set": {"walkin_released": current.free + held, "free": 0}},
-            return_document=ReturnDocument.AFTER,
-        )
-        return SlotState.model_validate(doc) if doc else None
+        """Hand the free places (and any backup still held) to walk-ins, once: tried on the
+        slot as read (`slot`), and if it changed meanwhile on the slot as it is now."""
+        current: SlotState | None = slot
+        for _ in range(2):
+            if current is None or current.walkin_released is not None:
+                return None
+            held = 0 if current.backup_released else current.backup
+            doc = await self._slots.find_one_and_update(
+                {
+                    "_id": slot.id,
+                    "walkin_released": None,
+                    "free": current.free,
+                    "backup_released": current.backup_released,
+                },
+                {
+                    "$set": {"walkin_released": current.free + held, "free": 0},
+                    "$unset": {"due_ts": ""},
+                },
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                return _slot(doc)
+            current = await self.slot(slot.id)
+        return None
 
     async def walkin_places(self, hall_id: str, service_id: str, day: str) -> int:
         slots = await self.slots(hall_id, service_id, day)

@@ -63,6 +63,30 @@ def render(template: Template, data: dict[str, Any]) -> Rendered:
     )
 
 
+DEFAULT_LOCALE = "zh-CN"
+
+
+def newest_templates(templates: Iterable[Template]) -> dict[tuple[str, Channel, str], Template]:
+    """The newest version of each (kind, channel, locale) among stored versions."""
+    newest: dict[tuple[str, Channel, str], Template] = {}
+    for template in templates:
+        key = (template.kind, template.channel, template.locale)
+        if key not in newest or newest[key].version < template.version:
+            newest[key] = template
+    return newest
+
+
+def template_for(
+    newest: dict[tuple[str, Channel, str], Template], kind: str, channel: Channel, locale: str
+) -> Template | None:
+    """The template a message uses: the newest version in the recipient's locale, or else in
+    zh-CN; None when the kind has none on the channel."""
+    for wanted in dict.fromkeys((locale, DEFAULT_LOCALE)):
+        if (found := newest.get((kind, channel, wanted))) is not None:
+            return found
+    return None
+
+
 def variables(source: str) -> set[str]:
     """The top-level variables a template reads."""
     try:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from notifier.models import (
     Channel,
@@ -34,6 +34,7 @@ from notifier.models import (
 
 Document = dict[str, Any]
 CANDIDATES = 8
+DUPLICATE_KEY = 11000
 
 
 def _ts(moment: datetime) -> float:
@@ -193,23 +194,31 @@ class NotifierStore:
             return False
         return True
 
+    async def add_deliveries(self, deliveries: Sequence[Delivery]) -> set[str]:
+        """Several deliveries in one insert; the ids of those written (one whose key exists
+        is left out, the others are written all the same)."""
+        if not deliveries:
+            return set()
+        try:
+            await self._deliveries.insert_many([_document(d) for d in deliveries], ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if not errors or any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            failed = {int(e["index"]) for e in errors}
+            return {d.id for i, d in enumerate(deliveries) if i not in failed}
+        return {d.id for d in deliveries}
+
     async def delivery(self, delivery_id: str) -> Delivery | None:
         doc = await self._deliveries.find_one({"_id": delivery_id})
         return _delivery(doc) if doc else None
 
-    async def claim(
-        self,
-        owner: str,
-        now: datetime,
-        lease_until: datetime,
-        channels: list[Channel] | None = None,
-    ) -> Delivery | None:
-        """Take a due delivery for `owner` until `lease_until`: one worker at a time (an
-        atomic update guarded by the lease), and a crashed worker's lease simply runs out.
+    async def due(self, now: datetime, channels: list[Channel] | None = None) -> list[str]:
+        """The ids of a few queued deliveries due at `now` and free, in random order (workers
+        on other nodes start elsewhere in the list).
 
-        Two steps, both on indexes: a few due candidates, then the first of them still free
-        taken by its id. (nx-27017 scans the whole collection for an update by any other
-        filter, and for a find that compares dates: hence the epoch-second mirrors.)"""
+        On indexes: nx-27017 scans the whole collection for an update by any other filter than
+        the id, and for a find that compares dates: hence the epoch-second mirrors."""
         ts = now.timestamp()
         query: Document = {
             "state": DeliveryState.QUEUED.value,
@@ -222,23 +231,49 @@ class NotifierStore:
         candidates = [
             d["_id"] async for d in self._deliveries.find(query, {"_id": 1}).limit(CANDIDATES)
         ]
-        random.shuffle(candidates)  # workers on other nodes start elsewhere in the list
-        for delivery_id in candidates:
-            doc = await self._deliveries.find_one_and_update(
-                {"_id": delivery_id, "state": DeliveryState.QUEUED.value, "lease_ts": {"$lte": ts}},
-                {
-                    "$set": {
-                        "lease_until": lease_until,
-                        "lease_ts": _ts(lease_until),
-                        "lease_owner": owner,
-                        "updated_at": now,
-                    },
-                    "$inc": {"version": 1},
+        random.shuffle(candidates)
+        return candidates
+
+    async def take(
+        self, delivery_id: str, owner: str, now: datetime, lease_until: datetime
+    ) -> Delivery | None:
+        """Lease a delivery to `owner` until `lease_until` if it is still queued, due and free:
+        one worker at a time (an atomic update guarded by the lease), and a crashed worker's
+        lease simply runs out. None when it is not (any more)."""
+        ts = now.timestamp()
+        doc = await self._deliveries.find_one_and_update(
+            {
+                "_id": delivery_id,
+                "state": DeliveryState.QUEUED.value,
+                "due_ts": {"$lte": ts},
+                "lease_ts": {"$lte": ts},
+            },
+            {
+                "$set": {
+                    "lease_until": lease_until,
+                    "lease_ts": _ts(lease_until),
+                    "lease_owner": owner,
+                    "updated_at": now,
                 },
-                return_document=ReturnDocument.AFTER,
-            )
-            if doc is not None:
-                return _delivery(doc)
+                "$inc": {"version": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+        )
+        return _delivery(doc) if doc is not None else None
+
+    async def claim(
+        self,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        channels: list[Channel] | None = None,
+    ) -> Delivery | None:
+        """Take a due delivery for `owner` until `lease_until`: a few due candidates, then the
+        first of them still free taken by its id (both steps on indexes)."""
+        for delivery_id in await self.due(now, channels):
+            taken = await self.take(delivery_id, owner, now, lease_until)
+            if taken is not None:
+                return taken
         return None
 
     async def claim_digest(

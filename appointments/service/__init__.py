@@ -77,6 +77,7 @@ class AppointmentService:
 
     async def start(self) -> None:
         await self._store.ensure_indexes()
+        await self._calendar.schedule_unscheduled()
 
     # -- plans, days and slots --------------------------------------------------------------
 

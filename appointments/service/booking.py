@@ -32,7 +32,8 @@ from hub.auth.models import Principal
 from hub.errors import HubError
 
 PENDING_SECONDS = 60  # a booking pending longer than this was interrupted
-REMINDER_HORIZON = timedelta(hours=72)  # the longest `reminder_hours` a plan may have
+REMINDER_HORIZON = timedelta(hours=72, minutes=1)  # past the longest `reminder_hours`
+SLACK = timedelta(minutes=1)  # past a plan's `reminder_hours`: the slot at the limit is read
 
 
 class Booking:
@@ -53,7 +54,7 @@ class Booking:
         start = request.slot_start.astimezone(UTC)
         day, end = domain.check_slot(plan, start, now, zone)
         await self._calendar.open_day(plan, day.isoformat())
-        rules = await self._store.abuse_rules()
+        rules = await self._core.abuse_rules()
         earlier = await self._store.of_person_day(person, plan.service_id, day.isoformat())
         made = [a for a in earlier if a.state is not AppointmentState.FAILED]
         if len(made) >= rules.same_matter_daily_limit:
@@ -205,7 +206,7 @@ class Booking:
 
     async def _code(self, appointment: Appointment) -> str:
         """The code of a booking interrupted before it was numbered."""
-        plan = await self._store.plan(appointment.hall_id, appointment.service_id)
+        plan = await self._core.cached.plan(appointment.hall_id, appointment.service_id)
         seq = await self._store.next_code(appointment.hall_id, appointment.day)
         return domain.appointment_code(plan, seq) if plan else f"Y{seq:04d}"
 
@@ -213,12 +214,16 @@ class Booking:
         """Each booking reminded once, its plan's `reminder_hours` before the slot."""
         now = self._core.now()
         sent = 0
-        due = await self._store.unreminded(now + REMINDER_HORIZON)
-        if not due:
+        plans = await self._core.plans()
+        if not plans:
             return 0
-        plans = {p.id: p for p in await self._store.plans()}
+        # Only the bookings whose slot is near enough for some plan's reminder are read.
+        ahead = max(timedelta(hours=p.reminder_hours) for p in plans.values())
+        due = await self._store.unreminded(now + min(ahead + SLACK, REMINDER_HORIZON))
         for appointment in due:
             plan = plans.get(f"{appointment.hall_id}:{appointment.service_id}")
+            if plan is None:
+                plan = await self._core.cached.plan(appointment.hall_id, appointment.service_id)
             if plan is None or appointment.slot_start <= now:
                 continue
             if now < domain.reminder_at(plan, appointment):

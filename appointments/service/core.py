@@ -8,7 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from appointments import domain, errors, events
-from appointments.models import Appointment, AppointmentState, BookingPlan, KeptEvent, SlotState
+from appointments.models import (
+    AbuseRules,
+    Appointment,
+    AppointmentState,
+    BookingPlan,
+    KeptEvent,
+    SlotState,
+)
+from appointments.service.config import ConfigCache
 from appointments.store import AppointmentStore
 from hub.clock import Clock
 from hub.events import EventBus
@@ -47,6 +55,8 @@ class Core:
         self.pepper = pepper
         self.secret = checkin_secret
         self._bus = bus
+        # The plans and the abuse rules as bookings and jobs read them (service/config.py).
+        self.cached = ConfigCache(store)
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -58,10 +68,17 @@ class Core:
         return (await self.config(hall_id)).hall.timezone
 
     async def plan(self, hall_id: str, service_id: str) -> BookingPlan:
-        plan = await self.store.plan(hall_id, service_id)
+        plan = await self.cached.plan(hall_id, service_id)
         if plan is None or not plan.enabled:
             raise errors.PlanNotFound(hall_id=hall_id, service_id=service_id)
         return plan
+
+    async def plans(self) -> dict[str, BookingPlan]:
+        """Every plan (enabled or not) by id, as the jobs use them."""
+        return (await self.cached.current()).plans
+
+    async def abuse_rules(self) -> AbuseRules:
+        return await self.cached.rules()
 
     async def get(self, appointment_id: str) -> Appointment:
         appointment = await self.store.get(appointment_id)

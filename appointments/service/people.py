@@ -36,6 +36,7 @@ class People:
 
     async def save_abuse_rules(self, rules: AbuseRules) -> AbuseRules:
         await self._store.save_abuse_rules(rules)
+        self._core.cached.forget()
         return rules
 
     async def blacklist(self, include_lifted: bool) -> list[Blacklisting]:
@@ -86,7 +87,7 @@ class People:
             Strike(id=strike_id, person=person, kind=kind, appointment_id=appointment.id, at=now)
         )
         if rules is None:
-            rules = await self._store.abuse_rules()
+            rules = await self._core.abuse_rules()
         strikes = await self._store.strikes(person)
         verdict = domain.abuse_verdict(rules, strikes, now)
         if verdict is None:
@@ -125,14 +126,19 @@ class People:
         first, a suspension at the limit."""
         now = self._core.now()
         recorded = 0
-        latest = now - timedelta(minutes=1)  # plans differ: each booking is checked below
+        plans = await self._core.plans()
+        # Only bookings whose window may have closed for some plan are read (plans differ:
+        # each booking is checked below).
+        late = min((p.checkin_late_minutes for p in plans.values()), default=0)
+        latest = now - timedelta(minutes=max(late, 1))
         booked = await self._store.in_state(AppointmentState.BOOKED, latest)
         if not booked:
             return 0
-        plans = {p.id: p for p in await self._store.plans()}
-        rules = await self._store.abuse_rules()
+        rules = await self._core.abuse_rules()
         for appointment in booked:
             plan = plans.get(f"{appointment.hall_id}:{appointment.service_id}")
+            if plan is None:
+                plan = await self._core.cached.plan(appointment.hall_id, appointment.service_id)
             if plan is None or not domain.no_show_due(plan, appointment, now):
                 continue
             strikes = await self._store.strikes(appointment.person)

@@ -1,11 +1,14 @@
 """The message center's orchestration, one concept a module:
 
 - `core`         the store, the bus, the settings, the providers, the clock; the outbox written
+- `config`       kinds, rules and templates kept a few seconds for the hot paths; dropped here
+                 with every change
 - `planning`     a message and its deliveries planned: templates, addresses, preferences,
                  quiet hours, the hourly limit, digests (the API's sends, rules, fallbacks)
 - `rules`        events made messages by the rules for their type
 - `contacts`     contacts, a person's preferences, and the phones other domains' events carry
-- `claim`        working the outbox: due deliveries claimed with a lease, by any worker
+- `claim`        working the outbox: due deliveries claimed with a lease, by any worker (those
+                 written here by their id, the others found by a search)
 - `attempt`      a delivery attempted with a provider: retries, failover, fallback, digests
 - `recover`      an attempt left in doubt by a crash checked with the provider; receipts
 - `inbox`        in-app deliveries put in the inbox; listed and marked, told to every screen

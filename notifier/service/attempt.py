@@ -175,7 +175,7 @@ class Attempts:
         message = await self._store.message(failed.message_id)
         if target is None or message is None:
             return
-        kind = await self._store.kind(message.kind)
+        kind = await self._core.config.kind(message.kind)
         contact = await self._store.contact(message.recipient) or Contact(id=message.recipient)
         if kind is None:
             return

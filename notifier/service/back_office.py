@@ -27,6 +27,7 @@ class BackOffice:
 
     async def save_kind(self, kind: KindSpec) -> KindSpec:
         await self._store.save_kind(kind)
+        self._core.config.forget()
         return kind
 
     async def search(self, query: DeliveryQuery) -> list[Delivery]:
@@ -69,7 +70,7 @@ class BackOffice:
             }
         )
         await self._store.add_delivery(copy)
-        self._core.wake.set()
+        self._core.written(copy)
         return copy
 
     async def success_rates(self, period: timedelta) -> dict[str, Any]:
@@ -122,3 +123,4 @@ class BackOffice:
             )
         for rule in raw.get("rules", []):
             await store.save_rule(Rule.model_validate(rule))
+        self._core.config.forget()

@@ -32,6 +32,7 @@ CITIZEN_TOPIC: Final = "citizen:"
 
 class Contacts:
     def __init__(self, core: Core) -> None:
+        self._core = core
         self._store = core.store
 
     async def contact(self, recipient: str) -> Contact:
@@ -71,7 +72,7 @@ class Contacts:
             "quiet_hours": contact.quiet_hours,
             "kinds": [
                 k.model_dump(by_alias=False)
-                for k in await self._store.kinds()
+                for k in await self._core.config.kinds()
                 if k.audience in (audience, Audience.ALL)
             ],
         }

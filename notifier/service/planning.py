@@ -158,7 +158,7 @@ class Planning:
         now = self._core.now()
         wanted = (kind.id, channel, contact.locale)
         if wanted not in templates:
-            templates[wanted] = await self._store.template(*wanted)
+            templates[wanted] = await self._core.config.template(*wanted)
         template = templates[wanted]
         if template is None:
             if strict:

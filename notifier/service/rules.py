@@ -5,7 +5,6 @@ the recipient."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -21,23 +20,17 @@ from notifier.service.planning import Planning
 
 log = get_logger("notifier")
 
-RULES_SECONDS = 5.0  # how long a node uses the rules it read (others' changes show after it)
-
 
 class Rules:
     def __init__(self, core: Core, planning: Planning) -> None:
         self._core = core
         self._store = core.store
         self._planning = planning
-        self._cached: tuple[float, list[Rule]] = (0.0, [])
 
     async def current(self) -> list[Rule]:
-        """The rules as this node uses them (read again every RULES_SECONDS)."""
-        expires, rules = self._cached
-        if expires < time.monotonic():
-            rules = await self._store.rules()
-            self._cached = (time.monotonic() + RULES_SECONDS, rules)
-        return rules
+        """The rules as this node uses them (notifier/service/config.py: read again every
+        CONFIG_SECONDS; a change made here at once)."""
+        return await self._core.config.rules()
 
     async def listed(self) -> list[Rule]:
         return await self._store.rules()
@@ -50,12 +43,12 @@ class Rules:
         if await self._store.kind(rule.kind) is None:
             raise UnknownKind(kind=rule.kind)
         await self._store.save_rule(rule)
-        self._cached = (0.0, [])
+        self._core.config.forget()
         return rule
 
     async def delete(self, rule_id: str) -> None:
         await self._store.delete_rule(rule_id)
-        self._cached = (0.0, [])
+        self._core.config.forget()
 
     async def on_event(self, envelope: Envelope) -> None:
         rules = domain.matching(await self.current(), envelope.type)
@@ -69,7 +62,7 @@ class Rules:
     async def _apply(
         self, rule: Rule, data: dict[str, Any], source: str, templates: Templates
     ) -> None:
-        kind = await self._store.kind(rule.kind)
+        kind = await self._core.config.kind(rule.kind)
         if kind is None:
             log.warning("rule_kind_missing", rule=rule.id, kind=rule.kind)
             return

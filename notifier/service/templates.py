@@ -70,6 +70,7 @@ class Templates:
             )
             saved = self._made(template, (versions[0].version if versions else 0) + 1, by)
             if await self._store.add_template(saved):
+                self._core.config.forget()
                 return saved
         raise TemplateError("模板正被他人同时修改，请重试")
 

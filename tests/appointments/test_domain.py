@@ -762,6 +762,84 @@ def test_walkin_due(plan: BookingPlan, slot: SlotState, now: datetime, due: bool
     assert domain.walkin_due(plan, slot, now) is due
 
 
+@pytest.mark.parametrize(
+    ("plan", "slot", "now", "expected"),
+    [
+        pytest.param(PLAN, slot_state(), FRIDAY_0930 - 3 * DAY, FRIDAY_0930 - DAY, id="backup"),
+        pytest.param(
+            PLAN,
+            slot_state(backup_released=True),
+            FRIDAY_0930 - 3 * DAY,
+            FRIDAY_0930 - timedelta(minutes=30),
+            id="then-walkin",
+        ),
+        pytest.param(
+            PLAN,
+            slot_state(backup=0),
+            FRIDAY_0930 - 3 * DAY,
+            FRIDAY_0930 - timedelta(minutes=30),
+            id="no-backup",
+        ),
+        pytest.param(
+            make_plan(backup_release_hours=0),
+            slot_state(),
+            FRIDAY_0930 - 3 * DAY,
+            FRIDAY_0930 - timedelta(minutes=30),
+            id="backup-at-start",
+        ),
+        pytest.param(
+            PLAN, slot_state(free=0), FRIDAY_0930 - 3 * DAY, FRIDAY_0930 - 3 * DAY, id="full-now"
+        ),
+        pytest.param(
+            make_plan(backup_when_full=False),
+            slot_state(free=0),
+            FRIDAY_0930 - 3 * DAY,
+            FRIDAY_0930 - DAY,
+            id="full-waits",
+        ),
+        pytest.param(
+            PLAN, slot_state(), FRIDAY_0930, FRIDAY_0930 - DAY, id="past-due-keeps-its-time"
+        ),
+        pytest.param(PLAN, slot_state(walkin_released=2), FRIDAY_0930, None, id="done"),
+    ],
+)
+def test_next_release(
+    plan: BookingPlan, slot: SlotState, now: datetime, expected: datetime | None
+) -> None:
+    assert domain.next_release(plan, slot, now) == expected
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        PLAN,
+        make_plan(backup_release_hours=0),
+        make_plan(walkin_release_minutes=0, backup_when_full=False),
+        make_plan(backup_release_hours=72, walkin_release_minutes=240),
+    ],
+)
+@pytest.mark.parametrize(
+    "slot",
+    [slot_state(), slot_state(backup_released=True), slot_state(backup=0), slot_state(free=1)],
+)
+def test_nothing_is_due_before_the_next_release_and_something_from_it(
+    plan: BookingPlan, slot: SlotState
+) -> None:
+    """What lets the jobs read only the slots due: the time is exact both ways."""
+    opened = FRIDAY_0930 - 20 * DAY
+    due = domain.next_release(plan, slot, opened)
+    assert due is not None
+    for now in (due - SECOND, due, due + SECOND, due + DAY):
+        something = domain.backup_due(plan, slot, now) or domain.walkin_due(plan, slot, now)
+        assert something is (now >= due), now
+
+
+def test_after_the_backup_the_next_release_is_the_walk_ins() -> None:
+    assert domain.release_after_backup(
+        PLAN, slot_state(free=0), FRIDAY_0930 - 3 * DAY
+    ) == FRIDAY_0930 - timedelta(minutes=30)
+
+
 # -- view -------------------------------------------------------------------------------------
 
 DEC3_0900 = local(2026, 12, 3, 9)
