@@ -2,7 +2,9 @@
 
 On `citizen:<id>` (the caller): position_changed, callback_offered, callback_requested,
 call_accepted, call_transferred, call_ended.
-On `agent:<id>` (the agent's console): call_offered, offer_withdrawn, agent_updated.
+On `agent:<id>` (the agent's console): call_offered, offer_withdrawn, agent_updated, and
+call_accepted, call_transferred, call_ended of the agent's call (a console that follows no call
+yet, or another console of the agent's, keeps its call from this topic alone).
 On `rtc:<session>` (the two parties; supervisors): call_accepted, signal_sent, chat_posted,
 quality_reported, recording_changed, call_transferred, call_ended.
 On `rtc:queue` (agents and supervisors): queue_changed.
@@ -109,7 +111,10 @@ class AgentUpdated(Event, type="rtc.agent_updated", topics=("agent",)):
 
 
 class QueueChanged(Event, type="rtc.queue_changed", topics=("rtc",)):
-    """The line changed: who waits (first come first), who is in a call, and every agent."""
+    """The line changed: who waits (first come first), who is in a call, and every agent.
+
+    Each request and call with what the monitor's board shows of it (the caller's name, the
+    agent's, when the call was answered): the board follows the line without reloading."""
 
     waiting: list[WaitingEntry]
     active: list[ActiveEntry]
@@ -119,7 +124,7 @@ class QueueChanged(Event, type="rtc.queue_changed", topics=("rtc",)):
 # -- the call ---------------------------------------------------------------------------------
 
 
-class CallAccepted(Event, type="rtc.call_accepted", topics=("citizen", "rtc")):
+class CallAccepted(Event, type="rtc.call_accepted", topics=("citizen", "rtc", "agent")):
     """An agent took the call: the parties start the call's peer connection.
 
     The session already says whether the call is recorded (`recording.state`)."""
@@ -127,13 +132,13 @@ class CallAccepted(Event, type="rtc.call_accepted", topics=("citizen", "rtc")):
     session: SessionView
 
 
-class CallTransferred(Event, type="rtc.call_transferred", topics=("citizen", "rtc")):
+class CallTransferred(Event, type="rtc.call_transferred", topics=("citizen", "rtc", "agent")):
     """The agent passed the call on: to the line of another topic, or offered to one agent."""
 
     session: SessionView
 
 
-class CallEnded(Event, type="rtc.call_ended", topics=("citizen", "rtc")):
+class CallEnded(Event, type="rtc.call_ended", topics=("citizen", "rtc", "agent")):
     """A consultation ended: hung up, left before an answer, or a party did not come back."""
 
     session: SessionView

@@ -275,16 +275,24 @@ class AgentView(_View):
 
 
 class WaitingEntry(_View):
+    """A request in the line, with what the monitor's board shows of it (no reload needed)."""
+
     session_id: str
     topic: str
+    citizen_name: str  # masked
     state: SessionState  # waiting, or offered to an agent
     queued_at: datetime
 
 
 class ActiveEntry(_View):
+    """A call in progress, with what the monitor's board shows of it."""
+
     session_id: str
     topic: str
+    citizen_name: str  # masked
     agent_id: str | None
+    agent_name: str
+    answered_at: datetime | None
 
 
 class TopicNow(_View):

@@ -3,7 +3,9 @@
 `rtc_topics`, `rtc_agents` (presence, one per account), `rtc_sessions` (a consultation from
 request to rating, with its chat, transfers, quality samples and recording), and the GridFS
 bucket `rtc_images` for pictures sent in a chat. Every change to a session or an agent is
-guarded by its `version`: two nodes routing at once cannot both offer one call.
+guarded by its `version`: two nodes routing at once cannot both offer one call. A session
+stored carries `open` (waiting, offered or in a call), indexed: the line is one query (the
+embedded nx-27017 store uses no index for `$in`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ class RtcStore:
         await self._sessions.create_index([("citizen_id", 1)])
         await self._sessions.create_index([("agent_id", 1)])
         await self._sessions.create_index([("day", 1)])
+        await self._sessions.create_index([("open", 1)])
+        # Sessions stored before they carried `open`.
+        for state in OPEN_STATES:
+            await self._sessions.update_many(
+                {"state": state.value, "open": {"$exists": False}}, {"$set": {"open": True}}
+            )
 
     # -- topics ----------------------------------------------------------------------------
 
@@ -95,9 +103,7 @@ class RtcStore:
     # -- sessions --------------------------------------------------------------------------
 
     async def add(self, session: Session) -> None:
-        doc = session.model_dump(by_alias=True)
-        doc["day"] = session.created_at.date().isoformat()
-        await self._sessions.insert_one(doc)
+        await self._sessions.insert_one(_document(session))
 
     async def get(self, session_id: str) -> Session | None:
         doc = await self._sessions.find_one({"_id": session_id})
@@ -105,18 +111,14 @@ class RtcStore:
 
     async def save(self, session: Session) -> Session | None:
         saved = session.model_copy(update={"version": session.version + 1})
-        doc = saved.model_dump(by_alias=True)
-        doc["day"] = saved.created_at.date().isoformat()
         result = await self._sessions.replace_one(
-            {"_id": session.id, "version": session.version}, doc
+            {"_id": session.id, "version": session.version}, _document(saved)
         )
         return saved if result.matched_count == 1 else None
 
     async def open_sessions(self) -> list[Session]:
-        found: list[Session] = []
-        for state in OPEN_STATES:
-            found += [_session(d) async for d in self._sessions.find({"state": state.value})]
-        return found
+        """The sessions waiting, offered or in a call."""
+        return [_session(d) async for d in self._sessions.find({"open": True})]
 
     async def in_state(self, state: SessionState) -> list[Session]:
         return [_session(d) async for d in self._sessions.find({"state": state.value})]
@@ -163,6 +165,14 @@ class RtcStore:
         return data, str(meta.get("type", "application/octet-stream")), str(meta.get("session_id"))
 
 
+def _document(session: Session) -> Document:
+    doc = session.model_dump(by_alias=True)
+    doc["day"] = session.created_at.date().isoformat()
+    doc["open"] = session.state in OPEN_STATES
+    return doc
+
+
 def _session(doc: Document) -> Session:
     doc.pop("day", None)
+    doc.pop("open", None)
     return Session.model_validate(doc)

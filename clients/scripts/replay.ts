@@ -21,8 +21,16 @@ import {
   type InboxList,
   type TicketView,
 } from "@hallhub/client";
+import { applyDeskEvent, deskOf, deskView } from "../web/src/workstation/desk";
+import type { WorkstationSnapshot } from "../web/src/workstation/types";
+import { EMPTY_CONSOLE, applyAgentEvent, applyHello, type AgentConsole } from "../web/src/agent/consoleState";
+import { queueView } from "../web/src/agent/queue";
+import type { Hello, Overview, QueueChanged } from "../web/src/agent/types";
+import { applyMonitorEvent, boardFromOverview, type Board as MonitorBoard } from "../web/src/monitor/board";
 
-type Replayer = (snapshot: unknown, events: Envelope[]) => { state: unknown; reloads: number };
+/** `now`: the hub's time when the fresh snapshot was loaded, for screens whose view depends on
+ * the time (a workstation's calling order). */
+type Replayer = (snapshot: unknown, events: Envelope[], now: string | undefined) => { state: unknown; reloads: number };
 
 function fold<S>(step: (state: S, event: Envelope) => { state: S; reload: boolean }): Replayer {
   return (snapshot, events) => {
@@ -38,6 +46,13 @@ function fold<S>(step: (state: S, event: Envelope) => { state: S; reload: boolea
 }
 
 const SCREENS: Record<string, Replayer> = {
+  // The counter workstation keeps tickets and shows a view of them made for a time: the
+  // fresh snapshot's, so that both order the queue at the same moment.
+  desk: (snapshot, events, now) => {
+    const loaded = snapshot as WorkstationSnapshot;
+    const replayed = fold(applyDeskEvent)(deskOf(loaded), events, now);
+    return { state: deskView(replayed.state as ReturnType<typeof deskOf>, Date.parse(now ?? loaded.now)), reloads: replayed.reloads };
+  },
   board: fold<Board>((board, event) => {
     const change = applyBoardEvent(board, event);
     return { state: change.board, reload: change.reload };
@@ -51,11 +66,25 @@ const SCREENS: Record<string, Replayer> = {
     return { state: change.view, reload: change.reload };
   }),
   // The inbox's snapshot is the list `GET /notifier/inbox` answers, made an Inbox as it loads.
-  inbox: (snapshot, events) =>
+  inbox: (snapshot, events, now) =>
     fold<Inbox>((inbox, event) => ({ state: applyInboxEvent(inbox, event).inbox, reload: false }))(
       inboxFromList(snapshot as InboxList),
       events,
+      now,
     ),
+  // The agent console loads `rtc.agent_hello` and the line's latest `rtc.queue_changed`, and
+  // reloads nothing but on a resync.
+  agent: (snapshot, events, now) => {
+    const { me, hello, queue } = snapshot as { me: string; hello: Hello; queue: QueueChanged | null };
+    const loaded: AgentConsole = { ...applyHello(EMPTY_CONSOLE, hello, me), queue: queue ? queueView(queue) : EMPTY_CONSOLE.queue };
+    return fold<AgentConsole>((state, event) => ({ state: applyAgentEvent(state, event, me), reload: false }))(loaded, events, now);
+  },
+  // The supervisors' monitor: its board made from `GET /rtc/overview`, then `rtc:queue`.
+  monitor: (snapshot, events, now) =>
+    fold<MonitorBoard>((board, event) => {
+      const change = applyMonitorEvent(board, event);
+      return { state: change.board, reload: change.reload };
+    })(boardFromOverview(snapshot as Overview), events, now),
 };
 
 const chunks: Buffer[] = [];
@@ -64,10 +93,11 @@ const input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
   screen: string;
   snapshot: unknown;
   events: Envelope[];
+  now?: string;
 };
 const replay = SCREENS[input.screen];
 if (replay === undefined) {
   process.stderr.write(`no such screen: ${input.screen}\n`);
   process.exit(2);
 }
-process.stdout.write(JSON.stringify(replay(input.snapshot, input.events)));
+process.stdout.write(JSON.stringify(replay(input.snapshot, input.events, input.now)));

@@ -26,6 +26,7 @@ from hub.clock import Clock, utc_now
 from hub.events import EventBus
 from rtc import domain
 from rtc.models import (
+    Agent,
     AgentView,
     CallbackIn,
     ChatIn,
@@ -89,17 +90,26 @@ class RtcService:
 
     async def tick(self) -> None:
         """Every second or so: offers that ran out, presence, dropped parties, places,
-        call-back offers, and once an hour expired recordings."""
+        call-back offers, and once an hour expired recordings. The line (open sessions and
+        agents) is read once, and again after each step that changed it: every step sees it as
+        a fresh read would."""
         now = self.now()
         await self._presence.heartbeat(now)
-        await self._routing.expire_offers(now)
-        await self._presence.sweep(now)
-        await self._consultation.end_dropped(now)
-        await self._routing.route()
-        sessions = await self._store.open_sessions()
-        await self._routing.tell_places(sessions)
-        await self._routing.offer_callbacks(sessions, now)
+        line = await self._line()
+        if await self._routing.expire_offers(now, line[0]):
+            line = await self._line()
+        if await self._presence.sweep(now, line[1]):
+            line = await self._line()
+        if await self._consultation.end_dropped(now, line[0]):
+            line = await self._line()
+        if await self._routing.route(line):
+            line = await self._line()
+        await self._routing.tell_places(*line)
+        await self._routing.offer_callbacks(line[0], now)
         await self._recordings.sweep(now)
+
+    async def _line(self) -> tuple[list[Session], list[Agent]]:
+        return await self._store.open_sessions(), await self._store.agents()
 
     async def route(self) -> int:
         """Make every offer that can be made now."""

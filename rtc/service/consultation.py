@@ -59,8 +59,7 @@ class Consultation:
         log.info("consultation_requested", session=session.id, topic=topic.id)
         if not await self._routing.route():  # an offer made has told the queue already
             await self._core.queue_changed()
-        # The place at once, not at the next tick.
-        await self._routing.tell_places(await self._store.open_sessions())
+        await self._placed()
         fresh = await self._store.get(session.id)
         return await self._core.view(fresh or session)
 
@@ -103,6 +102,7 @@ class Consultation:
         # tells the video service's supervisors whom to call (config/notifier.yaml).
         await self._core.tell_citizen(changed, requested)
         await self._core.queue_changed()
+        await self._placed()
         return await self._core.view(changed)
 
     async def rate(self, principal: Principal, request: RatingIn) -> SessionView:
@@ -141,8 +141,9 @@ class Consultation:
         )
         log.info("call_accepted", session=saved.id, agent=agent.id)
         view = await self._core.view(saved)
-        await self._core.tell_both(saved, events.CallAccepted(session=view))
+        await self._core.tell_parties(saved, events.CallAccepted(session=view), agent.id)
         await self._core.agent_changed(agent)
+        await self._placed()
         return view
 
     async def decline(self, principal: Principal, session_id: str) -> SessionView:
@@ -190,13 +191,20 @@ class Consultation:
         await self._recordings.stop(saved)
         me = await self._free(principal.sub, tell=False)
         view = await self._core.view(saved)
-        await self._core.tell_both(saved, events.CallTransferred(session=view))
+        await self._core.tell_parties(saved, events.CallTransferred(session=view), principal.sub)
         if target is not None:
             target = await self._core.save_agent(target.model_copy(update={"session_id": saved.id}))
             await self._routing.tell_offer(saved, target)
+            await self._core.agent_told(target)
         await self._core.agent_changed(me)
         await self._routing.route()
+        await self._placed()
         return view
+
+    async def _placed(self) -> None:
+        """The line moved: every waiting caller's place at once, not at the next tick (the
+        overview shows the places as told)."""
+        await self._routing.tell_places(await self._store.open_sessions())
 
     async def _free(self, agent_id: str, *, tell: bool = True) -> Agent:
         """The agent is done with their call: available again, idle from now."""
@@ -234,17 +242,25 @@ class Consultation:
             await self._core.agent_changed(agent)  # tells the queue too
         else:
             await self._core.queue_changed()
+        if session.state is not SessionState.ACTIVE:
+            await self._placed()  # left the line
         view = await self._core.view(ended)
-        await self._core.tell_both(ended, events.CallEnded(session=view))
+        await self._core.tell_parties(ended, events.CallEnded(session=view), ended.agent_id)
         log.info("consultation_ended", session=ended.id, reason=reason)
         # The parties see the end at once: closing the recording's file can take seconds
         # (the frames still queued are encoded first); its outcome follows as its own event.
         recorded = await self._recordings.stop(ended)
         return view if recorded is None else await self._core.view(recorded)
 
-    async def end_dropped(self, now: datetime) -> None:
-        """Calls whose party did not come back within the grace period end."""
-        for session in await self._store.in_state(SessionState.ACTIVE):
+    async def end_dropped(self, now: datetime, sessions: list[Session]) -> int:
+        """Calls whose party did not come back within the grace period end. `sessions`: the
+        open ones as just read; how many ended."""
+        ended = 0
+        for session in sessions:
+            if session.state is not SessionState.ACTIVE:
+                continue
             party = domain.drop_expired(session, now)
             if party is not None:
                 await self.end(session, f"{'市民' if party == 'citizen' else '坐席'}连接中断")
+                ended += 1
+        return ended

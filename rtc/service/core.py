@@ -132,14 +132,26 @@ class Core:
         await self.tell_call(session, event)
         await self.tell_citizen(session, event)
 
+    async def tell_parties(self, session: Session, event: Event, agent_id: str | None) -> None:
+        """A change of the call itself: to both parties, the agent on their own topic too (a
+        console that follows no call yet, or another console of theirs, knows its call from
+        `agent:<id>` alone, as `rtc.agent_hello` would tell it)."""
+        await self.tell_both(session, event)
+        if agent_id:
+            await self.tell_agent(agent_id, event)
+
     async def tell_agent(self, agent_id: str, event: Event) -> None:
         await self._bus.publish(events.agent_topic(agent_id), event)
 
     async def tell_queue(self, event: Event) -> None:
         await self._bus.publish(events.QUEUE_TOPIC, event)
 
-    async def agent_changed(self, agent: Agent) -> None:
+    async def agent_told(self, agent: Agent) -> None:
+        """To the agent's consoles only (the line is told once for several changes)."""
         await self.tell_agent(agent.id, events.AgentUpdated(agent=self.agent_view(agent)))
+
+    async def agent_changed(self, agent: Agent) -> None:
+        await self.agent_told(agent)
         await self.queue_changed()
 
     async def queue_changed(self) -> None:
@@ -148,12 +160,24 @@ class Core:
             events.QueueChanged(
                 waiting=[
                     WaitingEntry(
-                        session_id=s.id, topic=s.topic, state=s.state, queued_at=s.queued_at
+                        session_id=s.id,
+                        topic=s.topic,
+                        citizen_name=s.citizen_name,
+                        state=s.state,
+                        queued_at=s.queued_at,
                     )
                     for s in waiting
                 ],
                 active=[
-                    ActiveEntry(session_id=s.id, topic=s.topic, agent_id=s.agent_id) for s in active
+                    ActiveEntry(
+                        session_id=s.id,
+                        topic=s.topic,
+                        citizen_name=s.citizen_name,
+                        agent_id=s.agent_id,
+                        agent_name=s.agent_name,
+                        answered_at=s.answered_at,
+                    )
+                    for s in active
                 ],
                 agents=[self.agent_view(a) for a in agents],
             )

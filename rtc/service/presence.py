@@ -138,12 +138,15 @@ class Presence:
             self._heartbeat = now
             await self._store.seen(list(self._present), now)
 
-    async def sweep(self, now: datetime) -> None:
+    async def sweep(self, now: datetime, agents: list[Agent]) -> int:
         """Agents not seen for the grace period are offline (a call offered to them goes back
-        to the line)."""
-        for agent in await self._store.agents():
+        to the line). `agents`: as just read; how many went offline."""
+        gone = 0
+        for agent in agents:
             if agent.status is not AgentStatus.OFFLINE and not domain.present(agent, now):
                 await self._gone(agent)
+                gone += 1
+        return gone
 
     async def _gone(self, agent: Agent) -> None:
         now = self._core.now()

@@ -25,15 +25,21 @@ class Routing:
         self._store = core.store
         self._lock = asyncio.Lock()
 
-    async def route(self) -> int:
-        """Make every offer that can be made now."""
+    async def route(self, line: tuple[list[Session], list[Agent]] | None = None) -> int:
+        """Make every offer that can be made now; `line`: the open sessions and the agents as
+        just read (the clock's tick), else they are read. Guarded saves make a copy read
+        earlier safe: one changed meanwhile is not offered (the change routes again)."""
         async with self._lock:
             now = self._core.now()
-            waiting = await self._store.in_state(SessionState.WAITING)
+            if line is None:
+                waiting = await self._store.in_state(SessionState.WAITING)
+            else:
+                waiting = [s for s in line[0] if s.state is SessionState.WAITING]
             if not waiting:
                 return 0
+            agents = await self._store.agents() if line is None else line[1]
             made = 0
-            for session, agent in domain.route(waiting, await self._store.agents(), now):
+            for session, agent in domain.route(waiting, agents, now):
                 taken = await self._store.save_agent(
                     agent.model_copy(update={"session_id": session.id})
                 )
@@ -44,6 +50,7 @@ class Routing:
                     await self._store.save_agent(taken.model_copy(update={"session_id": None}))
                     continue
                 await self.tell_offer(offered, taken)
+                await self._core.agent_told(taken)  # the agent's call-to-be (the line below)
                 made += 1
         if made:
             await self._core.queue_changed()
@@ -82,21 +89,31 @@ class Routing:
             return
         agent = await self._store.agent(session.offered_to)
         if agent is not None and agent.session_id == session.id:
-            await self._core.save_agent(agent.model_copy(update={"session_id": None}))
+            freed = await self._core.save_agent(agent.model_copy(update={"session_id": None}))
+            await self._core.agent_told(freed)  # the line is told by the caller
         await self._core.tell_agent(
             session.offered_to, events.OfferWithdrawn(session_id=session.id, reason="市民已离开")
         )
 
-    async def expire_offers(self, now: datetime) -> None:
-        """Offers not accepted in time count as declined; the agent is set away."""
-        for session in await self._store.in_state(SessionState.OFFERED):
-            if domain.offer_expired(session, now) and session.offered_to:
+    async def expire_offers(self, now: datetime, sessions: list[Session]) -> int:
+        """Offers not accepted in time count as declined; the agent is set away. `sessions`:
+        the open ones as just read; how many expired."""
+        expired = 0
+        for session in sessions:
+            if (
+                session.state is SessionState.OFFERED
+                and domain.offer_expired(session, now)
+                and session.offered_to
+            ):
                 await self.decline(session, session.offered_to, "超时未接", away=True)
+                expired += 1
+        return expired
 
     # -- the line as the citizen sees it ----------------------------------------------------
 
-    async def tell_places(self, sessions: list[Session]) -> None:
-        """Each waiting citizen told their place and wait when it changed."""
+    async def tell_places(self, sessions: list[Session], agents: list[Agent] | None = None) -> None:
+        """Each waiting citizen told their place and wait when it changed (`agents`: as just
+        read with `sessions`, else read)."""
         waiting = {
             s.id: s for s in sessions if s.state in (SessionState.WAITING, SessionState.OFFERED)
         }
@@ -107,7 +124,9 @@ class Routing:
                 await self._store.recent_of_topic(topic), spec.expected_minutes if spec else 6.0
             )
         now = self._core.now()
-        present = [a for a in await self._store.agents() if domain.present(a, now)]
+        if agents is None:
+            agents = await self._store.agents()
+        present = [a for a in agents if domain.present(a, now)]
         told = self._core.places
         for session_id, place in domain.places(list(waiting.values()), present, minutes).items():
             if told.get(session_id) == (place.position, place.estimate_minutes):

@@ -23,17 +23,17 @@ export type CounterStatus = "closed" | "open" | "paused";
  */
 export type TicketStatus = "waiting" | "called" | "serving" | "finished" | "no_show" | "cancelled" | "parked";
 /**
+ * This interface was referenced by `EventData`'s JSON-Schema
+ * via the `definition` "Channel".
+ */
+export type Channel = "kiosk" | "miniapp" | "qr" | "staff" | "appointment";
+/**
  * The rule of the calling policy that chose a ticket (`domain.choose_next`).
  *
  * This interface was referenced by `EventData`'s JSON-Schema
  * via the `definition` "Reason".
  */
 export type Reason = "appointment" | "overdue" | "priority" | "normal";
-/**
- * This interface was referenced by `EventData`'s JSON-Schema
- * via the `definition` "Channel".
- */
-export type Channel = "kiosk" | "miniapp" | "qr" | "staff" | "appointment";
 /**
  * This interface was referenced by `EventData`'s JSON-Schema
  * via the `definition` "AgentStatus".
@@ -61,6 +61,7 @@ export interface EventData {
   "queueing.counter_paused": CounterPaused;
   "queueing.counter_resumed": CounterResumed;
   "queueing.counter_updated": CounterUpdated;
+  "queueing.desk_ticket_changed": DeskTicketChanged;
   "queueing.hall_updated": HallUpdated;
   "queueing.notice_changed": NoticeChanged;
   "queueing.position_changed": QueueingPositionChanged;
@@ -697,6 +698,10 @@ export interface CounterUpdated {
   staff_id: string | null;
   staff_name: string;
   current_ticket_id: string | null;
+  /**
+   * normal tickets called since the last priority one (the calling order)
+   */
+  normal_streak: number;
   current?: CurrentTicket;
 }
 /**
@@ -724,6 +729,88 @@ export interface CurrentTicket {
    * when it was last called
    */
   called_at: string | null;
+}
+/**
+ * A ticket of the hall changed (issued, called, served, set aside, moved, cancelled): the
+ * workstations apply it whole.
+ *
+ * This interface was referenced by `EventData`'s JSON-Schema
+ * via the `definition` "DeskTicketChanged".
+ */
+export interface DeskTicketChanged {
+  ticket: DeskTicket;
+}
+/**
+ * A ticket as a counter workstation keeps it: everything its lists, its calling order and
+ * its clerk's figures are made of (`views.desk_ticket`).
+ *
+ * This interface was referenced by `EventData`'s JSON-Schema
+ * via the `definition` "DeskTicket".
+ */
+export interface DeskTicket {
+  ticket_id: string;
+  number: string;
+  /**
+   * the number within its service and day (A003: 3)
+   */
+  serial: number;
+  day: string;
+  service_id: string;
+  service_name: string;
+  status: TicketStatus;
+  channel: Channel;
+  tags: string[];
+  priority: number;
+  citizen: DeskCitizen;
+  appointment: DeskAppointment | null;
+  issued_at: string;
+  /**
+   * its place in the queue (kept through transfers)
+   */
+  queue_time: string;
+  call_count: number;
+  called_at: string | null;
+  last_called_at: string | null;
+  serving_at: string | null;
+  finished_at: string | null;
+  parked_at: string | null;
+  case_id: string | null;
+  transferred: boolean;
+  /**
+   * the counter holding it, or that parked it
+   */
+  counter_id: string | null;
+  /**
+   * transferred to this counter only
+   */
+  target_counter_id: string | null;
+  /**
+   * the counters that called it
+   */
+  called_at_counters: string[];
+  /**
+   * the clerk who called it last
+   */
+  staff_id: string | null;
+}
+/**
+ * The citizen as counter staff see them: masked.
+ *
+ * This interface was referenced by `EventData`'s JSON-Schema
+ * via the `definition` "DeskCitizen".
+ */
+export interface DeskCitizen {
+  name: string;
+  id_number: string;
+  phone: string;
+}
+/**
+ * This interface was referenced by `EventData`'s JSON-Schema
+ * via the `definition` "DeskAppointment".
+ */
+export interface DeskAppointment {
+  slot_start: string;
+  slot_end: string;
 }
 /**
  * The hall's configuration changed (services, counters, policy): reload the snapshot.
@@ -1354,6 +1441,9 @@ export interface QualityReported {
 /**
  * The line changed: who waits (first come first), who is in a call, and every agent.
  *
+ * Each request and call with what the monitor's board shows of it (the caller's name, the
+ * agent's, when the call was answered): the board follows the line without reloading.
+ *
  * This interface was referenced by `EventData`'s JSON-Schema
  * via the `definition` "QueueChanged".
  */
@@ -1363,23 +1453,31 @@ export interface QueueChanged {
   agents: AgentView[];
 }
 /**
+ * A request in the line, with what the monitor's board shows of it (no reload needed).
+ *
  * This interface was referenced by `EventData`'s JSON-Schema
  * via the `definition` "WaitingEntry".
  */
 export interface WaitingEntry {
   session_id: string;
   topic: string;
+  citizen_name: string;
   state: SessionState;
   queued_at: string;
 }
 /**
+ * A call in progress, with what the monitor's board shows of it.
+ *
  * This interface was referenced by `EventData`'s JSON-Schema
  * via the `definition` "ActiveEntry".
  */
 export interface ActiveEntry {
   session_id: string;
   topic: string;
+  citizen_name: string;
   agent_id: string | null;
+  agent_name: string;
+  answered_at: string | null;
 }
 /**
  * The call's recording was closed: done (with its length and size) or failed.
@@ -1441,4 +1539,4 @@ export interface CurrentTicket1 {
 
 /** Every event type the hub publishes. */
 export type EventType = keyof EventData;
-export const EVENT_TYPES: readonly EventType[] = ["appointments.appointment_booked","appointments.appointment_cancelled","appointments.appointment_changed","appointments.appointment_checked_in","appointments.no_show_recorded","appointments.person_blacklisted","appointments.reminder_sent","appointments.slots_released","notifier.inbox_changed","notifier.message_received","queueing.counter_closed","queueing.counter_opened","queueing.counter_paused","queueing.counter_resumed","queueing.counter_updated","queueing.hall_updated","queueing.notice_changed","queueing.position_changed","queueing.ticket_called","queueing.ticket_cancelled","queueing.ticket_finished","queueing.ticket_issued","queueing.ticket_no_show","queueing.ticket_parked","queueing.ticket_recalled","queueing.ticket_started","queueing.ticket_transferred","queueing.ticket_unparked","queueing.turn_near","queueing.wait_exceeded","queueing.waiting_changed","rtc.agent_updated","rtc.call_accepted","rtc.call_ended","rtc.call_offered","rtc.call_transferred","rtc.callback_offered","rtc.callback_requested","rtc.chat_posted","rtc.offer_withdrawn","rtc.position_changed","rtc.quality_reported","rtc.queue_changed","rtc.recording_changed","rtc.signal_sent"];
+export const EVENT_TYPES: readonly EventType[] = ["appointments.appointment_booked","appointments.appointment_cancelled","appointments.appointment_changed","appointments.appointment_checked_in","appointments.no_show_recorded","appointments.person_blacklisted","appointments.reminder_sent","appointments.slots_released","notifier.inbox_changed","notifier.message_received","queueing.counter_closed","queueing.counter_opened","queueing.counter_paused","queueing.counter_resumed","queueing.counter_updated","queueing.desk_ticket_changed","queueing.hall_updated","queueing.notice_changed","queueing.position_changed","queueing.ticket_called","queueing.ticket_cancelled","queueing.ticket_finished","queueing.ticket_issued","queueing.ticket_no_show","queueing.ticket_parked","queueing.ticket_recalled","queueing.ticket_started","queueing.ticket_transferred","queueing.ticket_unparked","queueing.turn_near","queueing.wait_exceeded","queueing.waiting_changed","rtc.agent_updated","rtc.call_accepted","rtc.call_ended","rtc.call_offered","rtc.call_transferred","rtc.callback_offered","rtc.callback_requested","rtc.chat_posted","rtc.offer_withdrawn","rtc.position_changed","rtc.quality_reported","rtc.queue_changed","rtc.recording_changed","rtc.signal_sent"];

@@ -29,7 +29,8 @@ export interface Rating {
 }
 
 export interface Recording {
-  state: "recording" | "done" | "failed" | "refused";
+  /** expired: its file was deleted after the retention period. */
+  state: "recording" | "done" | "failed" | "refused" | "expired";
   duration_s?: number | null;
   size?: number | null;
   reason?: string;

@@ -112,6 +112,8 @@ export function reduceCall(state: CallState, event: CallEvent): CallState {
       if (state.offer?.session.id !== event.sessionId) return state;
       return { ...state, offer: null };
     case "accepted":
+      // The hub's event (on `agent:<me>`) may have brought the call before the accept's answer.
+      if (state.session?.id === event.session.id) return { ...state, offer: null, session: event.session };
       return { ...inCall(event.session), media: "new" };
     case "media": {
       if (state.session === null || state.media === event.state) return state;

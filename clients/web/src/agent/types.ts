@@ -34,10 +34,18 @@ export interface Hello {
   session: RtcSession | null;
 }
 
-/** `rtc.queue_changed` (the hub sends `state` and an `active` list; the doc names `position`). */
+/** `rtc.queue_changed` (the hub sends `state`, the names and an `active` list; the doc names
+ * `position`; an older hub sent no names nor answer times). */
 export interface QueueChanged {
-  waiting: { session_id: string; topic: string; queued_at: string; state?: SessionState; position?: number }[];
-  active?: { session_id: string; topic: string; agent_id: string | null }[];
+  waiting: { session_id: string; topic: string; citizen_name?: string; queued_at: string; state?: SessionState; position?: number }[];
+  active?: {
+    session_id: string;
+    topic: string;
+    citizen_name?: string;
+    agent_id: string | null;
+    agent_name?: string;
+    answered_at?: string | null;
+  }[];
   agents: AgentView[];
 }
 

@@ -13,7 +13,8 @@ import {
 } from "@hallhub/client";
 import { computed, onScopeDispose, shallowRef, type ComputedRef, type ShallowRef } from "vue";
 import { getSession, iceServers, postImage, topicPosition, listTopics } from "./api";
-import { IDLE, phaseOf, reduceCall, type CallEvent, type CallPhase, type CallState } from "./callState";
+import { IDLE, phaseOf, type CallEvent, type CallPhase, type CallState } from "./callState";
+import { applyAgentEvent, applyCallEvent, applyHello, applySession, type AgentConsole } from "./consoleState";
 import { rtcErrorText } from "./format";
 import { CallMedia, RecorderLink, type RecorderState, type SignalAck, type SignalPayload } from "./media";
 import { reportedState, statsEntries, summarizeStats, type StatsMark } from "./quality";
@@ -115,13 +116,55 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
 
   // -- the call's state and what follows from it --------------------------------------------
 
-  const dispatch = (event: CallEvent): void => {
+  /** The console's state as consoleState keeps it (the hub's part: no media). */
+  const current = (): AgentConsole => ({
+    agent: agent.value,
+    queue: queue.value,
+    call: call.value,
+    chat: chat.value,
+    recording: recording.value,
+  });
+
+  /** A new state: each part that changed, and what follows from the call. */
+  function update(next: AgentConsole): void {
+    agent.value = next.agent;
+    queue.value = next.queue;
+    chat.value = next.chat;
+    recording.value = next.recording;
+    if (next.call === call.value) return;
+    call.value = next.call;
+    react(next.call);
+  }
+
+  const dispatch = (event: CallEvent): void => update(applyCallEvent(current(), event));
+
+  /** An event of the console's topics into its state, and what the person is told of it. */
+  function take(event: Envelope, meta: EventMeta): void {
     const before = call.value;
-    const after = reduceCall(before, event);
-    if (after === before) return;
-    call.value = after;
-    react(after);
-  };
+    update(applyAgentEvent(current(), event, meId, declining));
+    if (!meta.replayed) tell(event, before, call.value);
+  }
+
+  function tell(event: Envelope, before: CallState, after: CallState): void {
+    const data = event.data;
+    switch (event.type) {
+      case "rtc.offer_withdrawn": {
+        const sessionId = String(data.session_id ?? "");
+        if (sessionId !== declining && before.offer?.session.id === sessionId) hooks.onInfo(after.notice);
+        return;
+      }
+      case "rtc.call_transferred":
+      case "rtc.call_ended": {
+        const session = data.session as RtcSession | undefined;
+        if (!session || before.session?.id !== session.id || after.session !== null) return;
+        if (event.type === "rtc.call_transferred") hooks.onInfo(rt.agent.transferred);
+        else hooks.onInfo(rt.agent.ended.replace("{reason}", session.end_reason));
+        return;
+      }
+      default:
+        return;
+    }
+  }
 
   function react(state: CallState): void {
     if (state.offer !== null && state.session === null) ringer.start();
@@ -145,8 +188,6 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
   /** Follow the call's topic: signals, chat, quality, recording. */
   function follow(session: RtcSession): void {
     joined = session.id;
-    chat.value = [...session.chat];
-    recording.value = session.recording;
     filter = new SignalFilter("agent");
     myLevel.value = null;
     peerLevel.value = null;
@@ -160,11 +201,7 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
       loadSnapshot: async () => {
         const position = await topicPosition(topic);
         const fresh = await getSession(id).catch(() => null);
-        if (fresh !== null && joined === id) {
-          addChat(fresh.chat);
-          recording.value = fresh.recording;
-          dispatch({ type: "session", session: fresh, me: meId });
-        }
+        if (fresh !== null && joined === id) update(applySession(current(), fresh, meId));
         return { seq: position.seq, epoch: position.epoch };
       },
       onEvent: (event, meta) => onSessionEvent(id, event, meta),
@@ -178,8 +215,6 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
     sessionSub?.unsubscribe();
     sessionSub = null;
     joined = null;
-    chat.value = [];
-    recording.value = null;
     myLevel.value = null;
     peerLevel.value = null;
   }
@@ -352,9 +387,6 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
         } else if (action.link === "recorder") recorderLink?.hubAnswer(action.sdp);
         return;
       }
-      case "rtc.chat_posted":
-        addChat([data.message as ChatMessage]);
-        return;
       case "rtc.quality_reported":
         if (data.party === "citizen") {
           peerLevel.value = typeof data.level === "number" ? data.level : null;
@@ -362,60 +394,16 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
           dispatch({ type: "peer", state });
         }
         return;
-      case "rtc.recording_changed":
-        recording.value = (data.recording as Recording | null) ?? null;
-        maybeRecord();
-        return;
-      case "rtc.call_transferred":
-      case "rtc.call_ended":
-      case "rtc.call_accepted": {
-        const session = data.session as RtcSession | undefined;
-        if (!session) return;
-        const wasMine = call.value.session?.id === session.id;
-        dispatch({ type: "session", session, me: meId });
-        if (wasMine && call.value.session === null && !meta.replayed) {
-          if (event.type === "rtc.call_transferred") hooks.onInfo(rt.agent.transferred);
-          else if (event.type === "rtc.call_ended") hooks.onInfo(rt.agent.ended.replace("{reason}", session.end_reason));
-        }
-        return;
-      }
       default:
+        take(event, meta);
+        if (event.type === "rtc.recording_changed") maybeRecord();
         return;
     }
   }
 
   function onAgentEvent(event: Envelope, meta: EventMeta): void {
     observe(event, meta);
-    const data = event.data;
-    switch (event.type) {
-      case "rtc.call_offered": {
-        const session = data.session as RtcSession;
-        const expiresAt = typeof data.expires_at === "string" ? data.expires_at : (session.offer_expires ?? "");
-        dispatch({ type: "offered", session, expiresAt });
-        return;
-      }
-      case "rtc.offer_withdrawn": {
-        const sessionId = String(data.session_id ?? "");
-        if (sessionId === declining) {
-          dispatch({ type: "declined", sessionId });
-          return;
-        }
-        const reason = typeof data.reason === "string" && data.reason ? data.reason : "";
-        const shown = call.value.offer?.session.id === sessionId;
-        dispatch({
-          type: "withdrawn",
-          sessionId,
-          reason: reason ? rt.agent.withdrawn.replace("{reason}", reason) : rt.agent.withdrawnNoReason,
-        });
-        if (shown && !meta.replayed) hooks.onInfo(call.value.notice);
-        return;
-      }
-      case "rtc.agent_updated":
-        agent.value = data.agent as AgentView;
-        return;
-      default:
-        return;
-    }
+    take(event, meta);
   }
 
   /** New messages into the chat (in order, each once; unchanged when none is new). */
@@ -429,8 +417,7 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
     try {
       const answer = await client.command<Hello>("rtc.agent_hello", {});
       if (closed) return;
-      agent.value = answer.agent;
-      dispatch({ type: "hello", session: answer.session, me: meId });
+      update(applyHello(current(), answer, meId));
     } catch (thrown) {
       report(thrown);
     }
@@ -464,7 +451,7 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
     },
     onEvent: (event, meta) => {
       observe(event, meta);
-      if (event.type === "rtc.queue_changed") queue.value = queueView(event.data as unknown as QueueChanged);
+      take(event, meta);
     },
     onError: report,
   });

@@ -40,6 +40,7 @@ const rtc = {
       done: "已录制",
       failed: "录制失败",
       refused: "未录制",
+      expired: "录像已过保存期删除",
       none: "未录制",
       pending: "准备录制…",
       busy: "未录制（录制资源已满）",

@@ -1,7 +1,8 @@
 /** The monitor's live board: waiting requests, active calls and agents, from the overview
- * (`GET /api/v1/rtc/overview`) and then every `rtc.queue_changed`. The event names sessions by
- * id only; details (citizen, answer time) come from the overview, which is reloaded when an
- * event names a session the board has not seen. */
+ * (`GET /api/v1/rtc/overview`) and then every `rtc.queue_changed`, which names each request's
+ * caller and each call's agent and answer time. An event without them (an older hub) names
+ * sessions by id only: the overview is reloaded when it names one the board has not seen. */
+import type { Envelope } from "@hallhub/client";
 import { waitingRows } from "../agent/queue";
 import type { AgentView, Overview, QueueChanged, RtcSession, SessionState } from "../agent/types";
 
@@ -70,14 +71,17 @@ export interface BoardChange {
 
 export function applyQueueChanged(board: Board, data: QueueChanged): BoardChange {
   let reload = false;
-  const known = new Map<string, { citizen_name: string }>();
-  for (const row of board.waiting) known.set(row.session_id, row);
-  for (const row of board.active) known.set(row.session_id, row);
-  const waiting = waitingRows(data.waiting ?? []).map((row) => {
-    const seen = known.get(row.session_id);
+  const known = new Map<string, string>();
+  for (const row of [...board.waiting, ...board.active]) known.set(row.session_id, row.citizen_name);
+  /** The caller's name as the event tells it, else as the board knows it. */
+  const citizen = (sessionId: string, told: string | undefined): string => {
+    if (told !== undefined) return told;
+    const seen = known.get(sessionId);
     if (seen === undefined) reload = true;
-    return { ...row, citizen_name: seen?.citizen_name ?? "" };
-  });
+    return seen ?? "";
+  };
+  const told = new Map((data.waiting ?? []).map((item) => [item.session_id, item.citizen_name]));
+  const waiting = waitingRows(data.waiting ?? []).map((row) => ({ ...row, citizen_name: citizen(row.session_id, told.get(row.session_id)) }));
   const agents = [...(data.agents ?? [])];
   const names = new Map(agents.map((agent) => [agent.id, agent.name]));
   let active: BoardActive[];
@@ -85,15 +89,16 @@ export function applyQueueChanged(board: Board, data: QueueChanged): BoardChange
     const current = new Map(board.active.map((row) => [row.session_id, row]));
     active = data.active.map((item) => {
       const seen = current.get(item.session_id);
-      // New here (just answered, or its agent changed): its answer time is in the overview.
-      if (seen === undefined || seen.agent_id !== item.agent_id) reload = true;
+      const same = seen !== undefined && seen.agent_id === item.agent_id;
+      // New here (just answered, or its agent changed) and not told when: the overview tells.
+      if (item.answered_at === undefined && !same) reload = true;
       return {
         session_id: item.session_id,
         topic: item.topic,
-        citizen_name: seen?.citizen_name ?? known.get(item.session_id)?.citizen_name ?? "",
+        citizen_name: citizen(item.session_id, item.citizen_name),
         agent_id: item.agent_id,
-        agent_name: names.get(item.agent_id ?? "") ?? seen?.agent_name ?? "",
-        answered_at: seen && seen.agent_id === item.agent_id ? seen.answered_at : null,
+        agent_name: item.agent_name ?? names.get(item.agent_id ?? "") ?? seen?.agent_name ?? "",
+        answered_at: item.answered_at !== undefined ? item.answered_at : same ? seen.answered_at : null,
       };
     });
   } else {
@@ -102,4 +107,10 @@ export function applyQueueChanged(board: Board, data: QueueChanged): BoardChange
     reload = true;
   }
   return { board: { waiting, active, agents }, reload };
+}
+
+/** What an event of `rtc:queue` does to the board (the topic carries nothing else today). */
+export function applyMonitorEvent(board: Board, event: Envelope): BoardChange {
+  if (event.type !== "rtc.queue_changed") return { board, reload: false };
+  return applyQueueChanged(board, event.data as unknown as QueueChanged);
 }

@@ -74,6 +74,19 @@ describe("the live board", () => {
     expect(answered.board.active[1]).toMatchObject({ session_id: "s1", citizen_name: "张*", agent_name: "王五", answered_at: null });
   });
 
+  it("takes names and answer times from the event: a new request or call needs no reload", () => {
+    const change = applyQueueChanged(boardFromOverview(overview), {
+      waiting: [{ session_id: "s3", topic: "shebao", citizen_name: "王*", queued_at: "2026-11-26T03:02:00Z", state: "waiting" }],
+      active: [
+        { session_id: "s1", topic: "shebao", citizen_name: "张*", agent_id: "agent02", agent_name: "王五", answered_at: "2026-11-26T03:03:00Z" },
+      ],
+      agents: [agent],
+    });
+    expect(change.reload).toBe(false);
+    expect(change.board.waiting[0]).toMatchObject({ session_id: "s3", citizen_name: "王*", position: 1 });
+    expect(change.board.active[0]).toMatchObject({ session_id: "s1", agent_name: "王五", answered_at: "2026-11-26T03:03:00Z" });
+  });
+
   it("reloads when the event has no active list (as documented)", () => {
     const change = applyQueueChanged(boardFromOverview(overview), { waiting: [], agents: [] });
     expect(change.reload).toBe(true);

@@ -2,8 +2,8 @@
 import { toHubError, type HubClient, type HubError } from "@hallhub/client";
 import { onScopeDispose, shallowRef, type ShallowRef } from "vue";
 import { listTopics, loadOverview, topicPosition } from "../agent/api";
-import type { QueueChanged, RtcTopic } from "../agent/types";
-import { EMPTY_BOARD, applyQueueChanged, boardFromOverview, type Board } from "./board";
+import type { RtcTopic } from "../agent/types";
+import { EMPTY_BOARD, applyMonitorEvent, boardFromOverview, type Board } from "./board";
 
 const RELOAD_DELAY_MS = 400;
 /** The hub does not announce every change on `rtc:queue` (an offer made by routing after a
@@ -48,8 +48,7 @@ export function useBoard(client: HubClient): BoardFeed {
       return { seq: position.seq, epoch: position.epoch };
     },
     onEvent: (event) => {
-      if (event.type !== "rtc.queue_changed") return;
-      const change = applyQueueChanged(board.value, event.data as unknown as QueueChanged);
+      const change = applyMonitorEvent(board.value, event);
       board.value = change.board;
       if (change.reload) scheduleReload();
     },
