@@ -68,24 +68,41 @@ class CityClock:
         self.origin, self.real, self.speed = origin, real, speed
 
 
+def _shape(command: Any) -> str:
+    """The fields a command filters on ("{day,status}"): where a slow query comes from."""
+    name = next(iter(command), "")
+    query = command.get("filter") or command.get("query")
+    if query is None:
+        statements = command.get("updates") or command.get("deletes") or []
+        query = statements[0].get("q") if statements else None
+    if name == "aggregate":
+        match = [s["$match"] for s in command.get("pipeline", []) if "$match" in s]
+        query = match[0] if match else None
+    if not isinstance(query, dict):
+        return ""
+    return "{" + ",".join(sorted(query)) + "}"
+
+
 class StoreCounter(monitoring.CommandListener):
     def __init__(self) -> None:
-        self.started_at: dict[int, str] = {}
+        self.started_at: dict[int, tuple[str, str]] = {}
         self.ops: dict[str, list[float]] = {}  # "command collection" -> [count, ms, max ms]
+        self.shapes: dict[str, list[float]] = {}  # the same with the filter's fields
         self.round_trips = Histogram()
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         target = event.command.get(event.command_name)
         key = f"{event.command_name} {target if isinstance(target, str) else ''}".strip()
-        self.started_at[event.request_id] = key
+        self.started_at[event.request_id] = (key, f"{key} {_shape(event.command)}")
 
     def _done(self, request_id: int, micros: int) -> None:
-        key = self.started_at.pop(request_id, "?")
+        key, shape = self.started_at.pop(request_id, ("?", "?"))
         ms = micros / 1000
-        entry = self.ops.setdefault(key, [0, 0.0, 0.0])
-        entry[0] += 1
-        entry[1] += ms
-        entry[2] = max(entry[2], ms)
+        for table, name in ((self.ops, key), (self.shapes, shape)):
+            entry = table.setdefault(name, [0, 0.0, 0.0])
+            entry[0] += 1
+            entry[1] += ms
+            entry[2] = max(entry[2], ms)
         self.round_trips.add(ms)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
@@ -173,7 +190,11 @@ async def stats(request: web.Request) -> web.Response:
         {
             "hooks": _installed,
             "clock": {"now": CLOCK.now().isoformat(), "speed": CLOCK.speed},
-            "store": {"ops": STORE.ops, "round_trips": STORE.round_trips.dump()},
+            "store": {
+                "ops": STORE.ops,
+                "shapes": STORE.shapes,
+                "round_trips": STORE.round_trips.dump(),
+            },
             "loop": {
                 "late": LOOP.late.dump(),
                 "gc": {str(g): h.dump() for g, h in LOOP.gc.items()},
@@ -184,7 +205,7 @@ async def stats(request: web.Request) -> web.Response:
     if request.query.get("mark"):
         for histogram in (STORE.round_trips, LOOP.late, *LOOP.gc.values()):
             histogram.max_ms = 0.0
-        for entry in STORE.ops.values():
+        for entry in [*STORE.ops.values(), *STORE.shapes.values()]:
             entry[2] = 0.0
     return answer
 

@@ -55,13 +55,14 @@ def hist_pct(counts: list[int], bounds: list[float], p: float) -> float:
     return bounds[-1]
 
 
-def store_ops(step: Step) -> dict[str, tuple[int, float]]:
-    """(commands, ms) per "command collection" during the step."""
+def store_ops(step: Step, table: str = "ops") -> dict[str, tuple[int, float]]:
+    """(commands, ms) per "command collection" during the step (`shapes`: per command,
+    collection and the fields it filters on)."""
     if step.start.hooks is None or step.end.hooks is None:
         return {}
-    before = step.start.hooks["store"]["ops"]
+    before = step.start.hooks["store"].get(table, {})
     ops = {}
-    for key, (count, ms, _) in step.end.hooks["store"]["ops"].items():
+    for key, (count, ms, _) in step.end.hooks["store"].get(table, {}).items():
         was = before.get(key, [0, 0.0, 0.0])
         if count - was[0]:
             ops[key] = (int(count - was[0]), ms - was[1])
@@ -252,6 +253,13 @@ def store_table(outcome: Outcome, step: Step) -> float:
             f"{ms / busy:.0%}",
         )
     out.print(table)
+    shapes = store_ops(step, "shapes")
+    slowest = sorted(shapes.items(), key=lambda kv: -kv[1][1])[:8]
+    out.print(
+        "Where the store's time goes (command, collection, the fields filtered on: total ms, "
+        "mean ms): "
+        + "; ".join(f"{key} {ms:,.0f} ms, {ms / count:.1f}" for key, (count, ms) in slowest)
+    )
     domains: Counter[str] = Counter()
     for key, (count, _) in ops.items():
         collection = key.split(" ", 1)[1] if " " in key else ""

@@ -25,6 +25,10 @@ class RedisKeys:
         """A topic's recent events (a stream)."""
         return f"{self.prefix}log:{topic}"
 
+    def queue_version(self, hall_id: str, day: str) -> str:
+        """A hall's queue version of a day (queueing/queue_cache.py): bumped by every change."""
+        return f"{self.prefix}queue:{hall_id}:{day}"
+
     def event_id(self, event_id: str) -> str:
         """Marks an event already appended (an outbox published twice appends once)."""
         return f"{self.prefix}eid:{event_id}"

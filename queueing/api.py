@@ -22,6 +22,7 @@ from hub.errors import Forbidden, InvalidPayload
 from hub.gateway.commands import Call, Payload
 from hub.inputs import Day
 from hub.logs import get_logger
+from hub.redis_keys import RedisKeys
 from hub.rest import JSON, NoBody, Request, required
 from queueing import access, errors, statistics
 from queueing.errors import ChannelNotAllowed, InvalidHallSetup, TicketNotFound
@@ -44,7 +45,14 @@ from queueing.models import (
     TicketRef,
     TransferIn,
 )
-from queueing.service import HallService, QueueingService, open_services
+from queueing.service import (
+    HallService,
+    MemoryQueueVersions,
+    QueueingService,
+    QueueVersions,
+    RedisQueueVersions,
+    open_services,
+)
 
 log = get_logger("queueing")
 
@@ -623,11 +631,22 @@ def _install_topics(app: web.Application) -> None:
 # -- lifetimes --------------------------------------------------------------------------------
 
 
+def queue_versions(app: web.Application) -> QueueVersions:
+    """The hall queue versions this node shares with the others: in Redis when the nodes share
+    one, else this process's."""
+    redis = app.get(keys.REDIS)
+    if redis is None:
+        return MemoryQueueVersions.of(app[keys.BUS])
+    return RedisQueueVersions(redis, RedisKeys(app[keys.SETTINGS].redis_prefix))
+
+
 async def _services(app: web.Application) -> AsyncIterator[None]:
     pepper = hashlib.sha256(
         b"queueing-person-key:" + app[keys.SETTINGS].signing_secret().encode()
     ).digest()
-    app[HALLS], queue = await open_services(app[keys.DB], app[keys.BUS], pepper=pepper)
+    app[HALLS], queue = await open_services(
+        app[keys.DB], app[keys.BUS], pepper=pepper, versions=queue_versions(app)
+    )
     app[QUEUE] = queue
     await queue.sweep_outboxes()
     sweeper = asyncio.create_task(_sweep(queue), name="queueing-outbox-sweeper")

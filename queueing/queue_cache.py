@@ -1,11 +1,13 @@
-"""Each hall's waiting tickets, kept in memory and checked against a version in the store.
+"""Each hall's waiting tickets, kept in memory and checked against the hall's queue version.
 
 Every change to a hall's queue (a ticket issued, called, cancelled, transferred, put back)
-bumps the hall's queue version in MongoDB (`queueing_queue_versions`, one `$inc`). A node applies
-its own changes to its copy and notes the versions they got; reading the queue costs one small
-read of the version, and the whole queue is read again only when some version is not this
-node's own (another node changed it, or a change was lost in a crash). Calls and positions
-then stop paying for reading every waiting ticket on each action.
+bumps the hall's queue version: in Redis where the nodes share one (an `INCR`), in the
+process for a single node, never in the store, whose round trips are the city's bottleneck.
+A node applies its own changes to its copy and notes the versions they got; reading the queue
+costs a read of the version, and the whole queue is read again only when some version is not
+this node's own (another node changed it, or a change was lost in a crash) or the version went
+back (Redis lost its data: the versions start again from a random number). Calls and
+positions then stop paying for reading every waiting ticket on each action.
 
 F1 always checks the version: it must call the best ticket of the whole hall. What may be a
 moment old (estimates, places, waiting counts: each is told again after the next change)
@@ -15,9 +17,15 @@ change, is used without a read.
 
 from __future__ import annotations
 
+import secrets
 import time
+import weakref
 from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
 
+from redis.asyncio import Redis
+
+from hub.redis_keys import RedisKeys
 from queueing.models import Ticket, TicketStatus
 from queueing.store import TicketStore
 
@@ -38,12 +46,76 @@ class _HallQueue:
     def covers(self, version: int, now: float) -> bool:
         if now - self.read_at > MAX_AGE_SECONDS:
             return False
+        if version < self.base or version - self.base > len(self.applied):
+            return False  # went back (a new count), or more changes than this node made
         return all(v in self.applied for v in range(self.base + 1, version + 1))
 
 
+class QueueVersions(Protocol):
+    """Each hall's queue version of a day, shared by the nodes."""
+
+    async def current(self, hall_id: str, day: str) -> int: ...
+
+    async def bump(self, hall_id: str, day: str) -> int: ...
+
+
+class MemoryQueueVersions:
+    """A single node's versions (no Redis: no other node). Services of one process sharing a
+    bus share them (`of`)."""
+
+    _by_bus: ClassVar[weakref.WeakKeyDictionary[object, MemoryQueueVersions]] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self) -> None:
+        self._versions: dict[tuple[str, str], int] = {}
+
+    @classmethod
+    def of(cls, bus: object) -> MemoryQueueVersions:
+        found = cls._by_bus.get(bus)
+        if found is None:
+            found = cls._by_bus[bus] = cls()
+        return found
+
+    async def current(self, hall_id: str, day: str) -> int:
+        return self._versions.get((hall_id, day), 0)
+
+    async def bump(self, hall_id: str, day: str) -> int:
+        version = self._versions[hall_id, day] = self._versions.get((hall_id, day), 0) + 1
+        return version
+
+
+# A missing key starts from a random number: after Redis lost its data, the versions a node
+# noted before mean nothing, and a count started again at 1 could meet them.
+_BUMP = """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
+local version = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return version
+"""
+_KEEP_SECONDS = 3 * 86_400  # a day's queue is over by then
+
+
+class RedisQueueVersions:
+    def __init__(self, redis: Redis, keys: RedisKeys) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._bump = redis.register_script(_BUMP)
+
+    async def current(self, hall_id: str, day: str) -> int:
+        value = await self._redis.get(self._keys.queue_version(hall_id, day))
+        return int(value) if value is not None else 0
+
+    async def bump(self, hall_id: str, day: str) -> int:
+        start = secrets.randbelow(2**40) * 1_000
+        key = self._keys.queue_version(hall_id, day)
+        return int(await self._bump(keys=[key], args=[start, _KEEP_SECONDS]))
+
+
 class QueueCache:
-    def __init__(self, tickets: TicketStore) -> None:
+    def __init__(self, tickets: TicketStore, versions: QueueVersions) -> None:
         self._tickets = tickets
+        self._versions = versions
         self._halls: dict[str, _HallQueue] = {}
 
     async def waiting(self, hall_id: str, day: str, *, fresh_within: float = 0.0) -> list[Ticket]:
@@ -58,7 +130,7 @@ class QueueCache:
             and now - queue.checked_at <= fresh_within
         ):
             return list(queue.tickets.values())
-        version = await self._tickets.queue_version(hall_id, day)
+        version = await self._versions.current(hall_id, day)
         if queue is None or queue.day != day or not queue.covers(version, now):
             queue = await self._read(hall_id, day, version)
         queue.checked_at = now
@@ -67,7 +139,7 @@ class QueueCache:
     async def _read(self, hall_id: str, day: str, version: int) -> _HallQueue:
         for _ in range(3):
             tickets = await self._tickets.waiting(hall_id, day)
-            after = await self._tickets.queue_version(hall_id, day)
+            after = await self._versions.current(hall_id, day)
             if after == version:
                 break
             version = after  # changed while reading: read again
@@ -79,7 +151,7 @@ class QueueCache:
     async def changed(self, ticket: Ticket) -> None:
         """This node changed a ticket of the queue (after writing it): bump the version and
         apply the change to the copy."""
-        version = await self._tickets.bump_queue(ticket.hall_id, ticket.day)
+        version = await self._versions.bump(ticket.hall_id, ticket.day)
         queue = self._halls.get(ticket.hall_id)
         if queue is None or queue.day != ticket.day:
             return

@@ -220,6 +220,10 @@ async def _clear(collection: AsyncCollection[Document], outboxes: dict[str, Publ
 _CLEARED = {"outbox": [], "pending": False}
 
 
+def _person_id(hall_id: str, day: str, service_id: str, key: str) -> str:
+    return f"{hall_id}|{day}|{service_id}|{key}"
+
+
 def _ticket_doc(ticket: Ticket) -> Document:
     doc = ticket.model_dump(by_alias=True)
     doc["pending"] = bool(ticket.outbox)  # indexed: the outbox sweeper's query
@@ -242,13 +246,14 @@ class TicketStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._tickets = db["queueing_tickets"]
         self._numbers = db["queueing_day_numbers"]
-        self._versions = db["queueing_queue_versions"]
+        # A person's tickets of a day and service, by each of their keys (the daily limit):
+        # looked up by _id, where a query on the tickets' person_keys array scans the day.
+        self._persons = db["queueing_person_tickets"]
 
     async def ensure_indexes(self) -> None:
         t = self._tickets
         await t.create_index([("hall_id", 1), ("day", 1), ("code", 1)], unique=True)
         await t.create_index([("hall_id", 1), ("day", 1), ("status", 1)])
-        await t.create_index([("hall_id", 1), ("day", 1), ("service_id", 1), ("person_keys", 1)])
         await t.create_index([("counter_id", 1), ("status", 1)])
         await t.create_index([("staff_id", 1), ("day", 1)])  # a clerk's own tickets
         await t.create_index([("citizen.citizen_id", 1), ("day", 1)])
@@ -268,20 +273,6 @@ class TicketStore:
         except DuplicateKeyError:  # MongoDB: the day's document exists and is at the cap
             return None
         return int(doc["seq"]) if doc else None  # nx-27017 answers None there instead
-
-    async def queue_version(self, hall_id: str, day: str) -> int:
-        doc = await self._versions.find_one({"_id": f"{hall_id}:{day}"})
-        return int(doc["v"]) if doc else 0
-
-    async def bump_queue(self, hall_id: str, day: str) -> int:
-        doc = await self._versions.find_one_and_update(
-            {"_id": f"{hall_id}:{day}"},
-            {"$inc": {"v": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        assert doc is not None  # an upsert answers the document
-        return int(doc["v"])
 
     async def insert(self, ticket: Ticket) -> None:
         await self._tickets.insert_one(_ticket_doc(ticket))
@@ -405,18 +396,29 @@ class TicketStore:
     async def person_count(
         self, hall_id: str, day: str, service_id: str, person: list[str], limit: int
     ) -> int:
-        """Tickets of the day for this person and service, counted up to `limit` (all a limit
-        check needs; nx-27017's count_documents is far slower than a bounded find)."""
-        cursor = self._tickets.find(
-            {
-                "hall_id": hall_id,
-                "day": day,
-                "service_id": service_id,
-                "person_keys": {"$in": person},
-            },
-            {"_id": 1},
-        ).limit(limit)
-        return len(await cursor.to_list())
+        """Tickets of the day for this person and service (any of their keys), up to
+        `limit`."""
+        ids = [_person_id(hall_id, day, service_id, key) for key in person]
+        tickets: set[str] = set()
+        async for doc in self._persons.find({"_id": {"$in": ids}}):
+            tickets.update(doc.get("tickets", []))
+        return min(len(tickets), limit)
+
+    async def note_person(self, ticket: Ticket) -> None:
+        """Count a ticket issued against its holder's keys (after it is written: a crash in
+        between lets a person one ticket more, never refuses one)."""
+        if ticket.person_keys:
+            await self._persons.bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": _person_id(ticket.hall_id, ticket.day, ticket.service_id, key)},
+                        {"$addToSet": {"tickets": ticket.id}},
+                        upsert=True,
+                    )
+                    for key in ticket.person_keys
+                ],
+                ordered=False,
+            )
 
     async def waiting_counts(self, hall_id: str, day: str) -> dict[str, int]:
         cursor = await self._tickets.aggregate(

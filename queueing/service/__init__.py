@@ -13,6 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hub.clock import Clock, utc_now
 from hub.events import EventBus
+from queueing.queue_cache import MemoryQueueVersions, QueueVersions, RedisQueueVersions
 from queueing.service.calling import Calling
 from queueing.service.config import ConfigCache, HallConfig, HallService
 from queueing.service.core import CapacitySource, PersonGate, Place
@@ -27,17 +28,24 @@ class QueueingService(Calling, Counters, Reads):
 
 
 async def open_services(
-    db: AsyncDatabase[Document], bus: EventBus, *, pepper: bytes
+    db: AsyncDatabase[Document],
+    bus: EventBus,
+    *,
+    pepper: bytes,
+    versions: QueueVersions | None = None,
 ) -> tuple[HallService, QueueingService]:
     """A node's hall and queue services over the database (indexes made), sharing one
-    configuration cache."""
+    configuration cache; `versions`: the queue versions the nodes share (Redis), else this
+    process's."""
     halls, tickets, counters = HallStore(db), TicketStore(db), CounterStore(db)
     for store in (halls, tickets, counters):
         await store.ensure_indexes()
     cache = ConfigCache(halls)
     return (
         HallService(halls, bus, cache),
-        QueueingService(halls, tickets, counters, bus, pepper=pepper, cache=cache),
+        QueueingService(
+            halls, tickets, counters, bus, pepper=pepper, cache=cache, versions=versions
+        ),
     )
 
 
@@ -48,9 +56,12 @@ __all__ = [
     "HallConfig",
     "HallReport",
     "HallService",
+    "MemoryQueueVersions",
     "PersonGate",
     "Place",
+    "QueueVersions",
     "QueueingService",
+    "RedisQueueVersions",
     "open_services",
     "utc_now",
 ]

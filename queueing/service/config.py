@@ -28,12 +28,17 @@ class HallConfig:
     counters: dict[str, Counter]
 
 
-class ConfigCache:
-    """Hall configuration, read on every ticket and counter action, changed rarely: kept a
-    couple of seconds (this node forgets at once what it changes itself; other nodes within
-    the time to live)."""
+# How long a node keeps a hall's configuration. This node forgets at once what it changes
+# itself; another node's change (a policy, a renamed service) is seen within this time, and a
+# counter or service this node does not know yet is read at once (`counter`, `refreshed`).
+# Three reads per hall every couple of seconds were a third of a city's store load.
+CONFIG_SECONDS = 30.0
 
-    def __init__(self, store: HallStore, ttl_seconds: float = 2.0) -> None:
+
+class ConfigCache:
+    """Hall configuration, read on every ticket and counter action, changed rarely."""
+
+    def __init__(self, store: HallStore, ttl_seconds: float = CONFIG_SECONDS) -> None:
         self._store = store
         self._ttl = ttl_seconds
         self._halls: dict[str, tuple[float, HallConfig]] = {}
@@ -62,10 +67,18 @@ class ConfigCache:
             return None
         config = await self.config(hall_id)
         counter = config.counters.get(counter_id)
+        if counter is None:  # added on another node since this copy was read?
+            config = await self.refreshed(hall_id)
+            counter = config.counters.get(counter_id)
         if counter is None:
             self._counter_halls.pop(counter_id, None)
             return None
         return config, counter
+
+    async def refreshed(self, hall_id: str) -> HallConfig:
+        """The hall's configuration read now (something asked for is not in the copy)."""
+        self.forget(hall_id)
+        return await self.config(hall_id)
 
     def forget(self, hall_id: str) -> None:
         self._halls.pop(hall_id, None)

@@ -26,7 +26,7 @@ from hub.events import EventBus
 from queueing import access, domain
 from queueing.errors import CounterNotFound, ServiceNotFound, TicketNotFound
 from queueing.models import Counter, CounterState, Hall, Service, Ticket
-from queueing.queue_cache import QueueCache
+from queueing.queue_cache import MemoryQueueVersions, QueueCache, QueueVersions
 from queueing.service.config import ConfigCache, HallConfig
 from queueing.store import CounterStore, HallStore, Published, TicketStore
 
@@ -59,20 +59,22 @@ class ServiceCore:
         pepper: bytes,
         clock: Clock = utc_now,
         cache: ConfigCache | None = None,
+        versions: QueueVersions | None = None,
     ) -> None:
         self._halls = halls
         self._tickets = tickets
         self._counters = counters
         self._bus = bus
         self._config = cache or ConfigCache(halls)
-        self._queue = QueueCache(tickets)
+        self._queue = QueueCache(tickets, versions or MemoryQueueVersions.of(bus))
         self._pepper = pepper
         self._now = clock  # replaceable in tests and simulations
         self._gates: list[PersonGate] = []
         self._capacity_sources: list[CapacitySource] = []
         self._locks: dict[str, asyncio.Lock] = {}
         # positions: estimates' pace per (hall, service), background jobs, what was told
-        self._paces: dict[tuple[str, str], tuple[float, float, frozenset[str]]] = {}
+        self._paces: dict[tuple[str, str], tuple[float, float]] = {}  # -> (until, per ticket)
+        self._open: dict[str, tuple[float, frozenset[str]]] = {}  # hall -> (until, open ids)
         self._background: set[asyncio.Task[None]] = set()
         self._jobs_running: set[str] = set()
         self._jobs_dirty: set[str] = set()

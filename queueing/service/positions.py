@@ -54,27 +54,31 @@ class Positions(Outbox):
         self, hall: Hall, service: Service, day: str, queued: set[str]
     ) -> tuple[float, float]:
         """Minutes per ticket and the counters' capacity for a service. The recent service
-        times and the open counters are kept a few seconds (an estimate does not need the last
-        second, and every ticket action asks)."""
+        times (per service) and the open counters (per hall) are kept a few seconds: an
+        estimate does not need the last second, and every ticket action asks."""
         key = (hall.id, service.id)
         cached = self._paces.get(key)
         if cached is None or cached[0] <= time.monotonic():
             recent = await self._tickets.recent_service_minutes(hall.id, service.id, day)
             per_ticket = domain.minutes_per_ticket(recent, service.expected_minutes)
-            states = await self._counters.of_hall(hall.id)
-            open_ids = frozenset(cid for cid, s in states.items() if s.status is CounterStatus.OPEN)
-            cached = (time.monotonic() + PACE_SECONDS, per_ticket, open_ids)
+            cached = (time.monotonic() + PACE_SECONDS, per_ticket)
             self._paces[key] = cached
+        open_ids = await self._open_counters(hall.id)
         config = await self._config.config(hall.id)
-        capacity = domain.serving_capacity(
-            service.id, config.counters.values(), set(cached[2]), queued
-        )
+        capacity = domain.serving_capacity(service.id, config.counters.values(), open_ids, queued)
         return cached[1], capacity
+
+    async def _open_counters(self, hall_id: str) -> set[str]:
+        cached = self._open.get(hall_id)
+        if cached is None or cached[0] <= time.monotonic():
+            states = await self._counters.of_hall(hall_id)
+            open_ids = frozenset(cid for cid, s in states.items() if s.status is CounterStatus.OPEN)
+            cached = self._open[hall_id] = (time.monotonic() + PACE_SECONDS, open_ids)
+        return set(cached[1])
 
     def _forget_paces(self, hall_id: str) -> None:
         """The hall's open counters changed: its estimates change."""
-        for key in [k for k in self._paces if k[0] == hall_id]:
-            del self._paces[key]
+        self._open.pop(hall_id, None)
 
     def _refresh_later(self, hall: Hall, day: str) -> None:
         """After a change to a hall's queue, in the background: the waiting counts for the

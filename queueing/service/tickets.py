@@ -38,6 +38,8 @@ class Tickets(Positions):
         center's `number_prefix`) for a booking checked in; its numbers run on their own."""
         now = self._now()
         config = await self._config.config(hall_id)
+        if service_id not in config.services:  # added on another node since the copy?
+            config = await self._config.refreshed(hall_id)
         hall = config.hall
         service = service_of(config, service_id)
         info = domain.citizen_info(citizen, citizen_id)
@@ -86,7 +88,8 @@ class Tickets(Positions):
         )
         await self._tickets.insert(ticket)
         await self._queue.changed(ticket)
-        await self._flush_ticket(ticket)
+        await self._flush_ticket(ticket)  # the screens first
+        await self._tickets.note_person(ticket)
         self._refresh_later(hall, day)
         return ticket
 

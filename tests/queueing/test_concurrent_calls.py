@@ -13,6 +13,7 @@ import pytest
 from hub import keys
 from hub.auth.models import Principal, Role
 from queueing import HALLS, QUEUE, QueueingService
+from queueing.api import queue_versions
 from queueing.models import Channel, CitizenIn, HallSetup, Tag
 from queueing.service import open_services
 from tests.support import (
@@ -179,7 +180,9 @@ async def test_a_claim_from_a_stale_copy_calls_and_keeps_the_ticket_whole(
     hub = memory_hub
     await hub.app[HALLS].apply_setup(crowded_hall(2))
     node_a = hub.app[QUEUE]
-    _, node_b = await open_services(hub.app[keys.DB], hub.app[keys.BUS], pepper=b"x")
+    _, node_b = await open_services(
+        hub.app[keys.DB], hub.app[keys.BUS], pepper=b"x", versions=queue_versions(hub.app)
+    )
     person = CitizenIn(name="张三", phone="13812340000")
     taken = await node_a.take_ticket("h1", "s1", Channel.MINIAPP, person, citizen_id="c-1")
     await node_a.settle()  # its holder is told the turn is near
