@@ -209,7 +209,7 @@ def published(outbox: list[PendingEvent]) -> Published:
 
 async def _clear(collection: AsyncCollection[Document], outboxes: dict[str, Published]) -> None:
     clears = [
-        UpdateOne({"_id": doc_id, "outbox": {"$size": size}, "outbox.id": last}, {"$set": _CLEARED})
+        UpdateOne({"_id": doc_id, "outbox": {"$size": size}, "outbox.id": last}, _CLEARED)
         for doc_id, (size, last) in outboxes.items()
         if size
     ]
@@ -217,7 +217,9 @@ async def _clear(collection: AsyncCollection[Document], outboxes: dict[str, Publ
         await collection.bulk_write(clears, ordered=False)
 
 
-_CLEARED = {"outbox": [], "pending": False}
+# The outbox removed (read back as empty), not set to []: nx-27017 applies updates of plain
+# values in SQL and others in Python, several times slower (hub/nx_server.py).
+_CLEARED = {"$unset": {"outbox": ""}, "$set": {"pending": False}}
 
 
 def _person_id(hall_id: str, day: str, service_id: str, key: str) -> str:

@@ -17,7 +17,8 @@ from queueing.service.outbox import Outbox
 
 log = get_logger("queueing")
 
-PACE_SECONDS = 5.0
+PACE_SECONDS = 5.0  # the open counters
+SERVICE_TIMES_SECONDS = 30.0  # the recent service times (an estimate's pace)
 WAITING_SECONDS = 0.3
 POSITIONS_SECONDS = 2.0
 # Places, estimates and waiting counts may use a copy of the queue known right this long ago.
@@ -61,7 +62,7 @@ class Positions(Outbox):
         if cached is None or cached[0] <= time.monotonic():
             recent = await self._tickets.recent_service_minutes(hall.id, service.id, day)
             per_ticket = domain.minutes_per_ticket(recent, service.expected_minutes)
-            cached = (time.monotonic() + PACE_SECONDS, per_ticket)
+            cached = (time.monotonic() + SERVICE_TIMES_SECONDS, per_ticket)
             self._paces[key] = cached
         open_ids = await self._open_counters(hall.id)
         config = await self._config.config(hall.id)
