@@ -13,6 +13,7 @@ import sys
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import time
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from hub.events import EventBus, make_log
 from hub.metrics import HubMetrics
 from hub.settings import ROOT, Settings
 from notifier.api import DEFAULTS, build_service
-from notifier.models import Channel, Contact, DeliveryQuery, DeliveryState, SendIn
+from notifier.models import Channel, Contact, DeliveryQuery, DeliveryState, QuietHours, SendIn
 from notifier.service import NotifierService
 from notifier.store import NotifierStore
 from tests.notifier.fakes import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
@@ -134,10 +135,16 @@ async def outbox(mongo_url: str, twilio: FakeTwilio) -> AsyncIterator[tuple[Noti
         drop_database(mongo_url, db_name)
 
 
+NEVER_QUIET = QuietHours(start=time(0, 0), end=time(0, 0))
+
+
 async def fill(planner: NotifierService) -> None:
     await planner.start(DEFAULTS)
     for n in range(MESSAGES):
-        await planner.save_contact(Contact(id=f"citizen:c{n}", phone=f"138{n:08d}"))
+        # No quiet hours: the SMS go at whatever hour the test runs.
+        await planner.save_contact(
+            Contact(id=f"citizen:c{n}", phone=f"138{n:08d}", quiet_hours=NEVER_QUIET)
+        )
         await planner.send(
             SendIn(
                 kind="notice",
