@@ -103,11 +103,11 @@ async def test_a_call_connects_carries_media_and_chat_and_is_recorded(
             titles = sorted(s.metadata.get("title", "") for s in container.streams)
             assert titles == ["agent audio", "agent video", "citizen audio", "citizen video"]
             seconds = container.duration / 1_000_000 if container.duration else 0
-        # The file is as long as the hub says it recorded, never longer than the call, and
-        # holds most of the connected call (the recorder's own connection to the parties may
-        # take a second or two longer to set up on a loaded machine).
+        # The file's media is never longer than the time the hub says it recorded, nor than
+        # the call, and holds most of the connected call (the recorder's own connection to the
+        # parties, and their first frames, may come a second or two later on a loaded machine).
         assert stored.recording.duration_s is not None
-        assert abs(seconds - stored.recording.duration_s) <= 1.0
+        assert seconds <= stored.recording.duration_s + 0.5
         assert (hung_up_at - connected_at) / 2 <= seconds <= hung_up_at - offered_at + 0.5
         done = await agent_client.ok(
             "rtc.wrap_up", {"session_id": session["id"], "notes": "已解答医保报销问题"}
