@@ -13,13 +13,13 @@ The back office's own lists (`plans`, `abuse_rules`) read the store.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from appointments.models import AbuseRules, BookingPlan
 from appointments.store import AppointmentStore
+from hub.cache import Kept
 
 CONFIG_SECONDS = 5.0  # how long a node uses what it read (another node's change shows after it)
 
@@ -38,35 +38,20 @@ class ConfigCache:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
-        self._ttl = ttl_seconds
-        self._monotonic = monotonic
-        self._cached: tuple[float, AppointmentConfig] | None = None
-        # Bumped by `forget`: a read that began before a change is not kept after it.
-        self._generation = 0
-        self._loading = asyncio.Lock()  # one read at a time; the others wait and use it
+        self._kept = Kept(self._read, ttl_seconds, monotonic)
+
+    async def _read(self) -> AppointmentConfig:
+        return AppointmentConfig(
+            plans={p.id: p for p in await self._store.plans()},
+            rules=await self._store.abuse_rules(),
+        )
 
     async def current(self) -> AppointmentConfig:
-        cached = self._cached
-        if cached is not None and cached[0] > self._monotonic():
-            return cached[1]
-        async with self._loading:
-            cached = self._cached
-            if cached is not None and cached[0] > self._monotonic():
-                return cached[1]
-            generation = self._generation
-            started = self._monotonic()
-            config = AppointmentConfig(
-                plans={p.id: p for p in await self._store.plans()},
-                rules=await self._store.abuse_rules(),
-            )
-            if generation == self._generation:
-                self._cached = (started + self._ttl, config)
-            return config
+        return await self._kept.current()
 
     def forget(self) -> None:
         """A change was made: the next use reads the configuration again."""
-        self._generation += 1
-        self._cached = None
+        self._kept.forget()
 
     async def plans(self) -> list[BookingPlan]:
         """Every plan, by id."""

@@ -15,11 +15,11 @@ rarely, in the back office:
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hub.cache import Kept
 from notifier import domain
 from notifier.models import Channel, KindSpec, Rule, Template
 from notifier.store import NotifierStore
@@ -42,36 +42,21 @@ class ConfigCache:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
-        self._ttl = ttl_seconds
-        self._monotonic = monotonic
-        self._cached: tuple[float, NotifierConfig] | None = None
-        # Bumped by `forget`: a read that began before a change is not kept after it.
-        self._generation = 0
-        self._loading = asyncio.Lock()  # one read at a time; the others wait and use it
+        self._kept = Kept(self._read, ttl_seconds, monotonic)
+
+    async def _read(self) -> NotifierConfig:
+        return NotifierConfig(
+            kinds={k.id: k for k in await self._store.kinds()},
+            rules=await self._store.rules(),
+            templates=domain.newest_templates(await self._store.templates()),
+        )
 
     async def current(self) -> NotifierConfig:
-        cached = self._cached
-        if cached is not None and cached[0] > self._monotonic():
-            return cached[1]
-        async with self._loading:
-            cached = self._cached
-            if cached is not None and cached[0] > self._monotonic():
-                return cached[1]
-            generation = self._generation
-            started = self._monotonic()
-            config = NotifierConfig(
-                kinds={k.id: k for k in await self._store.kinds()},
-                rules=await self._store.rules(),
-                templates=domain.newest_templates(await self._store.templates()),
-            )
-            if generation == self._generation:
-                self._cached = (started + self._ttl, config)
-            return config
+        return await self._kept.current()
 
     def forget(self) -> None:
         """A change was made: the next use reads the configuration again."""
-        self._generation += 1
-        self._cached = None
+        self._kept.forget()
 
     async def rules(self) -> list[Rule]:
         return (await self.current()).rules
