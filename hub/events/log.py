@@ -6,6 +6,7 @@ Retention per topic: the last `max_events` events and also every event younger t
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections import OrderedDict, deque
@@ -62,10 +63,27 @@ def check_replay_window(
         raise ResyncRequired(reason="too_many")
 
 
+# A kept event: (type, seq, ts_ms, ctx, event_id, data as JSON). A tuple of strings and ints
+# only, so the garbage collector stops tracking it: a day of events kept in memory (a million
+# at city scale) would otherwise be a million dict trees every full collection walks, a
+# pause of a second on the loop.
+_Kept = tuple[str, int, int, str, str, str]
+
+
+def _keep(envelope: Envelope) -> _Kept:
+    data = json.dumps(envelope.data, ensure_ascii=False, separators=(",", ":"))
+    return (envelope.type, envelope.seq, envelope.ts_ms, envelope.ctx, envelope.event_id, data)
+
+
+def _envelope(topic: str, kept: _Kept) -> Envelope:
+    type_, seq, ts_ms, ctx, event_id, data = kept
+    return Envelope(type_, topic, seq, ts_ms, json.loads(data), ctx, event_id)
+
+
 @dataclass(slots=True)
 class _TopicLog:
     seq: int = 0
-    events: deque[Envelope] = field(default_factory=deque)
+    events: deque[_Kept] = field(default_factory=deque)
 
 
 class MemoryEventLog:
@@ -75,7 +93,7 @@ class MemoryEventLog:
         self._max = max_events
         self._min_age_ms = min_age_seconds * 1000
         self._topics: dict[str, _TopicLog] = {}
-        self._seen: OrderedDict[str, Envelope] = OrderedDict()
+        self._seen: OrderedDict[str, tuple[str, _Kept]] = OrderedDict()  # id -> (topic, event)
         self.epoch = secrets.token_hex(6)
 
     async def append(
@@ -90,23 +108,25 @@ class MemoryEventLog:
         return self.append_now(topic, type, data, ctx, event_id)
 
     def repeat_of(self, event_id: str | None) -> Envelope | None:
-        return self._seen.get(event_id) if event_id else None
+        seen = self._seen.get(event_id) if event_id else None
+        return _envelope(*seen) if seen is not None else None
 
     def append_now(
         self, topic: str, type: str, data: dict[str, Any], ctx: str, event_id: str | None = None
     ) -> Envelope:
         if event_id and (first := self._seen.get(event_id)) is not None:
-            return first
+            return _envelope(*first)
         log = self._topics.get(topic)
         if log is None:
             log = self._topics[topic] = _TopicLog()
         log.seq += 1
         now_ms = int(time.time() * 1000)
         envelope = Envelope(type, topic, log.seq, now_ms, data, ctx, event_id or "")
-        log.events.append(envelope)
+        kept = _keep(envelope)
+        log.events.append(kept)
         self._trim(log, now_ms)
         if event_id:
-            self._seen[event_id] = envelope
+            self._seen[event_id] = (topic, kept)
             if len(self._seen) > _SEEN_IDS:
                 self._seen.popitem(last=False)
         return envelope
@@ -114,7 +134,7 @@ class MemoryEventLog:
     def _trim(self, log: _TopicLog, now_ms: int) -> None:
         events = log.events
         cutoff = now_ms - self._min_age_ms
-        while len(events) > self._max and events[0].ts_ms < cutoff:
+        while len(events) > self._max and events[0][2] < cutoff:
             events.popleft()
 
     def sweep(self) -> None:
@@ -127,7 +147,7 @@ class MemoryEventLog:
         current = log.seq if log else 0
         if after_seq is None:
             return Replay(current, self.epoch, [])
-        first = log.events[0].seq if log and log.events else None
+        first = log.events[0][1] if log and log.events else None
         check_replay_window(
             after_seq=after_seq,
             current_seq=current,
@@ -137,15 +157,21 @@ class MemoryEventLog:
         )
         if log is None or after_seq == current:
             return Replay(current, self.epoch, [])
-        start = after_seq + 1 - log.events[0].seq
-        return Replay(current, self.epoch, [log.events[i] for i in range(start, len(log.events))])
+        start = after_seq + 1 - log.events[0][1]
+        events = log.events
+        return Replay(
+            current, self.epoch, [_envelope(topic, events[i]) for i in range(start, len(events))]
+        )
 
     async def recent(self, topic: str, limit: int) -> Replay:
         log = self._topics.get(topic)
         if log is None:
             return Replay(0, self.epoch, [])
-        start = max(0, len(log.events) - limit)
-        return Replay(log.seq, self.epoch, [log.events[i] for i in range(start, len(log.events))])
+        events = log.events
+        start = max(0, len(events) - limit)
+        return Replay(
+            log.seq, self.epoch, [_envelope(topic, events[i]) for i in range(start, len(events))]
+        )
 
     async def close(self) -> None:
         self._topics.clear()

@@ -228,7 +228,7 @@ class Calling(Tickets):
         # Events still unpublished from an earlier change ride along (never dropped).
         desk = domain.desk_changed(step.ticket, place.services.get(step.ticket.service_id))
         ticket = step.ticket.model_copy(
-            update={"outbox": [*before.outbox, *step.events, update, desk]}
+            update={"outbox": [*self._unpublished(before), *step.events, update, desk]}
         )
         saved = await self._tickets.save(ticket, before.version)
         if saved is None:
@@ -238,7 +238,9 @@ class Calling(Tickets):
             or step.counter.normal_streak != state.normal_streak
         )
         if counter_changed and await self._counters.save(step.counter, state.version) is None:
-            await self._tickets.save(before.model_copy(update={"outbox": []}), saved.version)
+            await self._tickets.save(
+                before.model_copy(update={"outbox": self._unpublished(before)}), saved.version
+            )
             raise ConcurrentChange()
         await self._flush_ticket(saved)  # the displays first
         if before.status is TicketStatus.WAITING or saved.status is TicketStatus.WAITING:

@@ -50,7 +50,8 @@ class Counters(Positions):
         if not out:
             return old
         saved = await self._counters.save(
-            new.model_copy(update={"outbox": [*old.outbox, *out]}), old.version
+            new.model_copy(update={"outbox": [*self._unpublished_of_counter(old), *out]}),
+            old.version,
         )
         if saved is None:
             raise ConcurrentChange()

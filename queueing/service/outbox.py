@@ -3,8 +3,10 @@
 Every change is written together with the events it causes (the document's `outbox`); the
 events are published after the write and then cleared. A crash in between leaves them in the
 outbox, and the sweeper publishes them (the bus drops a repeat by event id), so a call is
-never lost. The clearing waits a few milliseconds to be done for many documents with one
-command (a crash meanwhile is the same case: the sweeper publishes them again, dropped).
+never lost. The clearing waits a second to be done for many documents with one command (a
+crash meanwhile is the same case: the sweeper publishes them again, dropped), and a document
+written again before that leaves out what was published (`_unpublished`): the write clears
+it, no command of its own.
 Kept events are published with `bus.republish`, which checks their data against the type's
 model again. A ticket and its counter are two documents: each write is guarded,
 and `reconcile_counters` repairs the pair after a crash between the two writes.
@@ -19,13 +21,14 @@ from hub.logs import get_logger
 from queueing import domain
 from queueing.models import CounterState, PendingEvent, Ticket
 from queueing.service.core import ServiceCore
-from queueing.store import published
+from queueing.store import Published, published
 
 log = get_logger("queueing")
 
 
-# How long published outboxes wait to be cleared together.
-CLEAR_DELAY_SECONDS = 0.05
+# How long published outboxes wait to be cleared together: at a hall's pace most documents
+# are written again within it (a ticket called, then started), and that write clears them.
+CLEAR_DELAY_SECONDS = 1.0
 
 
 class Outbox(ServiceCore):
@@ -46,6 +49,14 @@ class Outbox(ServiceCore):
             else:
                 self._counters_to_clear[state.id] = published(state.outbox)
                 self._clear_soon()
+
+    def _unpublished(self, ticket: Ticket) -> list[PendingEvent]:
+        """The ticket's outbox less what this node published and has not cleared yet: a write
+        carrying only these clears the rest itself."""
+        return _left(ticket.outbox, self._tickets_to_clear.get(ticket.id))
+
+    def _unpublished_of_counter(self, state: CounterState) -> list[PendingEvent]:
+        return _left(state.outbox, self._counters_to_clear.get(state.id))
 
     def _clear_soon(self) -> None:
         # A later flush of the same document replaces its entry: its outbox holds the earlier
@@ -142,3 +153,11 @@ class Outbox(ServiceCore):
                     self._alerted.add(ticket.id)
                     alerted += 1
         return alerted
+
+
+def _left(outbox: list[PendingEvent], done: Published | None) -> list[PendingEvent]:
+    # Outboxes only grow until cleared: the published ones are a prefix, recognised by its
+    # size and last event (anything else: keep it all, published again as a no-op).
+    if done is None or not done[0] or len(outbox) < done[0] or outbox[done[0] - 1].id != done[1]:
+        return outbox
+    return outbox[done[0] :]

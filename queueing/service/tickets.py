@@ -114,7 +114,7 @@ class Tickets(Positions):
             changed, out = change(ticket, service)
             desk = domain.desk_changed(changed, service)
             saved = await self._tickets.save(
-                changed.model_copy(update={"outbox": [*ticket.outbox, *out, desk]}),
+                changed.model_copy(update={"outbox": [*self._unpublished(ticket), *out, desk]}),
                 ticket.version,
             )
             if saved is None:

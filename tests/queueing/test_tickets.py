@@ -600,6 +600,41 @@ async def test_published_outboxes_are_cleared_together_and_a_crash_before_loses_
         await display.close()
 
 
+async def test_a_ticket_written_again_before_its_clearing_clears_what_was_published(
+    hall: RunningHub,
+) -> None:
+    """A call then a start within the clearing delay: the start's write leaves out the call's
+    published events (no clearing command of its own), and keeps any never published."""
+    display = await connect(hall.url, hall.token(Role.DISPLAY, hall="h1"))
+    try:
+        await display.ok("subscribe", {"topic": "hall:h1"})
+        service = queue(hall)
+        await service.open_counter("w1", CLERK_1)
+        await take(hall)
+        called = await service.call_next("w1", CLERK_1)
+        stored = await service._tickets.get(called.id)
+        assert stored is not None and stored.outbox  # published, not cleared yet
+        started = await service.start("w1", CLERK_1)
+        stored = await service._tickets.get(called.id)
+        assert stored is not None
+        assert [e.id for e in stored.outbox] == [e.id for e in started.outbox]
+        assert not {e.id for e in called.outbox} & {e.id for e in stored.outbox}
+
+        # Events a failed publish left behind are never left out.
+        stuck = stored.outbox[-1]
+        service._tickets_to_clear.pop(called.id, None)
+        finished = await service.finish("w1", None, CLERK_1)
+        assert stuck.id in {e.id for e in finished.outbox}
+        await service.settle()
+        assert await service._tickets.with_pending_events() == []
+        await asyncio.sleep(0.2)
+        types = [e["type"] for e in display.events]
+        assert types.count("queueing.ticket_called") == 1
+        assert types.count("queueing.ticket_finished") == 1
+    finally:
+        await display.close()
+
+
 async def test_estimates_use_a_queue_copy_known_right_a_moment_ago_but_f1_always_checks(
     hall: RunningHub,
 ) -> None:
