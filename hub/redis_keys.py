@@ -29,6 +29,10 @@ class RedisKeys:
         """A hall's queue version of a day (queueing/queue_cache.py): bumped by every change."""
         return f"{self.prefix}queue:{hall_id}:{day}"
 
+    def counter_version(self, counter_id: str) -> str:
+        """A counter state's version stamp (queueing/counter_copies.py): bumped by every write."""
+        return f"{self.prefix}counter:{counter_id}"
+
     def event_id(self, event_id: str) -> str:
         """Marks an event already appended (an outbox published twice appends once)."""
         return f"{self.prefix}eid:{event_id}"

@@ -52,11 +52,18 @@ class _HallQueue:
 
 
 class QueueVersions(Protocol):
-    """Each hall's queue version of a day, shared by the nodes."""
+    """Each hall's queue version of a day, and each counter state's version stamp
+    (queueing/counter_copies.py), shared by the nodes."""
 
     async def current(self, hall_id: str, day: str) -> int: ...
 
     async def bump(self, hall_id: str, day: str) -> int: ...
+
+    async def counter_current(self, counter_id: str) -> int: ...
+
+    async def counter_bump(self, counter_id: str) -> tuple[int, int]:
+        """The stamp before and after this bump (before: 0 when there was none)."""
+        ...
 
 
 class MemoryQueueVersions:
@@ -69,6 +76,7 @@ class MemoryQueueVersions:
 
     def __init__(self) -> None:
         self._versions: dict[tuple[str, str], int] = {}
+        self._counters: dict[str, int] = {}
 
     @classmethod
     def of(cls, bus: object) -> MemoryQueueVersions:
@@ -84,6 +92,14 @@ class MemoryQueueVersions:
         version = self._versions[hall_id, day] = self._versions.get((hall_id, day), 0) + 1
         return version
 
+    async def counter_current(self, counter_id: str) -> int:
+        return self._counters.get(counter_id, 0)
+
+    async def counter_bump(self, counter_id: str) -> tuple[int, int]:
+        before = self._counters.get(counter_id, 0)
+        self._counters[counter_id] = before + 1
+        return before, before + 1
+
 
 # A missing key starts from a random number: after Redis lost its data, the versions a node
 # noted before mean nothing, and a count started again at 1 could meet them.
@@ -93,6 +109,14 @@ local version = redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return version
 """
+# The same, answering the version before too (0: there was none, as `current` reads it).
+_BUMP_FROM = """
+local before = tonumber(redis.call('GET', KEYS[1]) or '0')
+if before == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
+local version = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return {before, version}
+"""
 _KEEP_SECONDS = 3 * 86_400  # a day's queue is over by then
 
 
@@ -101,6 +125,7 @@ class RedisQueueVersions:
         self._redis = redis
         self._keys = keys
         self._bump = redis.register_script(_BUMP)
+        self._bump_from = redis.register_script(_BUMP_FROM)
 
     async def current(self, hall_id: str, day: str) -> int:
         value = await self._redis.get(self._keys.queue_version(hall_id, day))
@@ -110,6 +135,16 @@ class RedisQueueVersions:
         start = secrets.randbelow(2**40) * 1_000
         key = self._keys.queue_version(hall_id, day)
         return int(await self._bump(keys=[key], args=[start, _KEEP_SECONDS]))
+
+    async def counter_current(self, counter_id: str) -> int:
+        value = await self._redis.get(self._keys.counter_version(counter_id))
+        return int(value) if value is not None else 0
+
+    async def counter_bump(self, counter_id: str) -> tuple[int, int]:
+        start = secrets.randbelow(2**40) * 1_000
+        key = self._keys.counter_version(counter_id)
+        before, after = await self._bump_from(keys=[key], args=[start, _KEEP_SECONDS])
+        return int(before), int(after)
 
 
 class QueueCache:

@@ -103,6 +103,7 @@ class Calling(Tickets):
             # The counter itself changed meanwhile (its clerk on another node): give it back.
             await self._tickets.unclaim(saved, seen, {e.id for e in new})
             raise ConcurrentChange()
+        self._held[place.counter.id] = saved
         await self._flush_ticket(saved)  # the displays first
         await self._queue.changed(saved)
         self._refresh_later(place.hall, saved.day)
@@ -196,17 +197,25 @@ class Calling(Tickets):
     ) -> Ticket:
         place = place or await self._place(counter_id, principal)
         async with self._lock(counter_id):
-            state = await self._counter_state(place)
-            may_operate(principal, state)
-            if state.current_ticket_id is None:
-                raise errors.NoCurrentTicket()
-            ticket = await self._ticket(state.current_ticket_id)
-            service = place.services[ticket.service_id]
-            step = act(place, ticket, state, service, self._now())
-            done = await self._commit_step(place, ticket, state, step, service)
-            if done is None:
-                raise ConcurrentChange()
-            return done
+            for attempt in range(2):
+                state = await self._counter_state(place)
+                may_operate(principal, state)
+                if state.current_ticket_id is None:
+                    raise errors.NoCurrentTicket()
+                held = self._held.get(counter_id)
+                if attempt == 0 and held is not None and held.id == state.current_ticket_id:
+                    ticket = held  # as this node wrote it; the write below checks its version
+                else:
+                    ticket = await self._ticket(state.current_ticket_id)
+                service = place.services[ticket.service_id]
+                step = act(place, ticket, state, service, self._now())
+                done = await self._commit_step(place, ticket, state, step, service)
+                if done is not None:
+                    return done
+                # Changed meanwhile (by another node, or this node's copy was behind): the
+                # action again on what the store holds now.
+                self._held.pop(counter_id, None)
+            raise ConcurrentChange()
 
     async def _commit_step(
         self,
@@ -233,15 +242,21 @@ class Calling(Tickets):
         saved = await self._tickets.save(ticket, before.version)
         if saved is None:
             return None
+        counter_id = place.counter.id
         counter_changed = (
             step.counter.current_ticket_id != state.current_ticket_id
             or step.counter.normal_streak != state.normal_streak
         )
         if counter_changed and await self._counters.save(step.counter, state.version) is None:
+            self._held.pop(counter_id, None)
             await self._tickets.save(
                 before.model_copy(update={"outbox": self._unpublished(before)}), saved.version
             )
             raise ConcurrentChange()
+        if step.counter.current_ticket_id == saved.id:
+            self._held[counter_id] = saved
+        else:
+            self._held.pop(counter_id, None)
         await self._flush_ticket(saved)  # the displays first
         if before.status is TicketStatus.WAITING or saved.status is TicketStatus.WAITING:
             await self._queue.changed(saved)

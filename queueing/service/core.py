@@ -24,6 +24,7 @@ from hub.auth import Principal
 from hub.clock import Clock, utc_now
 from hub.events import EventBus
 from queueing import access, domain
+from queueing.counter_copies import KeptCounters
 from queueing.errors import CounterNotFound, ServiceNotFound, TicketNotFound
 from queueing.models import Counter, CounterState, Hall, Service, Ticket
 from queueing.queue_cache import MemoryQueueVersions, QueueCache, QueueVersions
@@ -63,10 +64,11 @@ class ServiceCore:
     ) -> None:
         self._halls = halls
         self._tickets = tickets
-        self._counters = counters
+        versions = versions or MemoryQueueVersions.of(bus)
+        self._counters = KeptCounters(counters, versions)
         self._bus = bus
         self._config = cache or ConfigCache(halls)
-        self._queue = QueueCache(tickets, versions or MemoryQueueVersions.of(bus))
+        self._queue = QueueCache(tickets, versions)
         self._pepper = pepper
         self._now = clock  # replaceable in tests and simulations
         self._gates: list[PersonGate] = []
@@ -86,6 +88,9 @@ class ServiceCore:
         self._tickets_to_clear: dict[str, Published] = {}  # outboxes published, to clear
         self._counters_to_clear: dict[str, Published] = {}
         self._clearing: asyncio.Task[None] | None = None
+        # calling: the ticket each counter holds, as this node last wrote it (its writes are
+        # guarded by its version: a stale copy fails one and is read again)
+        self._held: dict[str, Ticket] = {}
 
     def add_gate(self, gate: PersonGate) -> None:
         self._gates.append(gate)

@@ -75,6 +75,10 @@ class Outbox(ServiceCore):
         try:
             await self._tickets.clear_outboxes(tickets)
             await self._counters.clear_outboxes(counters)
+            for counter_id, held in list(self._held.items()):
+                # The held copy reads as the store now does (same version, outbox cleared).
+                if held.outbox and tickets.get(held.id) == published(held.outbox):
+                    self._held[counter_id] = held.model_copy(update={"outbox": []})
         except Exception:
             # Left pending: the sweeper publishes them again (dropped as repeats) and clears.
             log.exception("outbox_clear_failed", tickets=len(tickets), counters=len(counters))

@@ -556,6 +556,73 @@ async def test_a_node_sees_tickets_another_node_issued(hall: RunningHub) -> None
     await node_b.close()
 
 
+async def test_a_counter_changed_on_another_node_is_read_again(hall: RunningHub) -> None:
+    """Each node keeps the counter states it read or wrote; a stamp every write bumps tells it
+    when another node changed one."""
+    node_a = queue(hall)
+    _, node_b = await open_services(
+        hall.app[keys.DB], hall.app[keys.BUS], pepper=b"x", versions=queue_versions(hall.app)
+    )
+    try:
+        await node_a.open_counter("w1", CLERK_1)
+        await take(hall)
+        await node_b.pause("w1", "午休", CLERK_1)
+        with pytest.raises(errors.CounterPaused):
+            await node_a.call_next("w1", CLERK_1)  # not the open state node A kept
+        await node_b.close_counter("w1", CLERK_1)
+        await node_b.open_counter("w1", CLERK_2)
+        with pytest.raises(errors.NotYourCounter):
+            await node_a.call_next("w1", CLERK_1)
+        called = await node_a.call_next("w1", CLERK_2)
+        # Node B's copy is behind now (node A wrote the call): its write fails on the
+        # version, is not retried blindly, and node B reads the counter again.
+        started = await node_b.start("w1", CLERK_2)
+        assert (started.id, started.status) == (called.id, TicketStatus.SERVING)
+    finally:
+        await node_b.close()
+
+
+async def test_a_clerks_keys_read_neither_the_counter_nor_its_ticket_again(
+    hall: RunningHub,
+) -> None:
+    """After F1, start and finish use the counter state and the ticket this node wrote: their
+    writes are guarded by version, so the store is not read before them."""
+    service = queue(hall)
+    await service.open_counter("w1", CLERK_1)
+    for _ in range(3):
+        await take(hall)
+    reads: list[str] = []
+    store_get, ticket_get = service._counters._store.get, service._tickets.get
+
+    async def counter_read(counter: Any) -> Any:
+        reads.append("counter")
+        return await store_get(counter)
+
+    async def ticket_read(ticket_id: str) -> Any:
+        reads.append("ticket")
+        return await ticket_get(ticket_id)
+
+    service._counters._store.get = counter_read  # type: ignore[method-assign]
+    service._tickets.get = ticket_read  # type: ignore[method-assign]
+    await service.call_next("w1", CLERK_1)
+    await service.start("w1", CLERK_1)
+    await service.finish("w1", None, CLERK_1)
+    await service.call_next("w1", CLERK_1)
+    await service.recall("w1", CLERK_1)
+    await service.no_show("w1", CLERK_1)
+    assert reads == []
+
+    # A ticket changed by someone else meanwhile: the held copy's write fails, the ticket is
+    # read again and the action done on it (not refused as a concurrent change).
+    called = await service.call_next("w1", CLERK_1)
+    stored = await ticket_get(called.id)
+    assert stored is not None
+    assert await service._tickets.save(stored, stored.version) is not None  # version + 1
+    started = await service.start("w1", CLERK_1)
+    assert started.version == stored.version + 2
+    assert reads == ["ticket"]
+
+
 async def test_published_outboxes_are_cleared_together_and_a_crash_before_loses_nothing(
     hall: RunningHub,
 ) -> None:
@@ -613,7 +680,8 @@ async def test_a_ticket_written_again_before_its_clearing_clears_what_was_publis
         await take(hall)
         called = await service.call_next("w1", CLERK_1)
         stored = await service._tickets.get(called.id)
-        assert stored is not None and stored.outbox  # published, not cleared yet
+        assert stored is not None
+        assert stored.outbox  # published, not cleared yet
         started = await service.start("w1", CLERK_1)
         stored = await service._tickets.get(called.id)
         assert stored is not None
