@@ -192,7 +192,11 @@ def resources(outcome: Outcome, step: Step) -> float:
         out.print(
             "Cores busy (every process, the kernel's loopback work included): "
             + ", ".join(f"core {i} {c:.0%}" for i, c in enumerate(cores))
-            + " (the node and its store are pinned to core 0, the bench to core 1)"
+            + (
+                " (the node and its store are pinned to core 0, the bench to core 1)"
+                if outcome.store_core == 0
+                else " (the node is pinned to core 0, its store and the bench to core 1)"
+            )
         )
     if bench > 0.85 or percentile(lag, 99) > 20:
         out.print(

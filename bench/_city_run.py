@@ -96,6 +96,7 @@ class Outcome:
     degraded: list[str]
     sms: int = 0
     sms_near: int = 0
+    store_core: int = 0
 
 
 async def hooks_of(ctx: Ctx, mark: bool = False) -> dict[str, Any] | None:

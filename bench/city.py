@@ -26,6 +26,9 @@ client, and the targets at 10x. --src runs another checkout's node (its own benc
 with the hooks injected by bench/_city_node.py when it has none); --plain-node runs it without
 them (real time: no bookings; no store, loop or GC figures). --idle N: see bench/_city_idle.py.
 
+--store-core 1 moves the store to the bench's core (the node keeps core 0): a node and its
+store on two cores, as in production, with the bench's clients (a few % of a core) beside.
+
 Not measured: media (signaling only, recording off), Redis and several nodes (one node, its
 in-process event log), the screens' own REST reloads after the first snapshot, browsers'
 rendering, and real networks (everything is on loopback). The machine's two cores are shared
@@ -186,7 +189,12 @@ async def run(
             day=day,
             rng=random.Random(args.seed),
         )
-        outcome = await replay(ctx, NodeInfo(node.pid), plan, providers)
+        info = NodeInfo(node.pid)
+        for pid in info.store_pids():
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(pid, {args.store_core})
+        outcome = await replay(ctx, info, plan, providers)
+        outcome.store_core = args.store_core
     src = str(args.src) + ("" if args.src == ROOT else " (--src)")
     return report(outcome, plan, src)
 
@@ -229,6 +237,14 @@ def main() -> int:
         action="store_true",
         help="the node without the bench's hooks: real time (no bookings the day before), "
         "no store operations, loop or GC figures",
+    )
+    parser.add_argument(
+        "--store-core",
+        type=int,
+        default=0,
+        choices=(0, 1),
+        help="the core of the node's store (default 0, with the node; 1: beside the bench's "
+        "clients, the two cores a node and its store would have)",
     )
     parser.add_argument("--idle", type=int, metavar="N", help="N idle connections instead")
     args = parser.parse_args()

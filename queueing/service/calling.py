@@ -257,6 +257,8 @@ class Calling(Tickets):
             self._held[counter_id] = saved
         else:
             self._held.pop(counter_id, None)
+        if saved.status is TicketStatus.FINISHED:
+            self._note_service_time(saved)
         await self._flush_ticket(saved)  # the displays first
         if before.status is TicketStatus.WAITING or saved.status is TicketStatus.WAITING:
             await self._queue.changed(saved)

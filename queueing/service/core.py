@@ -16,6 +16,7 @@ statistics and the figures other domains use."""
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -49,6 +50,15 @@ class Place:
     services: dict[str, Service]
 
 
+@dataclass(slots=True)
+class Pace:
+    """A service's recent service times (newest last), read from the store until `until`."""
+
+    day: str
+    until: float
+    minutes: deque[float]
+
+
 class ServiceCore:
     def __init__(
         self,
@@ -75,7 +85,7 @@ class ServiceCore:
         self._capacity_sources: list[CapacitySource] = []
         self._locks: dict[str, asyncio.Lock] = {}
         # positions: estimates' pace per (hall, service), background jobs, what was told
-        self._paces: dict[tuple[str, str], tuple[float, float]] = {}  # -> (until, per ticket)
+        self._paces: dict[tuple[str, str], Pace] = {}  # (hall, service) -> recent service times
         self._open: dict[str, tuple[float, frozenset[str]]] = {}  # hall -> (until, open ids)
         self._background: set[asyncio.Task[None]] = set()
         self._jobs_running: set[str] = set()

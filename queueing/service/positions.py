@@ -6,19 +6,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from hub.logs import get_logger
 from queueing import domain, events
 from queueing.models import CounterStatus, Hall, Service, Ticket, TicketStatus
-from queueing.service.core import service_of
+from queueing.service.core import Pace, service_of
 from queueing.service.outbox import Outbox
 
 log = get_logger("queueing")
 
 PACE_SECONDS = 5.0  # the open counters
-SERVICE_TIMES_SECONDS = 30.0  # the recent service times (an estimate's pace)
+# The recent service times (an estimate's pace) are read from the store this often: this
+# node's own finishes are added as they happen, other nodes' come with the next read. (The
+# read sorts the day's finished tickets of the service: it grows through the day.)
+SERVICE_TIMES_SECONDS = 300.0
+RECENT_SERVICE_TIMES = 20
 WAITING_SECONDS = 0.3
 POSITIONS_SECONDS = 2.0
 # Places, estimates and waiting counts may use a copy of the queue known right this long ago.
@@ -58,16 +63,30 @@ class Positions(Outbox):
         times (per service) and the open counters (per hall) are kept a few seconds: an
         estimate does not need the last second, and every ticket action asks."""
         key = (hall.id, service.id)
-        cached = self._paces.get(key)
-        if cached is None or cached[0] <= time.monotonic():
-            recent = await self._tickets.recent_service_minutes(hall.id, service.id, day)
-            per_ticket = domain.minutes_per_ticket(recent, service.expected_minutes)
-            cached = (time.monotonic() + SERVICE_TIMES_SECONDS, per_ticket)
-            self._paces[key] = cached
+        pace = self._paces.get(key)
+        if pace is None or pace.day != day or pace.until <= time.monotonic():
+            recent = await self._tickets.recent_service_minutes(
+                hall.id, service.id, day, RECENT_SERVICE_TIMES
+            )
+            pace = Pace(
+                day, time.monotonic() + SERVICE_TIMES_SECONDS, deque(recent, RECENT_SERVICE_TIMES)
+            )
+            self._paces[key] = pace
         open_ids = await self._open_counters(hall.id)
         config = await self._config.config(hall.id)
         capacity = domain.serving_capacity(service.id, config.counters.values(), open_ids, queued)
-        return cached[1], capacity
+        return domain.minutes_per_ticket(pace.minutes, service.expected_minutes), capacity
+
+    def _note_service_time(self, ticket: Ticket) -> None:
+        """A ticket this node finished: its service time joins the pace kept (if any)."""
+        pace = self._paces.get((ticket.hall_id, ticket.service_id))
+        if (
+            pace is not None
+            and pace.day == ticket.day
+            and ticket.serving_at is not None
+            and ticket.finished_at is not None
+        ):
+            pace.minutes.append((ticket.finished_at - ticket.serving_at).total_seconds() / 60)
 
     async def _open_counters(self, hall_id: str) -> set[str]:
         cached = self._open.get(hall_id)

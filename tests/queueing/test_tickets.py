@@ -623,6 +623,38 @@ async def test_a_clerks_keys_read_neither_the_counter_nor_its_ticket_again(
     assert reads == ["ticket"]
 
 
+async def test_a_finish_on_this_node_moves_the_estimates_without_reading_the_day_again(
+    hall: RunningHub,
+) -> None:
+    """The pace of a service (its recent service times) is read from the store now and then;
+    a ticket this node finishes joins it at once."""
+    service = queue(hall)
+    now = datetime.now(UTC)
+    service._now = lambda: now
+    reads: list[str] = []
+    recent = service._tickets.recent_service_minutes
+
+    async def counted(*args: Any) -> list[float]:
+        reads.append(args[1])
+        return await recent(*args)
+
+    service._tickets.recent_service_minutes = counted  # type: ignore[method-assign,assignment]
+    await service.open_counter("w1", CLERK_1)
+    for _ in range(3):
+        await take(hall)
+    day = service.today(await hall.app[HALLS].get_hall("h1")).isoformat()
+    last = next(t for t in await service.tickets_of_day("h1", day) if t.code == "A003")
+    _, before = await service.position(last)
+    assert reads == ["s1"]
+    await service.call_next("w1", CLERK_1)
+    await service.start("w1", CLERK_1)
+    now += timedelta(minutes=30)  # a long one: the pace slows
+    await service.finish("w1", None, CLERK_1)
+    _, after = await service.position(last)
+    assert after > before
+    assert reads == ["s1"]
+
+
 async def test_published_outboxes_are_cleared_together_and_a_crash_before_loses_nothing(
     hall: RunningHub,
 ) -> None:
