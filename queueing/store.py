@@ -207,9 +207,24 @@ def published(outbox: list[PendingEvent]) -> Published:
     return (len(outbox), outbox[-1].id) if outbox else (0, "")
 
 
-async def _clear(collection: AsyncCollection[Document], outboxes: dict[str, Published]) -> None:
+async def _clear(
+    collection: AsyncCollection[Document], outboxes: dict[str, Published], *, by_last: bool
+) -> None:
+    """Clear published outboxes that are still as published. `by_last`: recognise one by its
+    last event's id, kept beside it as a plain field (`outbox_last`, written with every
+    outbox): nx-27017 matches that in SQL, where a filter on the array's contents makes it
+    load and decode every document in Python (a batch of clears took 18 ms, blocking every
+    other command). Event ids are unique and an outbox is published whole, so an outbox
+    ending with a published event is one that was published. The sweeper's clears (a
+    document written by an older version has no `outbox_last`) use the array's size and
+    contents."""
     clears = [
-        UpdateOne({"_id": doc_id, "outbox": {"$size": size}, "outbox.id": last}, _CLEARED)
+        UpdateOne(
+            {"_id": doc_id, "outbox_last": last}
+            if by_last
+            else {"_id": doc_id, "outbox": {"$size": size}, "outbox.id": last},
+            _CLEARED,
+        )
         for doc_id, (size, last) in outboxes.items()
         if size
     ]
@@ -219,7 +234,14 @@ async def _clear(collection: AsyncCollection[Document], outboxes: dict[str, Publ
 
 # The outbox removed (read back as empty), not set to []: nx-27017 applies updates of plain
 # values in SQL and others in Python, several times slower (hub/nx_server.py).
-_CLEARED = {"$unset": {"outbox": ""}, "$set": {"pending": False}}
+_CLEARED = {"$unset": {"outbox": "", "outbox_last": ""}, "$set": {"pending": False}}
+
+
+def _outbox_fields(outbox: list[Any]) -> Document:
+    """The fields written with an outbox (events as models or as stored documents)."""
+    last = outbox[-1] if outbox else None
+    last_id = (last["id"] if isinstance(last, dict) else last.id) if last is not None else None
+    return {"pending": bool(outbox), "outbox_last": last_id}
 
 
 def _person_id(hall_id: str, day: str, service_id: str, key: str) -> str:
@@ -228,7 +250,7 @@ def _person_id(hall_id: str, day: str, service_id: str, key: str) -> str:
 
 def _ticket_doc(ticket: Ticket) -> Document:
     doc = ticket.model_dump(by_alias=True)
-    doc["pending"] = bool(ticket.outbox)  # indexed: the outbox sweeper's query
+    doc.update(_outbox_fields(ticket.outbox))  # pending: indexed, the sweeper's query
     # The appointment's slot, at the top level: nx-27017 does not compare nested dates.
     doc["slot_start"] = ticket.appointment.slot_start if ticket.appointment else None
     return doc
@@ -236,6 +258,7 @@ def _ticket_doc(ticket: Ticket) -> Document:
 
 def _ticket(doc: Document) -> Ticket:
     doc.pop("pending", None)
+    doc.pop("outbox_last", None)
     doc.pop("slot_start", None)
     for key in [k for k in doc if "." in k]:
         # nx-27017 answers a projected sub-field flat ("citizen.citizen_id"); MongoDB nests it.
@@ -318,7 +341,10 @@ class TicketStore:
         found = await self._tickets.find_one_and_update(
             {"_id": seen.id, "version": seen.version, "status": TicketStatus.WAITING.value},
             {
-                "$set": {**{f: doc[f] for f in _CALL_FIELDS}, "pending": True},
+                "$set": {
+                    **{f: doc[f] for f in _CALL_FIELDS},
+                    **_outbox_fields(doc["outbox"]),
+                },
                 "$push": {"outbox": {"$each": doc["outbox"]}},
                 "$inc": {"version": 1},
             },
@@ -337,7 +363,7 @@ class TicketStore:
                 "$set": {
                     **{f: doc[f] for f in _CALL_FIELDS},
                     "outbox": left,
-                    "pending": bool(left),
+                    **_outbox_fields(left),
                 },
                 "$inc": {"version": 1},
             },
@@ -355,11 +381,11 @@ class TicketStore:
         """The ticket's events are published: clear them, unless a newer write added events
         to the outbox (it carries these along, published again as no-ops by event id, and
         clears them itself)."""
-        await self.clear_outboxes({ticket.id: published(ticket.outbox)})
+        await _clear(self._tickets, {ticket.id: published(ticket.outbox)}, by_last=False)
 
     async def clear_outboxes(self, outboxes: dict[str, Published]) -> None:
         """`clear_outbox` for many tickets in one command."""
-        await _clear(self._tickets, outboxes)
+        await _clear(self._tickets, outboxes, by_last=True)
 
     async def with_pending_events(self, limit: int = 200) -> list[Ticket]:
         cursor = self._tickets.find({"pending": True}).limit(limit)
@@ -537,10 +563,10 @@ class CounterStore:
         return saved if result.matched_count == 1 else None
 
     async def clear_outbox(self, state: CounterState) -> None:
-        await self.clear_outboxes({state.id: published(state.outbox)})
+        await _clear(self._states, {state.id: published(state.outbox)}, by_last=False)
 
     async def clear_outboxes(self, outboxes: dict[str, Published]) -> None:
-        await _clear(self._states, outboxes)
+        await _clear(self._states, outboxes, by_last=True)
 
     async def by_id(self, counter_id: str) -> CounterState | None:
         doc = await self._states.find_one({"_id": counter_id})
@@ -566,10 +592,11 @@ class CounterStore:
 
 def _state_doc(state: CounterState) -> Document:
     doc = state.model_dump(by_alias=True)
-    doc["pending"] = bool(state.outbox)
+    doc.update(_outbox_fields(state.outbox))
     return doc
 
 
 def _state(doc: Document) -> CounterState:
     doc.pop("pending", None)
+    doc.pop("outbox_last", None)
     return CounterState.model_validate(doc)

@@ -735,6 +735,29 @@ async def test_a_ticket_written_again_before_its_clearing_clears_what_was_publis
         await display.close()
 
 
+async def test_an_outbox_written_by_an_older_version_is_swept_and_cleared(
+    hall: RunningHub,
+) -> None:
+    """Batched clears recognise an outbox by `outbox_last`; a pending document without it (an
+    older version wrote it) is still published once by the sweeper and cleared."""
+    service = queue(hall)
+    await take(hall)
+    assert service._clearing is not None
+    service._clearing.cancel()  # as if the process died before clearing
+    service._tickets_to_clear.clear()
+    (pending,) = await service._tickets.with_pending_events()
+    tickets = hall.app[keys.DB]["queueing_tickets"]
+    await tickets.update_one({"_id": pending.id}, {"$unset": {"outbox_last": ""}})
+    await service._tickets.clear_outboxes({pending.id: (len(pending.outbox), "elsewhere")})
+    assert len(await service._tickets.with_pending_events()) == 1  # not that outbox: kept
+    assert await service.sweep_outboxes() == len(pending.outbox)
+    assert await service._tickets.with_pending_events() == []
+    stored = await tickets.find_one({"_id": pending.id})
+    assert stored is not None
+    assert "outbox" not in stored
+    assert "outbox_last" not in stored
+
+
 async def test_estimates_use_a_queue_copy_known_right_a_moment_ago_but_f1_always_checks(
     hall: RunningHub,
 ) -> None:
