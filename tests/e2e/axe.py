@@ -33,10 +33,11 @@ async def violations(page: Page, exclude: list[str] | None = None) -> list[dict[
 def describe(found: list[dict[str, Any]]) -> str:
     lines = []
     for violation in found:
-        targets = [node["target"] for node in violation["nodes"][:5]]
-        lines.append(
-            f"{violation['impact']} {violation['id']}: {violation['help']} at {json.dumps(targets)}"
-        )
+        lines.append(f"{violation['impact']} {violation['id']}: {violation['help']}")
+        for node in violation["nodes"][:5]:
+            # What axe measured (colours and ratio for contrast), to fix without re-running.
+            data = [check.get("data") for check in node.get("any", []) if check.get("data")]
+            lines.append(f"  at {json.dumps(node['target'])} {json.dumps(data)[:300]}")
     return "\n".join(lines)
 
 
