@@ -132,7 +132,7 @@ def _booking_routes(rest: RestApi) -> None:
     )
     async def book(req: Request[BookIn, NoBody]) -> dict[str, Any]:
         service = req.app[APPOINTMENTS]
-        return service.public(await service.book(req.require_principal(), req.body))
+        return await service.public(await service.book(req.require_principal(), req.body))
 
     @rest.route(
         "GET", "/appointments/mine", tag=TAG, summary="The caller's bookings, newest slot first"
@@ -161,7 +161,7 @@ def _booking_routes(rest: RestApi) -> None:
             ChangeIn, appointment_id=req.path("appointment_id"), slot_start=req.body.slot_start
         )
         service = req.app[APPOINTMENTS]
-        return service.public(await service.change(req.require_principal(), body))
+        return await service.public(await service.change(req.require_principal(), body))
 
     @rest.route(
         "POST",
@@ -172,7 +172,7 @@ def _booking_routes(rest: RestApi) -> None:
     async def cancel(req: Request[NoBody, NoBody]) -> dict[str, Any]:
         service = req.app[APPOINTMENTS]
         ref = compose(AppointmentRef, appointment_id=req.path("appointment_id"))
-        return service.public(await service.cancel(req.require_principal(), ref))
+        return await service.public(await service.cancel(req.require_principal(), ref))
 
     @rest.route(
         "POST",
@@ -253,7 +253,7 @@ def _report_routes(rest: RestApi) -> None:
         hall_id = req.query.hall_id or principal.hall  # a hall's own people search their own hall
         access.SEARCH.require_hall(principal, hall_id)
         found = await service.search(req.query.model_copy(update={"hall_id": hall_id}))
-        return {"appointments": [service.public(a) for a in found]}
+        return {"appointments": [await service.public(a) for a in found]}
 
     @rest.route(
         "GET",
@@ -318,17 +318,17 @@ def _commands(c: CommandRegistry) -> None:
     @c.command("appointments.book", BookIn, summary="Book a slot")
     async def book(call: Call, payload: BookIn) -> dict[str, Any]:
         service = call.app[APPOINTMENTS]
-        return service.public(await service.book(call.principal, payload))
+        return await service.public(await service.book(call.principal, payload))
 
     @c.command("appointments.change", ChangeIn, summary="Move a booking")
     async def change(call: Call, payload: ChangeIn) -> dict[str, Any]:
         service = call.app[APPOINTMENTS]
-        return service.public(await service.change(call.principal, payload))
+        return await service.public(await service.change(call.principal, payload))
 
     @c.command("appointments.cancel", AppointmentRef, summary="Cancel a booking")
     async def cancel(call: Call, payload: AppointmentRef) -> dict[str, Any]:
         service = call.app[APPOINTMENTS]
-        return service.public(await service.cancel(call.principal, payload))
+        return await service.public(await service.cancel(call.principal, payload))
 
     @c.command("appointments.check_in", CheckInIn, summary="Check in at the hall")
     async def check_in(call: Call, payload: CheckInIn) -> dict[str, Any]:

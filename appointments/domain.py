@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -298,7 +299,26 @@ def check_cancel(plan: BookingPlan, appointment: Appointment, now: datetime) -> 
 
 
 def appointment_code(plan: BookingPlan, seq: int) -> str:
+    """The code a booking is known by: the plan's prefix and the hall day's number (one counter
+    per hall and day across services, so unique within the hall's day, not beyond it)."""
     return f"{plan.prefix}{seq:04d}"
+
+
+def code_text(day: str, code: str) -> str:
+    """The code as the citizen is told to remember it, with its day (12月4日 Y0003): the same
+    code is another booking on another day."""
+    when = date.fromisoformat(day)
+    return f"{when.month}月{when.day}日 {code}"
+
+
+def read_code(raw: str) -> str | None:
+    """The code a clerk typed ("y0003", "Y3", "12月4日 Y0003"), as stored ("Y0003"), or None
+    when it cannot be one."""
+    token = unicodedata.normalize("NFKC", raw).strip().upper().split()[-1:] or [""]
+    found = re.fullmatch(r"([A-Z]{1,2})0*([0-9]{1,6})", token[0])
+    if found is None:
+        return None
+    return f"{found.group(1)}{int(found.group(2)):04d}"
 
 
 # -- people -----------------------------------------------------------------------------------
@@ -364,16 +384,51 @@ class Arrival(StrEnum):
     LATE = "late"
 
 
+def check_in_window(plan: BookingPlan, slot_start: datetime) -> tuple[datetime, datetime]:
+    """[from, until] of a slot's check-in: the ONE place the window is worked out. Every text
+    that states it (the H5 pages, the messages, the back office) is made from these times or
+    from the plan's two settings, never written out."""
+    return (
+        slot_start - timedelta(minutes=plan.checkin_early_minutes),
+        slot_start + timedelta(minutes=plan.checkin_late_minutes),
+    )
+
+
 def arrival(plan: BookingPlan, appointment: Appointment, now: datetime) -> Arrival:
-    if now < appointment.slot_start - timedelta(minutes=plan.checkin_early_minutes):
+    opens, closes = check_in_window(plan, appointment.slot_start)
+    if now < opens:
         return Arrival.EARLY
-    if now > appointment.slot_start + timedelta(minutes=plan.checkin_late_minutes):
+    if now > closes:
         return Arrival.LATE
     return Arrival.ON_TIME
 
 
 def check_in_from(plan: BookingPlan, appointment: Appointment) -> datetime:
-    return appointment.slot_start - timedelta(minutes=plan.checkin_early_minutes)
+    return check_in_window(plan, appointment.slot_start)[0]
+
+
+def window_text(opens: datetime, closes: datetime, timezone: str) -> str:
+    """A check-in window as people in the hall say it: 11月27日 09:00–09:45 (the day once)."""
+    start, end = opens.astimezone(ZoneInfo(timezone)), closes.astimezone(ZoneInfo(timezone))
+    until = f"{end:%H:%M}" if start.date() == end.date() else local_text(closes, timezone)
+    return f"{local_text(opens, timezone)}–{until}"
+
+
+def slots_to_check_in_now(
+    plan: BookingPlan, now: datetime, timezone: str
+) -> list[tuple[datetime, datetime]]:
+    """Today's slots whose check-in window holds `now` (a booking made for demo data must be
+    one a citizen can check in with at once): the ones still to start first, soonest first,
+    then the ones under way, latest first."""
+    today = local_day(now, timezone)
+    open_now = [
+        (start, end)
+        for start, end in slot_times(plan, today, timezone)
+        if check_in_window(plan, start)[0] <= now <= check_in_window(plan, start)[1]
+    ]
+    ahead = [s for s in open_now if s[0] >= now]
+    under_way = sorted((s for s in open_now if s[0] < now), reverse=True)
+    return ahead + under_way
 
 
 def queue_time(plan: BookingPlan, appointment: Appointment) -> datetime:
@@ -383,8 +438,9 @@ def queue_time(plan: BookingPlan, appointment: Appointment) -> datetime:
 
 
 def no_show_due(plan: BookingPlan, appointment: Appointment, now: datetime) -> bool:
-    return appointment.state is AppointmentState.BOOKED and now > (
-        appointment.slot_start + timedelta(minutes=plan.checkin_late_minutes)
+    return (
+        appointment.state is AppointmentState.BOOKED
+        and now > check_in_window(plan, appointment.slot_start)[1]
     )
 
 

@@ -5,7 +5,8 @@ On `citizen:<id>` (the booker's own topic; the message center turns these into m
 appointment_booked, appointment_changed, appointment_cancelled, appointment_checked_in,
 no_show_recorded, reminder_sent (before the slot), person_blacklisted (booking suspended).
 The booker's copy is the booking as the booker sees it (`<appointment>` of docs/appointments.md,
-personal data masked) with `slot_text`, `hall_name`, `hall_address` and `service_name`.
+personal data masked, with `code_text` and the check-in window `checkin_from`–`checkin_until`)
+with `slot_text`, `checkin_text`, `hall_name`, `hall_address` and `service_name`.
 On `hall:<id>` (no personal data: anyone viewing a day's slots follows these):
 appointment_booked, appointment_changed, appointment_cancelled and no_show_recorded with
 `{hall_id, service_id, day, slots: [{id, free, walkin_released}]}`, and slots_released (a day
@@ -82,12 +83,19 @@ class BookerView(Event):
     Personal data masked; times in UTC, `slot_text` in the hall's time zone."""
 
     id: str
-    code: str = Field(description='the number the citizen shows ("Y0012")')
+    code: str = Field(
+        description='the number the citizen shows ("Y0012"), unique in the hall\'s day'
+    )
+    code_text: str = Field(
+        description='the code with its day, as the citizen is told it ("11月27日 Y0012")'
+    )
     hall_id: str
     service_id: str
     day: str
     slot_start: datetime
     slot_end: datetime
+    checkin_from: datetime = Field(description="the check-in window opens (the plan's setting)")
+    checkin_until: datetime = Field(description="the check-in window closes")
     name: str = Field(description="masked")
     id_number: str = Field(description="masked")
     phone: str = Field(description="masked")
@@ -99,6 +107,9 @@ class BookerView(Event):
     reason: str
     notify_sms: bool
     slot_text: str = Field(description='the slot as people in the hall say it ("11月27日 09:30")')
+    checkin_text: str = Field(
+        description='the check-in window in the hall\'s words ("11月27日 09:00–09:45")'
+    )
     hall_name: str
     hall_address: str
     service_name: str
@@ -121,8 +132,13 @@ class BookingChange(Event):
     slots: list[SlotPlaces] | None = sometimes("the hall's copy: the touched slots' places now")
     id: str | None = sometimes("the booker's copy: the booking")
     code: str | None = sometimes('the booker\'s copy: the number the citizen shows ("Y0012")')
+    code_text: str | None = sometimes(
+        'the booker\'s copy: the code with its day ("11月27日 Y0012")'
+    )
     slot_start: datetime | None = sometimes("the booker's copy")
     slot_end: datetime | None = sometimes("the booker's copy")
+    checkin_from: datetime | None = sometimes("the booker's copy: the check-in window opens")
+    checkin_until: datetime | None = sometimes("the booker's copy: the check-in window closes")
     name: str | None = sometimes("the booker's copy (masked)")
     id_number: str | None = sometimes("the booker's copy (masked)")
     phone: str | None = sometimes("the booker's copy (masked)")
@@ -131,6 +147,7 @@ class BookingChange(Event):
     reason: str | None = sometimes("the booker's copy")
     notify_sms: bool | None = sometimes("the booker's copy: the booker wants SMS messages")
     slot_text: str | None = sometimes("the booker's copy: the slot in the hall's words")
+    checkin_text: str | None = sometimes("the booker's copy: the check-in window in words")
     hall_name: str | None = sometimes("the booker's copy")
     hall_address: str | None = sometimes("the booker's copy")
     service_name: str | None = sometimes("the booker's copy")
@@ -154,8 +171,11 @@ class BookingChange(Event):
 _BOOKING_FIELDS = (
     "id",
     "code",
+    "code_text",
     "slot_start",
     "slot_end",
+    "checkin_from",
+    "checkin_until",
     "name",
     "id_number",
     "phone",
@@ -164,6 +184,7 @@ _BOOKING_FIELDS = (
     "reason",
     "notify_sms",
     "slot_text",
+    "checkin_text",
     "hall_name",
     "hall_address",
     "service_name",

@@ -73,7 +73,8 @@ class BookingPlan(_Model):
     late_becomes_walkin: bool = True
     # A checked-in booking is queued as if it came this long before its slot.
     queue_lead_minutes: int = Field(5, ge=0, le=60)
-    # Appointment codes ("Y" + 4 digits per hall day) and the tickets of checked-in bookings
+    # Appointment codes ("Y" + 4 digits, numbered per hall day across its services, so told
+    # with their day: "12月4日 Y0003") and the tickets of checked-in bookings
     # ("Y" + the service's prefix + number) have their own prefix.
     prefix: Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,2}$")] = "Y"
     closed_dates: list[date] = Field(default_factory=list)  # holidays
@@ -250,11 +251,14 @@ class AppointmentRef(Payload):
 
 class CheckInIn(Payload):
     """Check-in at the hall: by the booking (the citizen's phone, having scanned the hall's QR
-    code, or staff looking it up), or by ID number at a kiosk or counter."""
+    code, or staff looking it up), or by ID number or the booking's code at a kiosk or
+    counter."""
 
     hall_id: Slug
     appointment_id: str | None = Field(None, max_length=40)
     id_number: IdNumber | None = None
+    # The code the citizen shows ("Y0003", or as told: "12月4日 Y0003"): today's at this hall.
+    code: str | None = Field(None, min_length=1, max_length=20)
     hall_code: str | None = Field(None, max_length=80)  # from the hall's QR code
 
 

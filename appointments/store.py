@@ -94,6 +94,7 @@ class AppointmentStore:
         await b.create_index([("day", 1)])
         await b.create_index([("person", 1)])
         await b.create_index([("slot_id", 1)])
+        await b.create_index([("code", 1)])  # check-in by the code the citizen shows
         await b.create_index([("has_outbox", 1)])
         await self._strikes.create_index([("person", 1)])
         await self._blacklist.create_index([("until", 1)])
@@ -215,6 +216,15 @@ class AppointmentStore:
         )
         return doc is not None
 
+    async def take_released_place(self, slot_id: str, appointment_id: str) -> bool:
+        """A place handed to walk-ins taken back for a booking (demo data made for a slot
+        under way): the walk-ins' count goes down by the place."""
+        doc = await self._slots.find_one_and_update(
+            {"_id": slot_id, "walkin_released": {"$gt": 0}, "holders": {"$ne": appointment_id}},
+            {"$inc": {"walkin_released": -1}, "$push": {"holders": appointment_id}},
+        )
+        return doc is not None
+
     async def holds_place(self, slot_id: str, appointment_id: str) -> bool:
         return await self._slots.find_one({"_id": slot_id, "holders": appointment_id}) is not None
 
@@ -262,14 +272,24 @@ class AppointmentStore:
     # -- bookings --------------------------------------------------------------------------
 
     async def next_code(self, hall_id: str, day: str) -> int:
-        doc = await self._numbers.find_one_and_update(
-            {"_id": f"{hall_id}:{day}"},
-            {"$inc": {"seq": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        assert doc is not None
-        return int(doc["seq"])
+        """The hall day's next appointment number, for every service of the hall: one
+        document per hall and day, moved on by `$inc` in one atomic step (any number of
+        bookings and nodes at once get distinct numbers)."""
+        for _ in range(3):
+            try:
+                doc = await self._numbers.find_one_and_update(
+                    {"_id": f"{hall_id}:{day}"},
+                    {"$inc": {"seq": 1}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:
+                # Two first bookings of the day upserted at once and the other one inserted
+                # the document: the $inc applies to it on the next try.
+                continue
+            if doc is not None:
+                return int(doc["seq"])
+        raise RuntimeError(f"no appointment number for {hall_id} {day}")
 
     async def add(self, appointment: Appointment) -> None:
         await self._bookings.insert_one(_booking_doc(appointment))
@@ -340,6 +360,11 @@ class AppointmentStore:
     async def stale_pending(self, created_before: datetime) -> list[Appointment]:
         cursor = self._bookings.find({"state": AppointmentState.PENDING.value})
         return [b for b in [_booking(d) async for d in cursor] if b.created_at < created_before]
+
+    async def by_code(self, hall_id: str, day: str, code: str) -> list[Appointment]:
+        """The bookings of a hall day with a code (one that was made; attempts have none)."""
+        cursor = self._bookings.find({"code": code, "hall_id": hall_id, "day": day})
+        return [_booking(d) async for d in cursor]
 
     async def for_checkin(self, hall_id: str, day: str, person: str) -> list[Appointment]:
         cursor = self._bookings.find({"person": person, "hall_id": hall_id, "day": day})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from aiohttp import web
@@ -30,12 +31,34 @@ class DemoCitizen(BaseModel):
     name: str
 
 
+class DemoBooking(BaseModel):
+    """A booking for today, made when the demo starts (a slot whose check-in window is open)."""
+
+    citizen: str
+    hall: str
+    service: str
+    name: str
+    id_number: str
+    phone: str
+
+
+class TodaysBooking(BaseModel):
+    """A booking `seed` made (or found) for today: what the screen list says of it."""
+
+    citizen: str
+    hall: str
+    text: str  # "预约号 12月4日 Y0001，10:30 综合咨询，签到时间 10:00–11:00"
+
+
 class DemoData(BaseModel):
     halls: list[dict[str, Any]]
     accounts: list[DemoAccount] = Field(default_factory=list)
     citizens: list[DemoCitizen] = Field(default_factory=list)
     contacts: list[dict[str, Any]] = Field(default_factory=list)
     booking_plans: list[dict[str, Any]] = Field(default_factory=list)
+    today_bookings: list[DemoBooking] = Field(default_factory=list)
+    # Filled by `seed`, listed by `screens`.
+    seeded: list[TodaysBooking] = Field(default_factory=list, exclude=True)
 
 
 def load(path: Path = DEMO_FILE) -> DemoData:
@@ -67,6 +90,36 @@ async def seed(app: web.Application, data: DemoData) -> None:
     for plan in data.booking_plans:
         ident = f"{plan['hall_id']}:{plan['service_id']}"
         await app[APPOINTMENTS].save_plan(BookingPlan.model_validate({"_id": ident, **plan}))
+    data.seeded = [t for b in data.today_bookings if (t := await _book_today(app, data, b))]
+
+
+async def _book_today(
+    app: web.Application, data: DemoData, wanted: DemoBooking
+) -> TodaysBooking | None:
+    from appointments.api import APPOINTMENTS
+
+    service = app[APPOINTMENTS]
+    booked = await service.seed_today(
+        wanted.citizen,
+        wanted.hall,
+        wanted.service,
+        name=wanted.name,
+        id_number=wanted.id_number,
+        phone=wanted.phone,
+    )
+    if booked is None:
+        return None
+    view = await service.public(booked)
+    raw = next(h for h in data.halls if h["hall"]["id"] == wanted.hall)
+    zone = ZoneInfo(raw["hall"].get("timezone", "Asia/Shanghai"))
+    names = {s["id"]: s["name"] for s in raw.get("services", [])}
+    slot = booked.slot_start.astimezone(zone)
+    opens, closes = view["checkin_from"].astimezone(zone), view["checkin_until"].astimezone(zone)
+    text = (
+        f"预约号 {view['code_text']}，{slot:%H:%M} {names.get(booked.service_id, '')}，"
+        f"签到时间 {opens:%H:%M}–{closes:%H:%M}"
+    )
+    return TodaysBooking(citizen=wanted.citizen, hall=wanted.hall, text=text)
 
 
 def screens(app: web.Application, data: DemoData, base_url: str) -> list[tuple[str, str, str]]:
@@ -107,6 +160,14 @@ def screens(app: web.Application, data: DemoData, base_url: str) -> list[tuple[s
                 f"{base_url}/web/counter.html?counter={first_counter['id']}&token={token}",
             )
         )
+        # What the hall's 码上取号 QR code opens: no account needed.
+        rows.append(
+            (
+                "码上取号 QR ticket, walk-in (H5)",
+                hall_name,
+                f"{base_url}/m/take.html?hall={hall_id}",
+            )
+        )
         for citizen in data.citizens:
             citizen_token, _ = tokens.issue(
                 citizen.id, Role.CITIZEN, name=citizen.name, ttl_seconds=DEVICE_TTL
@@ -127,9 +188,15 @@ def screens(app: web.Application, data: DemoData, base_url: str) -> list[tuple[s
         rows.append(("视频客服 Video (H5)", citizen.name, f"{base_url}/m/video.html?token={token}"))
         for raw in data.halls:
             code = app[APPOINTMENTS].hall_code(raw["hall"]["id"])
+            today = [
+                b.text
+                for b in data.seeded
+                if (b.citizen, b.hall) == (citizen.id, raw["hall"]["id"])
+            ]
             rows.append(
                 (
-                    "预约签到 Check-in (H5, the hall's QR code)",
+                    "预约签到 Check-in (H5, the hall's QR code"
+                    + (f"; today's booking: {'; '.join(today)})" if today else ")"),
                     f"{raw['hall']['name']} · {citizen.name}",
                     f"{base_url}/m/checkin.html?code={code}&token={token}",
                 )

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -92,6 +92,22 @@ class RateLimitSettings(BaseModel):
     token_burst: int = Field(300, ge=1)
 
 
+class WalkInSettings(BaseModel):
+    """码上取号 without an account (a walk-in scanning the hall's QR code): how often one
+    network address or one phone may take a ticket or ask for a verification code. The hall's
+    daily caps and per-person limits hold whatever these allow. A hall whose public Wi-Fi puts
+    many citizens behind one address raises the per-address limits."""
+
+    tickets_per_address_per_hour: int = Field(30, ge=1)
+    codes_per_address_per_hour: int = Field(20, ge=1)
+    codes_per_phone_per_day: int = Field(5, ge=1)
+    # A code is sent again for the same phone only after this many seconds.
+    code_resend_seconds: int = Field(60, ge=0, le=3600)
+    code_minutes: int = Field(5, ge=1, le=60)
+    # Wrong codes tried before the code is void (a new one must be asked for).
+    code_attempts: int = Field(5, ge=1, le=20)
+
+
 class EventLogSettings(BaseModel):
     max_events: int = Field(1000, ge=1)
     min_age_seconds: int = Field(24 * 3600, ge=0)
@@ -132,6 +148,10 @@ class Settings(BaseSettings):
     # The binary attachments a packet announces must all arrive by then, or the socket is closed.
     attachment_timeout: float = Field(5.0, gt=0)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    walk_in: WalkInSettings = Field(default_factory=WalkInSettings)
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client: behind
+    # nginx every request comes from the proxy, and per-address limits need the citizen's.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
 
     @classmethod
     def settings_customise_sources(

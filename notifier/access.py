@@ -46,6 +46,7 @@ TABLE: dict[str, Grant] = {
     "GET /notifier/rules": CATALOGUE,
     "PUT /notifier/rules/{rule_id}": ADMINISTER,
     "DELETE /notifier/rules/{rule_id}": ADMINISTER,
+    "GET /notifier/contacts": ADMINISTER,
     "GET /notifier/contacts/{recipient}": ADMINISTER,
     "PUT /notifier/contacts/{recipient}": ADMINISTER,
 }

@@ -72,6 +72,13 @@ class InboxQuery(BaseModel):
     before: Instant | None = None
 
 
+class ContactQuery(BaseModel):
+    """A search box's text: a name, some digits of a phone number, or a recipient id."""
+
+    q: str = Field(min_length=1, max_length=40)
+    limit: int = Field(20, ge=1, le=50)
+
+
 class PreviewIn(TemplateIn):
     data: dict[str, Any] | None = None
 
@@ -88,8 +95,12 @@ def install(app: web.Application) -> None:
     app.cleanup_ctx.append(_service)
 
 
-def _deliveries(found: list[Delivery]) -> dict[str, Any]:
-    return {"deliveries": [d.model_dump(by_alias=False, mode="json") for d in found]}
+async def _deliveries(service: NotifierService, found: list[Delivery]) -> dict[str, Any]:
+    """Deliveries, and the names of their recipients (the back office shows 张三, not ids)."""
+    return {
+        "deliveries": [d.model_dump(by_alias=False, mode="json") for d in found],
+        "names": await service.names(d.recipient for d in found),
+    }
 
 
 # -- sending, and following what was sent (back office) ---------------------------------------
@@ -119,7 +130,8 @@ def _sending(rest: RestApi) -> None:
         summary="Search deliveries by recipient, kind, channel, state and time",
     )
     async def search(req: Request[NoBody, DeliveryQuery]) -> dict[str, Any]:
-        return _deliveries(await req.app[NOTIFIER].search(req.query))
+        service = req.app[NOTIFIER]
+        return await _deliveries(service, await service.search(req.query))
 
     @rest.route(
         "GET",
@@ -128,7 +140,9 @@ def _sending(rest: RestApi) -> None:
         summary="A message and the timeline of its deliveries",
     )
     async def timeline(req: Request[NoBody, NoBody]) -> dict[str, Any]:
-        return await req.app[NOTIFIER].timeline(req.path("message_id"))
+        service = req.app[NOTIFIER]
+        found = await service.timeline(req.path("message_id"))
+        return {**found, "names": await service.names([found["message"]["recipient"]])}
 
     @rest.route(
         "POST",
@@ -148,8 +162,8 @@ def _sending(rest: RestApi) -> None:
         summary="Deliveries given up on",
     )
     async def dead_letters(req: Request[NoBody, PageQuery]) -> dict[str, Any]:
-        q = req.query
-        return _deliveries(await req.app[NOTIFIER].dead_letters(q.limit, q.skip))
+        q, service = req.query, req.app[NOTIFIER]
+        return await _deliveries(service, await service.dead_letters(q.limit, q.skip))
 
     @rest.route(
         "GET",
@@ -307,7 +321,8 @@ def _kinds_and_templates(rest: RestApi) -> None:
         "rules and with the kind's sample)",
     )
     async def save_template(req: Request[TemplateIn, NoBody]) -> Template:
-        return await req.app[NOTIFIER].save_template(req.body, req.require_principal().sub)
+        who = req.require_principal()
+        return await req.app[NOTIFIER].save_template(req.body, who.sub, who.name)
 
     @rest.route(
         "POST",
@@ -350,6 +365,17 @@ def _rules_and_contacts(rest: RestApi) -> None:
     async def delete_rule(req: Request[NoBody, NoBody]) -> dict[str, str]:
         await req.app[NOTIFIER].delete_rule(req.path("rule_id"))
         return {"rule_id": req.path("rule_id")}
+
+    @rest.route(
+        "GET",
+        "/notifier/contacts",
+        query=ContactQuery,
+        tag="notifier",
+        summary="Find contacts by name, some digits of the phone number, or recipient id",
+    )
+    async def find_contacts(req: Request[NoBody, ContactQuery]) -> dict[str, Any]:
+        found = await req.app[NOTIFIER].find_contacts(req.query.q, req.query.limit)
+        return {"contacts": [c.model_dump(by_alias=False, mode="json") for c in found]}
 
     @rest.route(
         "GET",

@@ -4,7 +4,9 @@ receipts. No I/O."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from string import Formatter
 from typing import Any
@@ -245,6 +247,32 @@ def normalise_phone(phone: str) -> str:
     if phonenumbers.number_type(number) not in _SMS_TYPES:
         raise InvalidAddress(f"不是手机号码，无法接收短信：{masked}", channel=Channel.SMS.value)
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactSearch:
+    """What a back-office search for a person looks for (each "" when not)."""
+
+    recipient: str = ""
+    name: str = ""
+    phone_digits: str = ""
+
+
+_RECIPIENT = re.compile(r"^(citizen|user):[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+_PHONE_LIKE = re.compile(r"^\+?[\d\s-]{3,20}$")
+
+
+def contact_search(text: str) -> ContactSearch:
+    """A search box's text as hall staff type it: a name (张三), some digits of a phone number
+    (1381234, 138 1234 0000, +86 138…), or a recipient id (citizen:…, user:…)."""
+    text = text.strip()
+    if _RECIPIENT.match(text):
+        return ContactSearch(recipient=text)
+    if _PHONE_LIKE.match(text):
+        digits = re.sub(r"\D", "", text)
+        # Phones are kept as E.164 (+8613812340000): a mainland number typed with 86 matches too.
+        return ContactSearch(phone_digits=digits)
+    return ContactSearch(name=text)
 
 
 def check_email(email: str) -> str:

@@ -114,7 +114,8 @@ class Template(_Model):
     text: str  # SMS, in-app body, e-mail text part
     html: str = ""  # e-mail HTML part
     created_at: datetime
-    created_by: str = ""
+    created_by: str = ""  # the account, or "defaults" (the starting templates)
+    created_by_name: str = ""  # the name it showed when it saved (the back office shows it)
 
 
 class Rule(_Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -100,6 +101,23 @@ class NotifierStore:
             return {}
         found = self._contacts.find({"_id": {"$in": list(recipients)}})
         return {c.id: c for c in [Contact.model_validate(d) async for d in found]}
+
+    async def find_contacts(
+        self, recipient: str, name: str, phone_digits: str, limit: int
+    ) -> list[Contact]:
+        """Contacts with the id `recipient`, a name containing `name`, or a phone containing
+        `phone_digits` (each may be "": not searched), by id."""
+        wanted: list[dict[str, Any]] = []
+        if recipient:
+            wanted.append({"_id": recipient})
+        if name:
+            wanted.append({"name": {"$regex": re.escape(name)}})
+        if phone_digits:
+            wanted.append({"phone": {"$regex": re.escape(phone_digits)}})
+        if not wanted:
+            return []
+        found = self._contacts.find({"$or": wanted}).sort("_id", 1).limit(limit)
+        return [Contact.model_validate(d) async for d in found]
 
     async def save_contact(self, contact: Contact) -> None:
         doc = contact.model_dump(by_alias=True, mode="json")

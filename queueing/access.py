@@ -16,8 +16,9 @@ from queueing.models import CounterState, CounterStatus, Ticket
 
 ANY, HALL, OWN = Reach.ANY, Reach.HALL, Reach.OWN
 
-# Names and addresses are public to people choosing where to go.
-LIST_HALLS = grant(admin=ANY, supervisor=ANY, staff=ANY, agent=ANY, citizen=ANY)
+# Names, districts and addresses are public to people choosing where to go (a walk-in's phone
+# has no account).
+LIST_HALLS = public("names and addresses, for choosing a hall")
 # A hall with its services and counters; its board and its events (no personal data: ticket
 # numbers and windows, as the hall's own screens show them).
 READ_HALL = grant(admin=ANY, supervisor=HALL, staff=HALL, display=HALL, citizen=ANY)
@@ -49,6 +50,7 @@ COUNTER_ACTIONS = (
     "transfer",
     "park",
     "unpark",
+    "requeue",
 )
 _COUNTER_PATH = "/halls/{hall_id}/counters/{counter_id}/"
 
@@ -72,6 +74,11 @@ TABLE: dict[str, Grant] = {
     "queueing.take_ticket": TAKE_TICKET,
     "POST /halls/{hall_id}/tickets": TAKE_TICKET,
     "POST /halls/{hall_id}/tickets/{ticket_id}/follow": public("the slip's printed code"),
+    # 码上取号 from the hall's QR code without an account: limited per address, device and
+    # phone, within the hall's daily caps and per-person limit (queueing/walk_in.py).
+    "GET /halls/{hall_id}/walk-in": public("the hall's services and waiting counts"),
+    "POST /halls/{hall_id}/walk-in/codes": public("limited per phone and address"),
+    "POST /halls/{hall_id}/walk-in/tickets": public("limited per address, device and phone"),
     "queueing.cancel_ticket": CANCEL_TICKET,
     "DELETE /halls/{hall_id}/tickets/{ticket_id}": CANCEL_TICKET,
     "GET /halls/{hall_id}/tickets/{ticket_id}": READ_TICKET,

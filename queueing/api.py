@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError, create_model
 
-from hub import export, keys
+from hub import client_address, export, keys
 from hub.access import Scope
 from hub.auth import Principal, Role
 from hub.errors import Forbidden, InvalidPayload
@@ -39,11 +39,13 @@ from queueing.models import (
     HallSummary,
     NoticeIn,
     PauseIn,
+    PhoneCodeIn,
     Service,
     TakeTicketIn,
     Ticket,
     TicketRef,
     TransferIn,
+    WalkInTicketIn,
 )
 from queueing.service import (
     HallService,
@@ -53,11 +55,14 @@ from queueing.service import (
     RedisQueueVersions,
     open_services,
 )
+from queueing.service.walk_in import WalkInService
+from queueing.store import WalkInStore
 
 log = get_logger("queueing")
 
 HALLS = web.AppKey("queueing_halls", HallService)
 QUEUE = web.AppKey("queueing_queue", QueueingService)
+WALK_IN = web.AppKey("queueing_walk_in", WalkInService)
 
 # Which channel each kind of caller may take a ticket through.
 CHANNELS: dict[Role, set[Channel]] = {
@@ -107,6 +112,7 @@ def install(app: web.Application) -> None:
     _install_halls(app)
     _install_counters(app)
     _install_tickets(app)
+    _install_walk_in(app)
     _install_reads(app)
     _install_topics(app)
     app.cleanup_ctx.append(_services)
@@ -268,12 +274,12 @@ def _counter_actions() -> dict[str, tuple[type[BaseModel], CounterAction, str]]:
         "open_counter": (
             CounterIn,
             lambda q, p, who: _state_out(q.open_counter(p.counter_id, who)),
-            "Sign in at a counter (open it)",
+            "Open a counter (开窗): the clerk works it until closing it",
         ),
         "close_counter": (
             CounterIn,
             lambda q, p, who: _state_out(q.close_counter(p.counter_id, who)),
-            "Sign out (close the counter)",
+            "Close the counter (关窗)",
         ),
         "pause": (
             PauseIn,
@@ -329,6 +335,12 @@ def _counter_actions() -> dict[str, tuple[type[BaseModel], CounterAction, str]]:
             CallTicketIn,
             lambda q, p, who: ticket_out(q.unpark(p.counter_id, p.ticket_id, who)),
             "Put a parked ticket back in the queue",
+        ),
+        "requeue": (
+            CallTicketIn,
+            lambda q, p, who: ticket_out(q.requeue(p.counter_id, p.ticket_id, who)),
+            "Put a no-show ticket back in the queue (its holder came back), where the hall's "
+            "policy says",
         ),
     }
 
@@ -420,9 +432,15 @@ async def _take(
             "follow_path": path,
             "follow_url": app[keys.SETTINGS].base_url + path,
         }
-    # A ticket without an account (kiosk, counter): a short code, printed in the QR code, that
-    # the phone trades for a token following this ticket only (a whole token makes a QR code
-    # too dense for a thermal slip).
+    return _with_follow_code(app, ticket, status)
+
+
+def _with_follow_code(
+    app: web.Application, ticket: Ticket, status: dict[str, Any]
+) -> dict[str, Any]:
+    """A ticket without an account (kiosk, counter, a walk-in's phone): a short code, printed
+    in the QR code or kept in the link, that the phone trades for a token following this
+    ticket only (a whole token makes a QR code too dense for a thermal slip)."""
     code = follow_code(app, ticket.id)
     path = f"/m/ticket.html?id={ticket.id}&k={code}"
     return {
@@ -505,6 +523,52 @@ async def my_tickets(req: Request[NoBody, NoBody]) -> list[dict[str, Any]]:
     return [await queue.holder_view(t) for t in tickets]
 
 
+# -- 码上取号 without an account (the hall's QR code) ----------------------------------------
+
+
+def _address(req: Request[Any, Any]) -> str:
+    return client_address.of_request(req.http, req.app[keys.SETTINGS].trusted_proxies)
+
+
+async def walk_in_hall(req: Request[NoBody, NoBody]) -> dict[str, Any]:
+    return await req.app[WALK_IN].hall(req.path("hall_id"))
+
+
+async def walk_in_code(req: Request[PhoneCodeIn, NoBody]) -> dict[str, Any]:
+    return await req.app[WALK_IN].send_code(req.path("hall_id"), req.body, _address(req))
+
+
+async def walk_in_ticket(req: Request[WalkInTicketIn, NoBody]) -> dict[str, Any]:
+    ticket = await req.app[WALK_IN].take(req.path("hall_id"), req.body, _address(req))
+    status = await req.app[QUEUE].holder_view(ticket, fresh=True)
+    return _with_follow_code(req.app, ticket, status)
+
+
+def _install_walk_in(app: web.Application) -> None:
+    route = app[keys.REST].route
+    one = "/halls/{hall_id}/walk-in"
+    tag = "walk-in"
+    route("GET", one, tag=tag, summary="What a walk-in scanning the hall's QR code may take")(
+        walk_in_hall
+    )
+    route(
+        "POST",
+        one + "/codes",
+        body=PhoneCodeIn,
+        tag=tag,
+        summary="Send a walk-in's phone a verification code by SMS (limited per phone and address)",
+    )(walk_in_code)
+    route(
+        "POST",
+        one + "/tickets",
+        body=WalkInTicketIn,
+        status=201,
+        tag=tag,
+        summary="Take a ticket without an account (limited per address, device and phone); "
+        "it comes with the follow code a kiosk prints",
+    )(walk_in_ticket)
+
+
 def _install_tickets(app: web.Application) -> None:
     route, add = app[keys.REST].route, app[keys.COMMANDS].add
     one = "/halls/{hall_id}/tickets/{ticket_id}"
@@ -545,7 +609,16 @@ def _install_tickets(app: web.Application) -> None:
 async def board(req: Request[NoBody, NoBody]) -> dict[str, Any]:
     hall_id = req.path("hall_id")
     access.READ_HALL.require(req.require_principal(), access.of_hall(hall_id))
-    return await req.app[QUEUE].board(hall_id)
+    snapshot = await req.app[QUEUE].board(hall_id)
+    # The 码上取号 QR code on the display leads phones to the public address, not the one the
+    # display itself may use on the hall's network.
+    hall = snapshot["hall"]
+    hall["take_url"] = (
+        f"{req.app[keys.SETTINGS].base_url}/m/take.html?hall={hall_id}"
+        if hall.get("show_take_qr")
+        else None
+    )
+    return snapshot
 
 
 async def workstation(req: Request[NoBody, NoBody]) -> dict[str, Any]:
@@ -648,6 +721,17 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         app[keys.DB], app[keys.BUS], pepper=pepper, versions=queue_versions(app)
     )
     app[QUEUE] = queue
+    walk_ins = WalkInStore(app[keys.DB])
+    await walk_ins.ensure_indexes()
+    settings = app[keys.SETTINGS]
+    app[WALK_IN] = WalkInService(
+        queue,
+        walk_ins,
+        app[keys.BUS],
+        settings.walk_in,
+        pepper=pepper,
+        sms=bool(settings.notifier.sms),
+    )
     await queue.sweep_outboxes()
     sweeper = asyncio.create_task(_sweep(queue), name="queueing-outbox-sweeper")
     yield
@@ -668,4 +752,4 @@ async def _sweep(queue: QueueingService) -> None:
             log.exception("sweep_failed")
 
 
-__all__ = ["HALLS", "QUEUE", "install"]
+__all__ = ["HALLS", "QUEUE", "WALK_IN", "install"]

@@ -50,6 +50,7 @@ from queueing.models import (
     Hall,
     HallSetup,
     PendingEvent,
+    Requeue,
     Service,
     Tag,
     Ticket,
@@ -94,6 +95,19 @@ def setup_problems(setup: HallSetup) -> list[str]:
             if served.service_id not in service_ids:
                 problems.append(f"窗口 {counter.id} 引用了不存在的事项 {served.service_id}")
     return problems
+
+
+def in_hall_order(services: Sequence[Service], counters: Sequence[Counter]) -> list[Counter]:
+    """The counters with their services listed in the hall's order (its services by ticket
+    prefix, A, B, C …, as the store reads them): every screen and list shows them alike."""
+    rank = {s.id: i for i, s in enumerate(services)}
+    last = len(rank)
+    return [
+        c.model_copy(
+            update={"services": sorted(c.services, key=lambda s: rank.get(s.service_id, last))}
+        )
+        for c in counters
+    ]
 
 
 # -- days, numbers, people --------------------------------------------------------------------
@@ -154,14 +168,15 @@ def citizen_info(citizen: CitizenIn | None, citizen_id: str | None) -> CitizenIn
     )
 
 
-def person_keys(citizen: CitizenInfo, pepper: bytes) -> list[str]:
+def person_keys(citizen: CitizenInfo, pepper: bytes, device: str = "") -> list[str]:
     """Keyed hashes naming a person for per-day limits, one per identifier given (ID number,
-    phone, platform account): the same person is matched by any of them. Never the raw
-    values (an index must not hold personal data)."""
+    phone, platform account, the phone a walk-in took it on): the same person is matched by
+    any of them. Never the raw values (an index must not hold personal data)."""
     raw = [
         citizen.id_number,
         citizen.phone,
         f"acct:{citizen.citizen_id}" if citizen.citizen_id else "",
+        f"device:{device}" if device else "",
     ]
     return [
         hmac.new(pepper, value.encode(), hashlib.sha256).hexdigest()[:32] for value in raw if value
@@ -557,6 +572,7 @@ def desk_ticket(ticket: Ticket, service_name: str) -> events.DeskTicket:
         parked_at=ticket.parked_at,
         case_id=ticket.case_id,
         transferred=bool(ticket.transfers),
+        requeued=len(ticket.requeues),
         counter_id=ticket.counter_id,
         target_counter_id=ticket.target_counter_id,
         called_at_counters=list(dict.fromkeys(c.counter_id for c in ticket.calls)),
@@ -815,6 +831,100 @@ def unpark(ticket: Ticket, service: Service, now: datetime) -> tuple[Ticket, lis
         }
     )
     return back, _own(ticket, events.TicketUnparked(**public_ticket(back, service)))
+
+
+def requeue_place(
+    ticket: Ticket, waiting: Iterable[Ticket], policy: CallingPolicy, now: datetime
+) -> tuple[datetime, int]:
+    """Where a no-show goes back in: the queue time that puts it right behind the first
+    `requeue_behind` tickets waiting for its service (first come, first served among them), or
+    at the end (the policy says None, or fewer are waiting); and how many are then ahead of it.
+
+    A place between two neighbours' queue times, so every order the hall keeps (the calling
+    policy, the workstation's port of it, the holders' places) puts it there; whole
+    milliseconds, as the store keeps times."""
+    queue = sorted(
+        (
+            t
+            for t in waiting
+            if t.status is TicketStatus.WAITING
+            and t.id != ticket.id
+            and t.service_id == ticket.service_id
+            and t.target_counter_id is None
+        ),
+        key=_fifo,
+    )
+    behind = policy.requeue_behind
+    if behind is None or behind >= len(queue):
+        end = _whole_ms(now)
+        if queue:  # a booking's ticket may be queued a little ahead of now
+            end = max(end, queue[-1].queue_time + timedelta(milliseconds=1))
+        return end, len(queue)
+    after = queue[behind]
+    if behind == 0:
+        return after.queue_time - timedelta(milliseconds=1), 0
+    before = queue[behind - 1]
+    middle = _whole_ms(before.queue_time + (after.queue_time - before.queue_time) / 2)
+    # Neighbours within a millisecond leave no time between them: just after the one it goes
+    # behind (a place further back at most, never ahead of those it must not pass).
+    if middle <= before.queue_time:
+        middle = before.queue_time + timedelta(milliseconds=1)
+    return middle, behind
+
+
+def _whole_ms(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def requeue(
+    ticket: Ticket,
+    hall: Hall,
+    counter: Counter,
+    service: Service,
+    waiting: Iterable[Ticket],
+    staff_id: str,
+    now: datetime,
+) -> tuple[Ticket, list[PendingEvent]]:
+    """A citizen who missed their call came back: a clerk puts the no-show ticket back in its
+    service's queue, as far back as the hall's policy says, as often as it allows. It waits
+    again like any ticket (called again from the start, no counter kept)."""
+    if ticket.status is not TicketStatus.NO_SHOW:
+        raise errors.InvalidTransition("只有过号的号可以重新排队", status=ticket.status.value)
+    if ticket.day != local_day(now, hall.timezone).isoformat():
+        raise errors.InvalidTransition("只能为今天过号的号重新排队")
+    policy = hall.policy
+    limit = policy.requeue_limit
+    if len(ticket.requeues) >= limit:
+        message = (
+            "本大厅不允许过号后重新排队，请重新取号"
+            if limit == 0
+            else f"该号已重新排队 {len(ticket.requeues)} 次，不能再次排队，请重新取号"
+        )
+        raise errors.RequeueLimitReached(message, limit=limit)
+    queue_time, ahead = requeue_place(ticket, waiting, policy, now)
+    back = ticket.model_copy(
+        update={
+            "status": TicketStatus.WAITING,
+            "queue_time": queue_time,
+            "counter_id": None,
+            "target_counter_id": None,
+            "calls": [],
+            "called_at": None,
+            "serving_at": None,
+            "no_show_at": None,
+            "near_notified_at": None,
+            "staff_id": None,
+            "staff_name": "",
+            "requeues": [
+                *ticket.requeues,
+                Requeue(at=now, counter_id=counter.id, by=staff_id, queue_time=ticket.queue_time),
+            ],
+        }
+    )
+    event = events.TicketRequeued(
+        **public_ticket(back, service), **counter_data(counter), queued_behind=ahead
+    )
+    return back, _hall_and_own(ticket, event)
 
 
 def cancel(ticket: Ticket, service: Service, now: datetime) -> tuple[Ticket, list[PendingEvent]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.errors import Forbidden, HubError, InvalidPayload, NotFound
+from hub.errors import Forbidden, HubError, InvalidPayload, NotFound, RateLimited
 
 
 class HallNotFound(NotFound):
@@ -72,7 +72,7 @@ class ChannelNotAllowed(Forbidden):
 
 class CounterClosed(Conflict):
     code = "COUNTER_CLOSED"
-    default_message = "窗口未开放，请先签到"
+    default_message = "窗口尚未开窗，请先开窗"
 
 
 class CounterPaused(Conflict):
@@ -87,12 +87,12 @@ class CounterBusy(Conflict):
 
 class CounterTaken(Conflict):
     code = "COUNTER_TAKEN"
-    default_message = "该窗口已有其他工作人员签到"
+    default_message = "该窗口已由其他工作人员开窗"
 
 
 class NotYourCounter(Forbidden):
     code = "NOT_YOUR_COUNTER"
-    default_message = "您未在该窗口签到"
+    default_message = "该窗口不是您开的窗"
 
 
 class NoCurrentTicket(Conflict):
@@ -123,3 +123,38 @@ class TooFewCalls(Conflict):
 class ConcurrentChange(Conflict):
     code = "CONCURRENT_CHANGE"
     default_message = "数据已被他人修改，请刷新后重试"
+
+
+class RequeueLimitReached(Conflict):
+    """A no-show ticket may go back into the queue only as often as the hall's policy says
+    (`details.limit`; 0: never)."""
+
+    code = "REQUEUE_LIMIT_REACHED"
+    default_message = "该号不能再次排队，请重新取号"
+
+
+# -- 码上取号 without an account ------------------------------------------------------------
+
+
+class PhoneCodeInvalid(HubError):
+    code = "PHONE_CODE_INVALID"
+    status = 422
+    default_message = "验证码不正确，请核对短信中的验证码"
+
+
+class PhoneCodeExpired(HubError):
+    code = "PHONE_CODE_EXPIRED"
+    status = 422
+    default_message = "验证码已过期或已失效，请重新获取"
+
+
+class SmsUnavailable(Conflict):
+    code = "SMS_UNAVAILABLE"
+    default_message = "暂时无法发送短信验证码，请直接取号或到取号机取号"
+
+
+class WalkInLimited(RateLimited):
+    """A walk-in past a limit of their address or phone (the code stays RATE_LIMITED; `details`
+    say which limit and in how many seconds to try again)."""
+
+    default_message = "操作过于频繁，请稍后再试"

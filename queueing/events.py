@@ -2,8 +2,8 @@
 topics they go to.
 
 On `hall:<id>` (hall screens; no personal data): ticket_issued, ticket_called, ticket_recalled,
-ticket_started, ticket_finished, ticket_no_show, ticket_transferred, ticket_parked,
-ticket_cancelled, counter_opened, counter_closed, counter_paused, counter_resumed,
+ticket_started, ticket_finished, ticket_no_show, ticket_requeued, ticket_transferred,
+ticket_parked, ticket_cancelled, counter_opened, counter_closed, counter_paused, counter_resumed,
 waiting_changed, notice_changed, hall_updated, wait_exceeded (a ticket waited longer than the
 hall allows: a staff alert).
 On `counter:<id>`: counter_updated (status and current ticket).
@@ -11,7 +11,9 @@ On `desk:<hall id>` (the hall's counter workstations; staff only, citizen data m
 desk_ticket_changed (every change of a ticket, whole), hall_updated.
 On `ticket:<id>` and, for a ticket taken in the H5 app, `citizen:<id>`: ticket_issued,
 position_changed, turn_near, ticket_called, ticket_started, ticket_finished, ticket_no_show,
-ticket_transferred, ticket_parked, ticket_unparked, ticket_cancelled.
+ticket_requeued, ticket_transferred, ticket_parked, ticket_unparked, ticket_cancelled.
+On a walk-in's phone, `citizen:walkin-<keyed hash>` (no token follows it): phone_code_issued
+(the verification code the message center sends by SMS).
 
 A type sent to the hall and to the ticket's own topics has one model: what only the ticket's
 own topics carry (the estimate, the case id) is an optional field, absent (not null) from the
@@ -195,6 +197,13 @@ class TicketUnparked(TicketFacts, type="queueing.ticket_unparked", topics=OWN):
     """A parked ticket went back into the queue, at its place, for the counter that parked it."""
 
 
+class TicketRequeued(AtCounter, type="queueing.ticket_requeued", topics=(HALL, *OWN)):
+    """A no-show ticket whose holder came back was put back in the queue by a clerk (过号重新排队),
+    behind the tickets the hall's policy says; the counter fields name that clerk's counter."""
+
+    queued_behind: int = Field(description="tickets of its service called before it now")
+
+
 class TicketCancelled(TicketFacts, type="queueing.ticket_cancelled", topics=(HALL, *OWN)):
     """A waiting or parked ticket was cancelled (by its holder or the staff)."""
 
@@ -314,6 +323,7 @@ class DeskTicket(_Part):
     parked_at: datetime | None
     case_id: str | None
     transferred: bool
+    requeued: int = Field(description="times it was put back in the queue after a no-show")
     counter_id: str | None = Field(description="the counter holding it, or that parked it")
     target_counter_id: str | None = Field(description="transferred to this counter only")
     called_at_counters: list[str] = Field(description="the counters that called it")
@@ -325,3 +335,16 @@ class DeskTicketChanged(Event, type="queueing.desk_ticket_changed", topics=(DESK
     workstations apply it whole."""
 
     ticket: DeskTicket
+
+
+class PhoneCodeIssued(Event, type="queueing.phone_code_issued", topics=(CITIZEN,)):
+    """A walk-in asked to verify their phone before taking a ticket (码上取号 without an
+    account): the message center sends the code by SMS. Published on the phone's own
+    `citizen:walkin-<keyed hash>` topic, which no token can follow, so the code reaches the
+    phone and nobody else."""
+
+    hall_id: str
+    hall_name: str
+    phone: str = Field(description="the mobile number to send the code to (as typed, checked)")
+    code: str
+    minutes: int = Field(description="the code is valid this long")

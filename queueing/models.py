@@ -69,6 +69,19 @@ class CallingPolicy(_Model):
     announce_repeat: int = Field(2, ge=1, le=5)
     per_person_daily_limit: int = Field(3, ge=1, le=50)
     service_level_minutes: int = Field(30, ge=1, le=600)
+    # A citizen who missed their call (过号) and comes back may be put back in the queue by a
+    # clerk this many times per ticket (0: never; they take a new ticket) ...
+    requeue_limit: int = Field(1, ge=0, le=5)
+    # ... behind this many tickets waiting for its service, or at the end (None): far enough
+    # back that those who were there on time are not passed, not so far that it is a new ticket.
+    requeue_behind: int | None = Field(3, ge=0, le=100)
+
+
+class GeoPoint(_Model):
+    """Where a hall is (WGS-84, as phones' geolocation reports it): nearby halls first."""
+
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
 
 
 class Hall(_Model):
@@ -77,10 +90,16 @@ class Hall(_Model):
     id: Slug = Field(alias="_id")
     name: str = Field(min_length=1, max_length=60)
     address: str = ""
+    # The district (区/县) a citizen picks the hall by, and where it is (nearby halls first).
+    district: str = Field("", max_length=30)
+    location: GeoPoint | None = None
     timezone: str = "Asia/Shanghai"
     opening_hours: list[OpeningHours] = Field(default_factory=list)
     notice: str = Field("", max_length=500)
     policy: CallingPolicy = Field(default_factory=CallingPolicy)
+    # The hall display shows the hall's 码上取号 QR code (/m/take.html?hall=<id>): off by
+    # default, for halls whose walk-ins may take a ticket on their phone.
+    show_take_qr: bool = False
 
 
 class Service(_Model):
@@ -185,6 +204,15 @@ class Transfer(_Model):
     by: str = ""
 
 
+class Requeue(_Model):
+    """A no-show ticket put back in the queue by a clerk."""
+
+    at: datetime
+    counter_id: str
+    by: str = ""
+    queue_time: datetime  # its place before (the new one is the ticket's queue_time)
+
+
 class PendingEvent(_Model):
     """An event written with the state change that causes it, published after (outbox)."""
 
@@ -229,6 +257,7 @@ class Ticket(_Model):
     staff_name: str = ""
     case_id: str | None = None
     transfers: list[Transfer] = Field(default_factory=list)
+    requeues: list[Requeue] = Field(default_factory=list)
     version: int = 0
     outbox: list[PendingEvent] = Field(default_factory=list)
 
@@ -272,6 +301,18 @@ class CounterLogEntry(_Model):
     staff_id: str | None
     start: datetime
     end: datetime | None = None
+
+
+class PhoneCode(_Model):
+    """A verification code sent to a walk-in's phone (collection `queueing_phone_codes`, one
+    per phone: a new code replaces the old). Only its keyed hash is kept."""
+
+    id: str = Field(alias="_id")  # the phone's keyed hash
+    hall_id: str
+    digest: str  # keyed hash of phone and code
+    issued_at: datetime
+    expires_at: datetime
+    attempts: int = 0  # wrong codes tried
 
 
 # -- inputs -----------------------------------------------------------------------------------
@@ -324,6 +365,26 @@ class NoticeIn(Payload):
     notice: str = Field(max_length=500)
 
 
+# A walk-in's phone (the page keeps a random id in its storage): with the network address,
+# what limits an account-less walk-in.
+DeviceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
+class WalkInTicketIn(Payload):
+    """码上取号 without an account: a service, and optionally the phone verified by a code."""
+
+    service_id: Slug
+    device: DeviceId
+    tags: list[Tag] = Field(default_factory=list, max_length=6)
+    phone: str = Field("", max_length=20)
+    code: str = Field("", max_length=8)
+
+
+class PhoneCodeIn(Payload):
+    phone: str = Field(min_length=1, max_length=20)
+    device: DeviceId
+
+
 # -- views ------------------------------------------------------------------------------------
 
 
@@ -331,6 +392,8 @@ class HallSummary(BaseModel):
     id: str
     name: str
     address: str
+    district: str
+    location: GeoPoint | None
     timezone: str
     services: int
     counters: int

@@ -144,8 +144,11 @@ def report(
     timezone: str,
     labels: dict[str, str],
     until: datetime,
+    order: Sequence[str] = (),
 ) -> list[Row]:
-    """KPI rows, one per group, in a stable order."""
+    """KPI rows, one per group, in a stable order: the keys `order` names in its order (the
+    hall's services, A–E, then its counters by number, as every screen lists them), then the
+    rest sorted."""
     zone = ZoneInfo(timezone)
     groups: dict[str, list[Ticket]] = defaultdict(list)
     for ticket in tickets:
@@ -172,8 +175,13 @@ def report(
             target_minutes,
             idle.get(key) if group_by in (GroupBy.COUNTER, GroupBy.CLERK) else None,
         )
-        for key in sorted(groups)
+        for key in _ordered(groups, order)
     ]
+
+
+def _ordered(keys: Iterable[str], order: Sequence[str]) -> list[str]:
+    rank = {key: i for i, key in enumerate(order)}
+    return sorted(keys, key=lambda key: (rank.get(key, len(rank)), key))
 
 
 def _keys(ticket: Ticket, group_by: GroupBy, zone: ZoneInfo) -> list[str]:

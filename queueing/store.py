@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from queueing.models import (
     Hall,
     HallSetup,
     PendingEvent,
+    PhoneCode,
     Service,
     Ticket,
     TicketStatus,
@@ -160,6 +162,7 @@ _QUEUE_FIELDS = {
         "parked_at",
         "case_id",
         "transfers",
+        "requeues",
         "staff_id",
         "staff_name",
     )
@@ -600,3 +603,68 @@ def _state(doc: Document) -> CounterState:
     doc.pop("pending", None)
     doc.pop("outbox_last", None)
     return CounterState.model_validate(doc)
+
+
+class WalkInStore:
+    """码上取号 without an account: `queueing_walk_in_limits`, one counter per window of a
+    limit (an address's tickets this hour, a phone's codes today), and
+    `queueing_phone_codes`, the code last sent to each phone (keyed hashes only). Both lapse
+    with their `expires_at` (a TTL index; a lapsed one is ignored until it is gone)."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._limits = db["queueing_walk_in_limits"]
+        self._codes = db["queueing_phone_codes"]
+
+    async def ensure_indexes(self) -> None:
+        await self._limits.create_index([("expires_at", 1)], expireAfterSeconds=0)
+        await self._codes.create_index([("expires_at", 1)], expireAfterSeconds=0)
+
+    async def bump(self, key: str, limit: int, expires_at: datetime) -> bool:
+        """Count one more in the window, atomically, only while it is under `limit`: False
+        (and nothing written) when it is full."""
+        try:
+            doc = await self._limits.find_one_and_update(
+                {"_id": key, "n": {"$lt": limit}},
+                # The window's own end, the same on every bump ($set: nx-27017 ignores
+                # $setOnInsert in an upsert).
+                {"$inc": {"n": 1}, "$set": {"expires_at": expires_at}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:  # MongoDB: the window exists and is full
+            return False
+        return doc is not None  # nx-27017 answers None there instead
+
+    async def unbump(self, key: str) -> None:
+        """Take back one count (what it counted was refused after all); a window back at
+        nothing is gone, as if never counted."""
+        await self._limits.update_one({"_id": key, "n": {"$gt": 0}}, {"$inc": {"n": -1}})
+        await self._limits.delete_one({"_id": key, "n": {"$lte": 0}})
+
+    async def code(self, phone_key: str) -> PhoneCode | None:
+        doc = await self._codes.find_one({"_id": phone_key})
+        return PhoneCode.model_validate(doc) if doc else None
+
+    async def save_code(self, code: PhoneCode) -> None:
+        doc = code.model_dump(by_alias=True)
+        await self._codes.replace_one({"_id": code.id}, doc, upsert=True)
+
+    async def use_code(self, code: PhoneCode) -> bool:
+        """Use the code up, once: False when another request used it (or a new one replaced
+        it) first."""
+        found = await self._codes.find_one_and_delete(
+            {"_id": code.id, "digest": code.digest, "attempts": code.attempts}
+        )
+        return found is not None
+
+    async def wrong_code(self, code: PhoneCode) -> None:
+        """One more wrong try of this code (not of a newer one that replaced it)."""
+        await self._codes.update_one(
+            {"_id": code.id, "digest": code.digest}, {"$inc": {"attempts": 1}}
+        )
+
+    async def restore_code(self, code: PhoneCode) -> None:
+        """Give back a code used for a ticket that was refused after all (unless a new code
+        has been sent meanwhile)."""
+        with contextlib.suppress(DuplicateKeyError):
+            await self._codes.insert_one(code.model_dump(by_alias=True))

@@ -73,6 +73,7 @@ def board(
             "name": hall.name,
             "notice": hall.notice,
             "timezone": hall.timezone,
+            "show_take_qr": hall.show_take_qr,
         },
         "announce_repeat": hall.policy.announce_repeat,
         "services": [
@@ -120,6 +121,8 @@ def workstation(
             "name": hall.name,
             "timezone": hall.timezone,
             "no_show_min_calls": policy.no_show_min_calls,
+            "requeue_limit": policy.requeue_limit,
+            "requeue_behind": policy.requeue_behind,
         },
         "policy": {
             "max_wait_minutes": policy.max_wait_minutes,

@@ -9,6 +9,7 @@
 - `checkin`   a booking becomes a ticket at the hall
 - `people`    strikes, the blacklist and its lifting, no-shows
 - `reads`     a citizen's bookings, one booking, the back office's search and statistics
+- `seeding`   demo data: a booking for today that can be checked in at once
 
 `AppointmentService` is what the adapters (appointments/api.py, jobs.py) and the composition
 root see; the store stays behind it.
@@ -40,6 +41,7 @@ from appointments.service.core import Core
 from appointments.service.people import People
 from appointments.service.quota import QuotaRule, RecentLoad
 from appointments.service.reads import Reads
+from appointments.service.seeding import Seeding
 from appointments.store import AppointmentStore
 from hub.auth.models import Principal
 from hub.clock import Clock, utc_now
@@ -71,6 +73,7 @@ class AppointmentService:
         self._booking = Booking(core, self._calendar, self._people)
         self._checkin = CheckIn(core)
         self._reads = Reads(core)
+        self._seeding = Seeding(core, self._calendar, self._booking)
 
     def now(self) -> datetime:
         return self._now()
@@ -114,9 +117,10 @@ class AppointmentService:
     async def cancel(self, principal: Principal, request: AppointmentRef) -> Appointment:
         return await self._booking.cancel(principal, request)
 
-    def public(self, appointment: Appointment) -> dict[str, Any]:
-        """A booking as the booker and the staff see it: personal data masked."""
-        return self._core.public(appointment)
+    async def public(self, appointment: Appointment) -> dict[str, Any]:
+        """A booking as the booker and the staff see it: personal data masked, the code with
+        its day, the check-in window by its plan now."""
+        return await self._core.public(appointment)
 
     # -- check-in ---------------------------------------------------------------------------
 
@@ -128,6 +132,22 @@ class AppointmentService:
 
     async def check_in(self, principal: Principal, request: CheckInIn) -> dict[str, Any]:
         return await self._checkin.check_in(principal, request)
+
+    async def seed_today(
+        self,
+        citizen_id: str,
+        hall_id: str,
+        service_id: str,
+        *,
+        name: str,
+        id_number: str,
+        phone: str,
+    ) -> Appointment | None:
+        """Demo data: the citizen's booking for a slot of today that can be checked in now
+        (made if need be); None when the plan has none today."""
+        return await self._seeding.today(
+            citizen_id, hall_id, service_id, name=name, id_number=id_number, phone=phone
+        )
 
     # -- people -----------------------------------------------------------------------------
 

@@ -98,11 +98,11 @@ class Booking:
         booked = appointment.model_copy(
             update={"state": AppointmentState.BOOKED, "code": domain.appointment_code(plan, seq)}
         )
-        saved = await self._booked(booked, principal.sub, "预约成功")
+        saved = await self.booked(booked, principal.sub, "预约成功")
         await self._core.tell_hall(events.AppointmentBooked, plan, saved.day, [saved.slot_id])
         return saved
 
-    async def _booked(self, booked: Appointment, by: str, what: str) -> Appointment:
+    async def booked(self, booked: Appointment, by: str, what: str) -> Appointment:
         """Saved as booked, the booker told: with the booker's account, and with the phone when
         they asked for SMS (the message center keeps it as their SMS address)."""
         told = events.AppointmentBooked(
@@ -135,12 +135,22 @@ class Booking:
             if moving_day:
                 await self._store.unhold(new_hold, current.id)
             raise errors.SlotFull(slot_id=new_slot)
+        # A code is unique within its hall day only: moved to another day, the booking gets
+        # that day's next one (the old one may be another booking's there).
+        code = (
+            domain.appointment_code(
+                plan, await self._store.next_code(plan.hall_id, day.isoformat())
+            )
+            if day.isoformat() != current.day
+            else current.code
+        )
         moved = current.model_copy(
             update={
                 "slot_id": new_slot,
                 "slot_start": start,
                 "slot_end": end.astimezone(UTC),
                 "day": day.isoformat(),
+                "code": code,
                 "hold": new_hold,
                 "reminded": False,
                 "updated_at": now,
@@ -148,7 +158,10 @@ class Booking:
         )
         old_text = domain.local_text(current.slot_start, zone)
         told = events.AppointmentChanged(**await self._core.booker_change(moved))
-        saved = await self._core.save(moved, principal.sub, f"改约：原 {old_text}", told)
+        what = f"改约：原 {old_text}" + (
+            f"，原预约号 {current.code}" if code != current.code else ""
+        )
+        saved = await self._core.save(moved, principal.sub, what, told)
         await self._store.give_back(current.slot_id, current.id)
         if moving_day:
             await self._store.unhold(current.hold, current.id)
@@ -196,7 +209,7 @@ class Booking:
                     }
                 )
                 with contextlib.suppress(HubError):
-                    await self._booked(booked, "system", "预约成功（恢复）")
+                    await self.booked(booked, "system", "预约成功（恢复）")
             else:
                 await self._store.give_back(appointment.slot_id, appointment.id)
                 await self._store.unhold(appointment.hold, appointment.id)

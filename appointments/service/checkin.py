@@ -1,6 +1,6 @@
 """Check-in at the hall: a booking becomes a ticket of the queue (its published
-`take_ticket`), found by the booking (the citizen's phone, having scanned the hall's QR code)
-or by the ID number (a kiosk or a counter)."""
+`take_ticket`), found by the booking (the citizen's phone, having scanned the hall's QR code),
+by the ID number or by the code the citizen shows (a kiosk or a counter)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class CheckIn:
         if appointment.hall_id != request.hall_id:
             raise errors.WrongHall(hall_id=appointment.hall_id)
         if appointment.state is AppointmentState.CHECKED_IN and appointment.ticket_id:
-            return self._answer(appointment, repeat=True)
+            return await self._answer(appointment, repeat=True)
         if appointment.state is not AppointmentState.BOOKED and not (
             appointment.state is AppointmentState.CHECKED_IN
             and now - (appointment.checked_in_at or now) > timedelta(seconds=REPEAT_SECONDS)
@@ -75,7 +75,7 @@ class CheckIn:
             "签到中",
         )
         if claimed is None:
-            return self._answer(await self._core.get(appointment.id), repeat=True)
+            return await self._answer(await self._core.get(appointment.id), repeat=True)
         on_time = arrival is domain.Arrival.ON_TIME
         channel = (
             TicketChannel.APPOINTMENT if principal.role is Role.CITIZEN else TicketChannel.STAFF
@@ -123,7 +123,7 @@ class CheckIn:
         told = events.AppointmentCheckedIn(**await self._core.booker_view(done))
         what = f"签到，号码 {ticket.code}" + ("（迟到）" if late else "")
         saved = await self._core.save(done, principal.sub, what, told)
-        return self._answer(saved, repeat=False)
+        return await self._answer(saved, repeat=False)
 
     async def _find(self, principal: Principal, request: CheckInIn, today: str) -> Appointment:
         if request.appointment_id:
@@ -133,8 +133,12 @@ class CheckIn:
                 # At the hall: the phone scanned the code posted there.
                 domain.check_hall_code(request.hall_code or "", request.hall_id, self._core.secret)
             return appointment
-        if principal.role is Role.CITIZEN or not request.id_number:
+        if principal.role is Role.CITIZEN:
             raise errors.AppointmentNotFound("请出示预约或身份证")
+        if request.code:
+            return await self._by_code(principal, request.hall_id, request.code, today)
+        if not request.id_number:
+            raise errors.AppointmentNotFound("请出示预约号或身份证")
         person = domain.person_key(domain.check_id_number(request.id_number), self._core.pepper)
         found = [
             a
@@ -145,9 +149,26 @@ class CheckIn:
             raise errors.AppointmentNotFound("今天在本大厅没有此人的预约")
         return min(found, key=lambda a: a.slot_start)
 
-    def _answer(self, appointment: Appointment, *, repeat: bool) -> dict[str, Any]:
+    async def _by_code(
+        self, principal: Principal, hall_id: str, raw: str, today: str
+    ) -> Appointment:
+        """Today's booking at this hall with the code the citizen shows (a code is unique
+        within the hall's day)."""
+        code = domain.read_code(raw)
+        if code is None:
+            raise errors.AppointmentNotFound("预约号应为字母加数字，如 Y0003")
+        unmade = (AppointmentState.PENDING, AppointmentState.FAILED)
+        found = [
+            a for a in await self._store.by_code(hall_id, today, code) if a.state not in unmade
+        ]
+        if not found:
+            raise errors.AppointmentNotFound(f"今天在本大厅没有预约号为 {code} 的预约")
+        access.CHECK_IN.require(principal, access.of_booking(found[0]))
+        return found[0]
+
+    async def _answer(self, appointment: Appointment, *, repeat: bool) -> dict[str, Any]:
         return {
-            "appointment": self._core.public(appointment),
+            "appointment": await self._core.public(appointment),
             "ticket_id": appointment.ticket_id,
             "ticket_code": appointment.ticket_code,
             "late": bool(appointment.reason),

@@ -5,6 +5,7 @@ of a booking."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from appointments import domain, errors, events
@@ -88,17 +89,37 @@ class Core:
 
     # -- views ------------------------------------------------------------------------------
 
-    @staticmethod
-    def public(appointment: Appointment) -> dict[str, Any]:
-        """What the booker and the staff see: personal data masked."""
+    async def check_in_window(self, appointment: Appointment) -> tuple[datetime, datetime]:
+        """The booking's check-in window by its plan as it is now (a plan never saved: the
+        defaults), so a change of the plan's setting changes what every screen says."""
+        plan = await self.cached.plan(appointment.hall_id, appointment.service_id)
+        if plan is None:
+            plan = BookingPlan.model_validate(
+                {
+                    "_id": f"{appointment.hall_id}:{appointment.service_id}",
+                    "hall_id": appointment.hall_id,
+                    "service_id": appointment.service_id,
+                }
+            )
+        return domain.check_in_window(plan, appointment.slot_start)
+
+    async def public(self, appointment: Appointment) -> dict[str, Any]:
+        """What the booker and the staff see: personal data masked, the code with its day
+        (`code_text`), and when the booking can be checked in."""
+        opens, closes = await self.check_in_window(appointment)
         return {
             "id": appointment.id,
             "code": appointment.code,
+            "code_text": domain.code_text(appointment.day, appointment.code)
+            if appointment.code
+            else "",
             "hall_id": appointment.hall_id,
             "service_id": appointment.service_id,
             "day": appointment.day,
             "slot_start": appointment.slot_start,
             "slot_end": appointment.slot_end,
+            "checkin_from": opens,
+            "checkin_until": closes,
             "name": mask_name(appointment.name),
             "id_number": mask_id_number(appointment.id_number),
             "phone": mask_phone(appointment.phone),
@@ -115,10 +136,13 @@ class Core:
         """The fields of the booker's copy of an event (`events.BookerView`): the booking as
         they see it, and what its messages say."""
         config = await self.config(appointment.hall_id)
+        zone = config.hall.timezone
         service = config.services.get(appointment.service_id)
+        view = await self.public(appointment)
         return {
-            **self.public(appointment),
-            "slot_text": domain.local_text(appointment.slot_start, config.hall.timezone),
+            **view,
+            "slot_text": domain.local_text(appointment.slot_start, zone),
+            "checkin_text": domain.window_text(view["checkin_from"], view["checkin_until"], zone),
             "hall_name": config.hall.name,
             "hall_address": config.hall.address,
             "service_name": service.name if service else appointment.service_id,

@@ -23,7 +23,7 @@ class Reads:
         """The citizen's bookings (not attempts that never held a place)."""
         hidden = (AppointmentState.PENDING, AppointmentState.FAILED)
         return [
-            self._core.public(a)
+            await self._core.public(a)
             for a in await self._store.of_citizen(citizen_id)
             if a.state not in hidden
         ]
@@ -31,7 +31,7 @@ class Reads:
     async def get(self, principal: Principal, appointment_id: str) -> dict[str, Any]:
         appointment = await self._core.get(appointment_id)
         access.READ_BOOKING.require(principal, access.of_booking(appointment))
-        return self._core.public(appointment)
+        return await self._core.public(appointment)
 
     async def search(self, q: AppointmentQuery) -> list[Appointment]:
         """Bookings by hall, service, days and state, by slot time."""

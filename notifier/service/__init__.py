@@ -33,7 +33,7 @@ import os
 import random
 import secrets
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -184,6 +184,12 @@ class NotifierService:
     async def save_contact(self, contact: Contact) -> Contact:
         return await self._contacts.save(contact)
 
+    async def find_contacts(self, text: str, limit: int) -> list[Contact]:
+        return await self._contacts.find(text, limit)
+
+    async def names(self, recipients: Iterable[str]) -> dict[str, str]:
+        return await self._contacts.names(recipients)
+
     async def update_contact(self, recipient: str, change: ContactIn) -> Contact:
         return await self._contacts.update(recipient, change)
 
@@ -207,8 +213,8 @@ class NotifierService:
     ) -> dict[str, Any]:
         return await self._templates.preview(template, data)
 
-    async def save_template(self, template: TemplateIn, by: str) -> Template:
-        return await self._templates.save(template, by)
+    async def save_template(self, template: TemplateIn, by: str, by_name: str = "") -> Template:
+        return await self._templates.save(template, by, by_name)
 
     async def rules(self) -> list[Rule]:
         return await self._rules.listed()

@@ -99,15 +99,22 @@ class BackOffice:
         return {"since": since, "channels": rates}
 
     async def load_defaults(self, path: Path) -> None:
-        """The starting kinds, templates and rules, when there are none yet."""
+        """The starting kinds, templates and rules, when there are none yet; and a kind a
+        newer version brought (with its templates and rules) to a center that has others: the
+        kinds, templates and rules the back office kept, changed or removed stay as they are."""
         store = self._store
-        if await store.kinds():
-            return
+        known = {kind.id for kind in await store.kinds()}
         raw = yaml.safe_load(await asyncio.to_thread(path.read_text, encoding="utf-8"))
+        new = {kind["id"] for kind in raw.get("kinds", [])} - known
+        if not new:
+            return
         for kind in raw.get("kinds", []):
-            await store.save_kind(KindSpec.model_validate(kind))
+            if kind["id"] in new:
+                await store.save_kind(KindSpec.model_validate(kind))
         now = datetime.now(UTC)
         for t in raw.get("templates", []):
+            if t["kind"] not in new:
+                continue
             locale = t.get("locale", "zh-CN")
             await store.add_template(
                 Template.model_validate(
@@ -122,5 +129,6 @@ class BackOffice:
                 )
             )
         for rule in raw.get("rules", []):
-            await store.save_rule(Rule.model_validate(rule))
+            if rule["kind"] in new:
+                await store.save_rule(Rule.model_validate(rule))
         self._core.config.forget()

@@ -9,6 +9,7 @@ untouched, before the rules make that event's messages: the SMS about it reaches
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Final
 
 from hub.events import Envelope
@@ -26,6 +27,9 @@ log = get_logger("notifier")
 PHONE_EVENTS: Final[dict[str, str]] = {
     "appointments.appointment_booked": "sms_phone",
     "rtc.callback_requested": "phone",
+    # A walk-in verifying their phone (码上取号 without an account): the topic is the phone's
+    # own `citizen:walkin-<keyed hash>`, and the code goes to the number it carries.
+    "queueing.phone_code_issued": "phone",
 }
 CITIZEN_TOPIC: Final = "citizen:"
 
@@ -40,6 +44,19 @@ class Contacts:
         if found is None:
             raise UnknownRecipient(recipient=recipient)
         return found
+
+    async def find(self, text: str, limit: int) -> list[Contact]:
+        """The back office's search: by name, some digits of the phone, or the recipient id."""
+        search = domain.contact_search(text)
+        return await self._store.find_contacts(
+            search.recipient, search.name, search.phone_digits, limit
+        )
+
+    async def names(self, recipients: Iterable[str]) -> dict[str, str]:
+        """The names people are known by, for recipients with a stored name (the back office
+        shows 张三, not citizen:…)."""
+        found = await self._store.contacts(sorted(set(recipients)))
+        return {rid: c.name for rid, c in found.items() if c.name}
 
     async def save(self, contact: Contact) -> Contact:
         """A contact as given, its phone and e-mail checked and normalised."""

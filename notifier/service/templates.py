@@ -61,14 +61,14 @@ class Templates:
         rendered = domain.render(self._made(template, 1, ""), sample)
         return {"rendered": rendered.model_dump(), "data": sample}
 
-    async def save(self, template: TemplateIn, by: str) -> Template:
+    async def save(self, template: TemplateIn, by: str, by_name: str = "") -> Template:
         """A new version, checked first (see the module)."""
         await self.preview(template)
         for _ in range(SAVE_TRIES):
             versions = await self._store.template_versions(
                 template.kind, template.channel, template.locale
             )
-            saved = self._made(template, (versions[0].version if versions else 0) + 1, by)
+            saved = self._made(template, (versions[0].version if versions else 0) + 1, by, by_name)
             if await self._store.add_template(saved):
                 self._core.config.forget()
                 return saved
@@ -101,7 +101,7 @@ class Templates:
                 events=list(events),
             )
 
-    def _made(self, template: TemplateIn, version: int, by: str) -> Template:
+    def _made(self, template: TemplateIn, version: int, by: str, by_name: str = "") -> Template:
         return Template(
             id=f"{template.kind}/{template.channel.value}/{template.locale}/v{version}",
             kind=template.kind,
@@ -113,4 +113,5 @@ class Templates:
             html=template.html,
             created_at=self._core.now(),
             created_by=by,
+            created_by_name=by_name,
         )

@@ -1,5 +1,5 @@
 """A counter's actions on tickets: call the next one (F1), call one by number, recall, start,
-finish, no-show, transfer, park and unpark.
+finish, no-show, transfer, park and unpark; and put a no-show back in the queue.
 
 F1 claims: counters pressing it at the same moment, on this node or any other, all see the
 same best ticket; each takes its choice with one atomic, guarded write (`TicketStore.claim`),
@@ -190,6 +190,24 @@ class Calling(Tickets):
 
         async with self._lock(counter_id):
             may_operate(principal, await self._counter_state(place))
+            return await self._change_waiting_ticket(ticket_id, change)
+
+    async def requeue(self, counter_id: str, ticket_id: str, principal: Principal) -> Ticket:
+        """A citizen who missed their call came back: the clerk at this counter puts the
+        no-show ticket back in its service's queue, where the hall's policy says."""
+        place = await self._place(counter_id, principal)
+
+        def change(ticket: Ticket, service: Service) -> tuple[Ticket, list[PendingEvent]]:
+            if ticket.hall_id != place.hall.id:
+                raise TicketNotFound(ticket_id=ticket_id)
+            return domain.requeue(
+                ticket, place.hall, place.counter, service, waiting, principal.sub, self._now()
+            )
+
+        async with self._lock(counter_id):
+            may_operate(principal, await self._counter_state(place))
+            day = domain.local_day(self._now(), place.hall.timezone).isoformat()
+            waiting = await self._queue.waiting(place.hall.id, day)
             return await self._change_waiting_ticket(ticket_id, change)
 
     async def _on_current(

@@ -51,11 +51,9 @@ class ConfigCache:
         hall = await self._store.get_hall(hall_id)
         if hall is None:
             raise HallNotFound(hall_id=hall_id)
-        config = HallConfig(
-            hall,
-            {s.id: s for s in await self._store.services(hall_id)},
-            {c.id: c for c in await self._store.counters(hall_id)},
-        )
+        services = await self._store.services(hall_id)
+        counters = domain.in_hall_order(services, await self._store.counters(hall_id))
+        config = HallConfig(hall, {s.id: s for s in services}, {c.id: c for c in counters})
         self._halls[hall_id] = (time.monotonic() + self._ttl, config)
         for counter_id in config.counters:
             self._counter_halls[counter_id] = hall_id
@@ -99,6 +97,8 @@ class HallService:
                     id=hall.id,
                     name=hall.name,
                     address=hall.address,
+                    district=hall.district,
+                    location=hall.location,
                     timezone=hall.timezone,
                     services=services,
                     counters=counters,
@@ -113,11 +113,10 @@ class HallService:
         return hall
 
     async def hall(self, hall_id: str) -> HallDetail:
-        return HallDetail(
-            hall=await self.get_hall(hall_id),
-            services=await self._store.services(hall_id),
-            counters=await self._store.counters(hall_id),
-        )
+        hall = await self.get_hall(hall_id)
+        services = await self._store.services(hall_id)
+        counters = domain.in_hall_order(services, await self._store.counters(hall_id))
+        return HallDetail(hall=hall, services=services, counters=counters)
 
     async def counter(self, counter_id: str) -> Counter | None:
         return await self._store.get_counter(counter_id)

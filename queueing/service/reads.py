@@ -158,9 +158,11 @@ class Reads(Positions):
         for day in statistics.days(first.isoformat(), last.isoformat()):
             tickets += await self._tickets.of_day(hall_id, day)
             intervals += await self._counters.log_of_day(hall_id, day)
+        services = await self._halls.services(hall_id)
+        counters = await self._halls.counters(hall_id)
         labels = {hall.id: hall.name}
-        labels |= {s.id: f"{s.prefix} {s.name}" for s in await self._halls.services(hall_id)}
-        labels |= {c.id: c.name for c in await self._halls.counters(hall_id)}
+        labels |= {s.id: f"{s.prefix} {s.name}" for s in services}
+        labels |= {c.id: c.name for c in counters}
         labels |= {t.staff_id: t.staff_name for t in tickets if t.staff_id and t.staff_name}
         rows = statistics.report(
             tickets,
@@ -170,6 +172,7 @@ class Reads(Positions):
             timezone=hall.timezone,
             labels=labels,
             until=self._now(),
+            order=[*(s.id for s in services), *(c.id for c in counters)],
         )
         return HallReport(hall, rows)
 

@@ -33,9 +33,11 @@ class Tickets(Positions):
         appointment: Appointment | None = None,
         queue_time: datetime | None = None,
         number_prefix: str = "",
+        device: str = "",
     ) -> Ticket:
         """A ticket for a walk-in, or (with `appointment`, `queue_time` and the appointment
-        center's `number_prefix`) for a booking checked in; its numbers run on their own."""
+        center's `number_prefix`) for a booking checked in; its numbers run on their own.
+        `device`: the phone an account-less walk-in took it on (one more key of the person)."""
         now = self._now()
         config = await self._config.config(hall_id)
         if service_id not in config.services:  # added on another node since the copy?
@@ -43,7 +45,7 @@ class Tickets(Positions):
         hall = config.hall
         service = service_of(config, service_id)
         info = domain.citizen_info(citizen, citizen_id)
-        person = domain.person_keys(info, self._pepper)
+        person = domain.person_keys(info, self._pepper, device)
         day = domain.local_day(now, hall.timezone).isoformat()
         refusal = None
         count = 0

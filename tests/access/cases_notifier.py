@@ -171,6 +171,10 @@ async def delete_rule(w: World, who: Who) -> tuple[Target, Act]:
     return Target(), rest("DELETE", f"/notifier/rules/{rule_id}")
 
 
+async def find_contacts(w: World, who: Who) -> tuple[Target, Act]:
+    return Target(), rest("GET", "/notifier/contacts?q=%E5%BC%A0")
+
+
 async def contact(w: World, who: Who) -> tuple[Target, Act]:
     await w.notifier.save_contact(Contact(id="citizen:c-a", name="张三", phone="+8613812340000"))
     return Target(), rest("GET", "/notifier/contacts/citizen:c-a")
@@ -207,6 +211,7 @@ CASES: dict[str, Builder] = {
     "GET /notifier/rules": rules,
     "PUT /notifier/rules/{rule_id}": save_rule,
     "DELETE /notifier/rules/{rule_id}": delete_rule,
+    "GET /notifier/contacts": find_contacts,
     "GET /notifier/contacts/{recipient}": contact,
     "PUT /notifier/contacts/{recipient}": save_contact,
 }

@@ -83,6 +83,10 @@ def counter_action(name: str, *, rest_call: bool) -> Builder:
             target, counter_id, ticket_id = await _serving(w)
             await queue.park(counter_id, _clerk(w, target))
             body = {"ticket_id": ticket_id}
+        elif name == "requeue":
+            target, counter_id, ticket_id = await _serving(w)
+            await queue.no_show(counter_id, _clerk(w, target))
+            body = {"ticket_id": ticket_id}
         else:
             target, counter_id, _ = await _serving(w)
             if name == "transfer":
@@ -183,6 +187,23 @@ async def follow(w: World, who: Who) -> tuple[Target, Act]:
     return Target(ticket=ticket.id), rest("POST", f"{H}/tickets/{ticket.id}/follow", {"code": code})
 
 
+async def walk_in_hall(w: World, who: Who) -> tuple[Target, Act]:
+    return Target(), rest("GET", f"{H}/walk-in")
+
+
+async def walk_in_code(w: World, who: Who) -> tuple[Target, Act]:
+    # The world has no SMS provider: the caller got past access, the hub says it cannot send.
+    body = {"phone": f"1380013{w.n():04d}", "device": f"device-{w.n():04d}"}
+    return Target(), rest(
+        "POST", f"{H}/walk-in/codes", body, ok_codes=frozenset({"SMS_UNAVAILABLE"})
+    )
+
+
+async def walk_in_ticket(w: World, who: Who) -> tuple[Target, Act]:
+    body = {"service_id": "s1", "device": f"device-{w.n():04d}"}
+    return Target(), rest("POST", f"{H}/walk-in/tickets", body)
+
+
 def cancel_ticket(*, rest_call: bool) -> Builder:
     async def build(w: World, who: Who) -> tuple[Target, Act]:
         target, ticket_id = await _held(w)
@@ -258,6 +279,9 @@ CASES: dict[str, Builder] = {
     "queueing.take_ticket": take_ticket(rest_call=False),
     "POST /halls/{hall_id}/tickets": take_ticket(rest_call=True),
     "POST /halls/{hall_id}/tickets/{ticket_id}/follow": follow,
+    "GET /halls/{hall_id}/walk-in": walk_in_hall,
+    "POST /halls/{hall_id}/walk-in/codes": walk_in_code,
+    "POST /halls/{hall_id}/walk-in/tickets": walk_in_ticket,
     "queueing.cancel_ticket": cancel_ticket(rest_call=False),
     "DELETE /halls/{hall_id}/tickets/{ticket_id}": cancel_ticket(rest_call=True),
     "GET /halls/{hall_id}/tickets/{ticket_id}": get_ticket,

@@ -62,7 +62,7 @@ async def test_book_on_the_phone_check_in_by_qr_and_the_counter_calls_it(
     await phone.get_by_test_id("book-id-number").fill(id_number(42))
     await phone.get_by_test_id("book-phone").fill("13800138042")
     await phone.get_by_test_id("book-submit").click()
-    await expect(phone.get_by_test_id("book-code")).to_have_text("Y0001")
+    await expect(phone.get_by_test_id("book-code")).to_have_text("11月27日 Y0001")
     [booked] = await hall.app[APPOINTMENTS].search(AppointmentQuery())
     assert (booked.state.value, booked.name, booked.slot_start) == (
         "booked",

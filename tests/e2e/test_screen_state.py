@@ -54,8 +54,9 @@ async def take(hub: RunningHub, service: str = "s1", citizen: str | None = None)
 
 
 async def a_morning_at_the_counters(hub: RunningHub, mine: str | None = None) -> None:
-    """Two clerks call, recall, serve, finish, set aside, transfer; a notice; a cancellation;
-    a pause and a resume (`mine`: a ticket taken before the snapshot, called and finished)."""
+    """Two clerks call, recall, serve, finish, set aside, transfer, mark a no-show and put it
+    back in the queue; a notice; a cancellation; a pause and a resume (`mine`: a ticket taken
+    before the snapshot, called and finished)."""
     queue = hub.app[QUEUE]
     await queue.open_counter("w1", CLERK_1)
     await queue.open_counter("w2", CLERK_2)
@@ -75,7 +76,8 @@ async def a_morning_at_the_counters(hub: RunningHub, mine: str | None = None) ->
     await queue.transfer("w1", "s2", None, CLERK_1)
     await queue.call_next("w2", CLERK_2)
     await queue.recall("w2", CLERK_2)
-    await queue.no_show("w2", CLERK_2)
+    missed = await queue.no_show("w2", CLERK_2)
+    await queue.requeue("w1", missed.id, CLERK_1)  # its holder came back to counter 1
     await queue.pause("w2", "午休", CLERK_2)
     await hub.app[HALLS].set_notice("h1", "今日16:00起系统升级")
     await queue.cancel(await take(hub), CLERK_1)
@@ -95,6 +97,54 @@ async def test_the_hall_board(hall: RunningHub) -> None:
             lambda: a_morning_at_the_counters(hall),
         )
         assert applied >= 20
+    finally:
+        await display.close()
+
+
+async def calls_that_end_while_announced(hub: RunningHub) -> None:
+    """What the hall display's 正在呼叫 panel must follow (issue 12): two counters calling and
+    one finishing; a call put on hold (挂起) and its window paused for 午休; a transfer; a
+    no-show after a recall; a closed window; and a call being served at the end."""
+    queue = hub.app[QUEUE]
+    await queue.open_counter("w1", CLERK_1)
+    await queue.open_counter("w2", CLERK_2)
+    for _ in range(5):
+        await take(hub)
+    await take(hub, "s2")
+    await queue.call_next("w2", CLERK_2)
+    await queue.call_next("w1", CLERK_1)
+    await queue.finish("w2", None, CLERK_2)
+    await queue.park("w1", CLERK_1)
+    await queue.pause("w1", "午休", CLERK_1)
+    await queue.call_next("w2", CLERK_2)
+    await queue.transfer("w2", "s2", None, CLERK_2)
+    await queue.call_next("w2", CLERK_2)
+    await queue.recall("w2", CLERK_2)
+    await queue.no_show("w2", CLERK_2)
+    await queue.close_counter("w2", CLERK_2)
+    await queue.resume("w1", CLERK_1)
+    await queue.call_next("w1", CLERK_1)
+    await queue.start("w1", CLERK_1)
+
+
+async def test_the_hall_board_when_calls_end_while_announced(hall: RunningHub) -> None:
+    token = hall.token(Role.DISPLAY, hall="h1")
+    display = await connect(hall.url, token)
+    try:
+        followed = await follow(display, "hall:h1")
+        applied = await verify(
+            "board",
+            followed,
+            lambda: get(hall, "/halls/h1/board", token),
+            lambda: calls_that_end_while_announced(hall),
+        )
+        assert applied >= 15
+        board = await get(hall, "/halls/h1/board", token)
+        held = {c["counter_id"]: c["current"] for c in board["counters"]}
+        assert held["w2"] is None
+        assert held["w1"]["status"] == "serving"
+        statuses = {c["status"] for c in board["calls"]}
+        assert {"finished", "parked", "no_show", "serving"} <= statuses
     finally:
         await display.close()
 

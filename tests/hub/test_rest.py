@@ -101,12 +101,13 @@ async def test_bad_login_bodies(clerk: RunningHub, body: bytes, code: str, statu
 
 
 async def test_auth_errors(memory_hub: RunningHub) -> None:
-    status, _, body = await _request(memory_hub, "GET", "/api/v1/halls")
+    path = "/api/v1/queueing/my-tickets"  # a citizen's own: no token, a device's token refused
+    status, _, body = await _request(memory_hub, "GET", path)
     assert (status, body["code"]) == (401, "UNAUTHENTICATED")
-    status, _, body = await _request(memory_hub, "GET", "/api/v1/halls", token="garbage")
+    status, _, body = await _request(memory_hub, "GET", path, token="garbage")
     assert (status, body["code"]) == (401, "TOKEN_INVALID")
     display = memory_hub.token(Role.DISPLAY, hall="xc-01")
-    status, _, body = await _request(memory_hub, "GET", "/api/v1/halls", token=display)
+    status, _, body = await _request(memory_hub, "GET", path, token=display)
     assert (status, body["code"]) == (403, "FORBIDDEN")
 
 

@@ -12,7 +12,8 @@ from hub.auth.models import Principal, Role
 from hub.events.envelope import Envelope, split_topic
 from hub.events.types import Event, registered
 from queueing import HALLS, QUEUE, events
-from queueing.models import Channel, CitizenIn
+from queueing.api import WALK_IN
+from queueing.models import Channel, CitizenIn, PhoneCodeIn
 from tests.queueing.factories import setup
 from tests.support import RunningHub
 
@@ -46,6 +47,7 @@ KEYS: dict[tuple[str, str], set[str]] = {
     ("ticket_finished", "hall"): AT_COUNTER,
     ("ticket_finished", "ticket"): AT_COUNTER | {"case_id"},
     ("ticket_no_show", "hall"): AT_COUNTER,
+    ("ticket_requeued", "hall"): AT_COUNTER | {"queued_behind"},
     ("ticket_transferred", "hall"): AT_COUNTER
     | {"from_service_id", "to_counter_number", "to_counter_name"},
     ("ticket_parked", "hall"): AT_COUNTER,
@@ -74,7 +76,7 @@ def queueing_types() -> dict[str, type[Event]]:
 def test_every_type_the_module_names_has_a_model() -> None:
     named = set(re.findall(r"\b[a-z]+_[a-z_]+\b", events.__doc__ or ""))
     assert {t.removeprefix("queueing.") for t in queueing_types()} == named
-    assert len(named) == 22
+    assert len(named) == 24
     for model in queueing_types().values():
         assert (model.__doc__ or "").strip(), model  # its summary on /api/v1/events.json
 
@@ -111,7 +113,8 @@ async def test_a_day_of_events_fits_the_models(hub: RunningHub) -> None:
     await queue.finish("w1", "CASE-7", CLERK_1)
     await queue.call_next("w2", CLERK_2)
     await queue.recall("w2", CLERK_2)
-    await queue.no_show("w2", CLERK_2)
+    missed = await queue.no_show("w2", CLERK_2)
+    await queue.requeue("w2", missed.id, CLERK_2)  # its holder came back
     await queue.call_next("w1", CLERK_1)
     await queue.transfer("w1", None, "w2", CLERK_1)
     await queue.call_next("w1", CLERK_1)
@@ -129,6 +132,10 @@ async def test_a_day_of_events_fits_the_models(hub: RunningHub) -> None:
     later = waiting.queue_time + timedelta(minutes=61)
     queue._now = lambda: later
     assert await queue.alert_long_waits() >= 1
+    # A walk-in's phone checked by SMS (码上取号 without an account), as if SMS were configured.
+    walk_in = hub.app[WALK_IN]
+    walk_in._sms = True
+    await walk_in.send_code("h1", PhoneCodeIn(phone="13900139000", device="device-01"), "::1")
 
     models = queueing_types()
     shapes: dict[tuple[str, str], set[frozenset[str]]] = {}

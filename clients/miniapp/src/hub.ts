@@ -1,9 +1,7 @@
 /** The citizen app's link to the hub: its token, the REST helper, and how events read. */
 import {
-  INBOX_CHANGED,
   MESSAGE_RECEIVED,
   createApi,
-  formatClock,
   formatDateTime,
   num,
   str,
@@ -36,6 +34,10 @@ export function currentToken(): string | null {
 
 export const api = createApi({ token: () => current });
 
+/** Requests anyone may make (a walk-in's, a slip's code traded): never with a token, so a
+ * stale one kept on the phone cannot get them refused. */
+export const publicApi = createApi({ token: () => null });
+
 export function eventTitle(event: Envelope): string {
   return t.events.types[event.type] ?? event.type;
 }
@@ -44,13 +46,7 @@ export function eventSummary(event: Envelope): string {
   if (event.type === MESSAGE_RECEIVED) return messageSummary(event.data);
   if (event.type.startsWith("appointments.")) return appointmentSummary(event.data) || summarizeData(event.data, t.events);
   if (event.type.startsWith("rtc.")) return videoSummary(event);
-  const ticket = event.type.startsWith("queueing.") ? ticketSummary(event.data) : "";
-  return ticket || summarizeData(event.data, t.events);
-}
-
-/** Events the updates list leaves out: a message read or archived is not news. */
-export function isUpdate(event: Envelope): boolean {
-  return event.type !== INBOX_CHANGED;
+  return summarizeData(event.data, t.events); // tickets' events: sentences of feed.ts
 }
 
 /** "社保卡领取通知：您申领的社保卡已制作完成…" of a message that arrived. */
@@ -103,26 +99,6 @@ function videoSummary(event: Envelope): string {
       return [topic, event.type === "rtc.call_ended" ? reason : agent].filter(Boolean).join(t.events.separator);
     }
   }
-}
-
-/** "A003 户籍办理；前面还有 2 人，约 6 分钟" or "A003 户籍办理；窗口：5号窗口". */
-function ticketSummary(data: Record<string, unknown>): string {
-  const number = str(data, "number");
-  if (!number) return "";
-  const parts = [[number, str(data, "service_name")].filter(Boolean).join(" ")];
-  const ahead = num(data, "ahead");
-  if (ahead !== null) {
-    const minutes = waitMinutes(num(data, "estimate_minutes") ?? 0, ahead);
-    parts.push(fmt(t.events.ticketAhead, { n: ahead, m: minutes }));
-  }
-  const counterNumber = num(data, "counter_number");
-  const counter = counterNumber !== null ? fmt(t.ticket.counterLabel, { n: counterNumber }) : str(data, "counter_name");
-  if (counter) parts.push(fmt(t.events.ticketCounter, { counter }));
-  return parts.join(t.events.separator);
-}
-
-export function eventTime(event: Envelope): string {
-  return formatClock(event.ts);
 }
 
 /** The page of one ticket. */

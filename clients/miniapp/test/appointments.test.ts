@@ -5,6 +5,7 @@ import {
   availabilityOf,
   bookable,
   changeable,
+  chosenAfterChange,
   hallOfCode,
   idNumberProblem,
   laterBookings,
@@ -51,11 +52,14 @@ function booking(extra: Partial<Appointment> = {}): Appointment {
   return {
     id: "a1",
     code: "Y0001",
+    code_text: "11月27日 Y0001",
     hall_id: "xc-01",
     service_id: "huji",
     day: "2026-11-27",
     slot_start: "2026-11-27T01:00:00Z",
     slot_end: "2026-11-27T01:30:00Z",
+    checkin_from: "2026-11-27T00:30:00Z",
+    checkin_until: "2026-11-27T01:15:00Z",
     name: "张*",
     id_number: "1101**********1233",
     phone: "138****0000",
@@ -263,5 +267,24 @@ describe("我的预约", () => {
     expect(changeable(booking({ slot_start: "2026-11-26T23:00:00Z" }), now)).toBe(false);
     expect(changeable(booking(), now, 60)).toBe(true);
     expect(changeable(booking(), now, 120)).toBe(false);
+  });
+});
+
+describe("the chosen slot while places change live", () => {
+  it("lets a slot others booked out go, and keeps one with places left", () => {
+    expect(chosenAfterChange(slot("a", { free: 0, state: "full" }), "idle")).toEqual({ outcome: "gone" });
+    expect(chosenAfterChange(slot("a", { free: 1 }), "idle")).toEqual({ outcome: "keep", slot: slot("a", { free: 1 }) });
+    expect(chosenAfterChange(undefined, "idle")).toEqual({ outcome: "ignore" });
+  });
+
+  it("never calls the slot gone when this page's own booking filled it", () => {
+    // The hall's event of the booking can come before the booking's answer, or after it.
+    const filled = applyAvailabilityEvent(
+      day([slot("a", { free: 1 })]),
+      event("appointments.appointment_booked", { hall_id: "xc-01", service_id: "huji", day: "2026-11-27", slots: [{ id: "xc-01:huji:a", free: 0, walkin_released: null }] }),
+    ).slots[0];
+    expect(filled?.state).toBe("full");
+    expect(chosenAfterChange(filled, "sending")).toEqual({ outcome: "ignore" });
+    expect(chosenAfterChange(filled, "done")).toEqual({ outcome: "ignore" });
   });
 });

@@ -2,7 +2,9 @@ import { HubError } from "@hallhub/client";
 import { describe, expect, it } from "vitest";
 import {
   appointmentErrorText,
+  bookingCheckinWindow,
   checkinWindow,
+  codeText,
   dateTimeOf,
   monthDay,
   ruleLines,
@@ -46,6 +48,27 @@ describe("days and times", () => {
     expect(lines[0]).toContain("11月27日 07:00");
     expect(lines[1]).toContain("11月27日 08:30–09:15");
     expect(lines[2]).toContain("现场取号");
+  });
+});
+
+describe("a booking's code and check-in window", () => {
+  it("tells the code with its day (a code is unique within the hall's day only)", () => {
+    expect(codeText({ code: "Y0003", day: "2026-12-04", code_text: "12月4日 Y0003" })).toBe("12月4日 Y0003");
+    expect(codeText({ code: "Y0003", day: "2026-12-04" })).toBe("12月4日 Y0003");
+  });
+
+  it("says the window the hub worked out from the plan, whatever its setting", () => {
+    const start = Date.parse("2026-11-27T01:00:00Z");
+    const window = (early: number, late: number) => ({
+      checkin_from: new Date(start - early * 60_000).toISOString(),
+      checkin_until: new Date(start + late * 60_000).toISOString(),
+    });
+    expect(bookingCheckinWindow(window(30, 15))).toEqual({ from: "11月27日 08:30", to: "09:15" });
+    expect(bookingCheckinWindow(window(0, 10))).toEqual({ from: "11月27日 09:00", to: "09:10" });
+    // The same setting the booking form states before booking:
+    expect(checkinWindow({ checkin_early_minutes: 0, checkin_late_minutes: 10 }, { start: "2026-11-27T01:00:00Z" })).toEqual(
+      bookingCheckinWindow(window(0, 10)),
+    );
   });
 });
 

@@ -5,6 +5,9 @@
  *   spoken `repeat` times with a pause in between;
  * - announcements never cut each other off: a new one waits until the current one and all its
  *   repeats have ended;
+ * - a call that no longer stands (its ticket finished, parked, transferred, its window paused:
+ *   `withdraw`) is taken out of the queue, and cut short when it is the one playing, so the
+ *   screen never keeps sending people to a call that is over;
  * - when the text cannot be spoken (no voice, speech failed or blocked), the chime sounds
  *   instead and the text stays shown for a while.
  *
@@ -21,6 +24,8 @@ export interface AnnouncementOutput {
   speak(text: string): Promise<boolean>;
   /** Resolve after `ms`. */
   wait(ms: number): Promise<void>;
+  /** Silence what is being said now (an announcement was withdrawn). */
+  stop?(): void;
 }
 
 export interface AnnouncerOptions {
@@ -32,11 +37,22 @@ export interface AnnouncerOptions {
   maxRepeat?: number;
 }
 
-export type AnnouncerListener = (current: string | null) => void;
-
-interface Queued {
+/** One announcement: its text and what it announces (`key`: the called ticket's id). */
+export interface Announcement {
+  /** Numbers the announcements of this queue in the order they were queued. */
+  id: number;
   text: string;
+  key: string | null;
+}
+
+export type AnnouncerListener = (current: string | null, announcement: Announcement | null) => void;
+
+interface Queued extends Announcement {
   repeat: number;
+  withdrawn: boolean;
+  /** Settles when the announcement is withdrawn: whatever it waits for is given up. */
+  cut: Promise<void>;
+  cutNow: () => void;
 }
 
 export class AnnouncementQueue {
@@ -48,7 +64,8 @@ export class AnnouncementQueue {
   readonly #maxRepeat: number;
   readonly #queue: Queued[] = [];
   readonly #listeners = new Set<AnnouncerListener>();
-  #current: string | null = null;
+  #current: Queued | null = null;
+  #nextId = 1;
   #running = false;
   #closed = false;
 
@@ -61,7 +78,13 @@ export class AnnouncementQueue {
 
   /** The text being played now, or null. */
   get current(): string | null {
-    return this.#current;
+    return this.#current?.text ?? null;
+  }
+
+  /** The announcement being played now, or null. */
+  get announcement(): Announcement | null {
+    const now = this.#current;
+    return now === null ? null : { id: now.id, text: now.text, key: now.key };
   }
 
   /** Announcements waiting behind the current one. */
@@ -69,19 +92,52 @@ export class AnnouncementQueue {
     return this.#queue.length;
   }
 
-  /** Call `listener` whenever the current text changes; answers a function that stops it. */
+  /** Call `listener` whenever the current announcement changes; answers a function that stops it. */
   onChange(listener: AnnouncerListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
-  /** Queue `text`, to be said `repeat` times after everything queued before it. */
-  enqueue(text: string, repeat: number): void {
+  /** Queue `text`, to be said `repeat` times after everything queued before it. `key` names
+   * what it announces, for `withdraw`. */
+  enqueue(text: string, repeat: number, key: string | null = null): void {
     if (this.#closed) return;
     const times = Number.isFinite(repeat) ? Math.round(repeat) : 1;
     this.log.push(text);
-    this.#queue.push({ text, repeat: Math.min(this.#maxRepeat, Math.max(1, times)) });
+    let cutNow = (): void => undefined;
+    const cut = new Promise<void>((resolve) => {
+      cutNow = resolve;
+    });
+    this.#queue.push({
+      id: this.#nextId++,
+      text,
+      key,
+      repeat: Math.min(this.#maxRepeat, Math.max(1, times)),
+      withdrawn: false,
+      cut,
+      cutNow,
+    });
     if (!this.#running) void this.#run();
+  }
+
+  /** Take out every announcement whose key no longer `stands`; the one playing is cut short
+   * (its speech silenced) and the next one starts. Announcements without a key stay. */
+  withdraw(stands: (key: string) => boolean): void {
+    const over = (item: Queued): boolean => item.key !== null && !stands(item.key);
+    for (let i = this.#queue.length - 1; i >= 0; i -= 1) {
+      const item = this.#queue[i];
+      if (item !== undefined && over(item)) this.#queue.splice(i, 1);
+    }
+    const current = this.#current;
+    if (current !== null && !current.withdrawn && over(current)) {
+      current.withdrawn = true;
+      current.cutNow();
+      try {
+        this.#out.stop?.();
+      } catch {
+        // nothing was being said
+      }
+    }
   }
 
   /** Stop after the current play (the screen goes away); nothing more is queued. */
@@ -95,7 +151,7 @@ export class AnnouncementQueue {
     this.#running = true;
     try {
       for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
-        this.#setCurrent(next.text);
+        this.#setCurrent(next);
         await this.#play(next);
         if (this.#closed) return;
       }
@@ -105,15 +161,25 @@ export class AnnouncementQueue {
     }
   }
 
-  async #play({ text, repeat }: Queued): Promise<void> {
-    await this.#chime();
-    for (let i = 0; i < repeat; i += 1) {
-      if (i > 0) await this.#out.wait(this.#gapMs);
-      if (this.#closed) return;
-      if (await this.#speak(text)) continue;
-      await this.#out.wait(this.#silentHoldMs);
-      if (i + 1 < repeat) await this.#chime();
+  async #play(item: Queued): Promise<void> {
+    await this.#until(item, this.#chime());
+    for (let i = 0; i < item.repeat; i += 1) {
+      if (i > 0) await this.#until(item, this.#out.wait(this.#gapMs));
+      if (this.#over(item)) return;
+      if (await this.#until(item, this.#speak(item.text), false)) continue;
+      if (this.#over(item)) return;
+      await this.#until(item, this.#out.wait(this.#silentHoldMs));
+      if (i + 1 < item.repeat && !this.#over(item)) await this.#until(item, this.#chime());
     }
+  }
+
+  #over(item: Queued): boolean {
+    return this.#closed || item.withdrawn;
+  }
+
+  /** `step`, or the moment `item` is withdrawn, whichever comes first. */
+  #until<T>(item: Queued, step: Promise<T>, cutValue?: T): Promise<T | undefined> {
+    return Promise.race([step, item.cut.then(() => cutValue)]);
   }
 
   async #chime(): Promise<void> {
@@ -132,10 +198,11 @@ export class AnnouncementQueue {
     }
   }
 
-  #setCurrent(text: string | null): void {
-    if (text === this.#current) return;
-    this.#current = text;
-    for (const listener of this.#listeners) listener(text);
+  #setCurrent(item: Queued | null): void {
+    if (item === this.#current) return;
+    this.#current = item;
+    const announcement = this.announcement;
+    for (const listener of this.#listeners) listener(item?.text ?? null, announcement);
   }
 }
 

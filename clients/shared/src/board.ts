@@ -40,6 +40,8 @@ const LEAVES_COUNTER: Readonly<Record<string, TicketStatus>> = {
   "queueing.ticket_parked": "parked",
   "queueing.ticket_cancelled": "cancelled",
   "queueing.ticket_transferred": "waiting",
+  // A no-show put back in the queue (its holder came back): waiting again, its call row stays.
+  "queueing.ticket_requeued": "waiting",
 };
 
 const COUNTER_EVENTS: Readonly<Record<string, CounterStatus>> = {
@@ -69,6 +71,8 @@ export function applyBoardEvent(board: Board, event: Envelope): BoardChange {
   const counterStatus = COUNTER_EVENTS[type];
   if (counterStatus !== undefined) return counterChanged(board, event.data, counterStatus);
   switch (type) {
+    case "queueing.ticket_started":
+      return unchanged(started(board, event.data));
     case "queueing.waiting_changed":
       return unchanged(waitingChanged(board, event.data));
     case "queueing.notice_changed":
@@ -127,11 +131,40 @@ function appointmentOf(data: Record<string, unknown>, known: CallRow["appointmen
 function leaveCounter(board: Board, data: Record<string, unknown>, status: TicketStatus): Board {
   const ticketId = str(data, "ticket_id");
   if (!ticketId) return board;
+  // Waiting again (transferred, or a no-show put back): its calls start over, at no counter,
+  // in the service it waits for now, as a snapshot's row says.
+  const left = (c: CallRow): CallRow =>
+    status !== "waiting"
+      ? { ...c, status }
+      : {
+          ...c,
+          status,
+          service_id: str(data, "service_id", c.service_id),
+          service_name: str(data, "service_name", c.service_name),
+          counter_id: null,
+          counter_number: null,
+          counter_name: "",
+          call_count: 0,
+        };
   return {
     ...board,
-    calls: board.calls.map((c) => (c.ticket_id === ticketId ? { ...c, status } : c)),
+    calls: board.calls.map((c) => (c.ticket_id === ticketId ? left(c) : c)),
     counters: board.counters.map((c) =>
       c.current?.ticket_id === ticketId ? { ...c, current: null } : c,
+    ),
+  };
+}
+
+/** The clerk starts serving a called ticket: it stays at its counter, now 办理中. */
+function started(board: Board, data: Record<string, unknown>): Board {
+  const ticketId = str(data, "ticket_id");
+  if (!ticketId) return board;
+  const serving = (c: CallRow): CallRow => (c.ticket_id === ticketId ? { ...c, status: "serving" } : c);
+  return {
+    ...board,
+    calls: board.calls.map(serving),
+    counters: board.counters.map((c) =>
+      c.current?.ticket_id === ticketId ? { ...c, current: serving(c.current) } : c,
     ),
   };
 }
@@ -183,6 +216,42 @@ function waitingChanged(board: Board, data: Record<string, unknown>): Board {
     ...board,
     services: board.services.map((s) => ({ ...s, waiting: num(waiting, s.id) ?? 0 })),
   };
+}
+
+/**
+ * The call a ticket stands for on the board now: its row while it is the current ticket of an
+ * open counter (called, or being served there), else null: finished, no-show, parked (挂起),
+ * transferred, cancelled, or its window paused or closed. The one rule for what the hall
+ * display may show and announce as 正在呼叫, so that a panel never sends anyone to a call that
+ * is over.
+ */
+export function standingCall(board: Board, ticketId: string): CallRow | null {
+  for (const counter of board.counters) {
+    const current = counter.current;
+    if (current?.ticket_id !== ticketId) continue;
+    const live = counter.status === "open" && (current.status === "called" || current.status === "serving");
+    return live ? current : null;
+  }
+  return null;
+}
+
+/** The newest call that still stands (a recall counts as new), or null. */
+export function newestStandingCall(board: Board): CallRow | null {
+  for (const call of board.calls) {
+    const standing = standingCall(board, call.ticket_id);
+    if (standing !== null) return standing;
+  }
+  return null;
+}
+
+/**
+ * What the hall display's 正在呼叫 panel shows: the call being announced (`announcing`: its
+ * ticket id) while it stands, otherwise the newest call that stands, otherwise nothing. The
+ * number, the window and the sentence under them are all read from this one row.
+ */
+export function spotlightCall(board: Board, announcing: string | null): CallRow | null {
+  const announced = announcing === null ? null : standingCall(board, announcing);
+  return announced ?? newestStandingCall(board);
 }
 
 export interface CounterChange {

@@ -64,6 +64,7 @@ export interface EventData {
   "queueing.desk_ticket_changed": DeskTicketChanged;
   "queueing.hall_updated": HallUpdated;
   "queueing.notice_changed": NoticeChanged;
+  "queueing.phone_code_issued": PhoneCodeIssued;
   "queueing.position_changed": QueueingPositionChanged;
   "queueing.ticket_called": TicketCalled;
   "queueing.ticket_cancelled": TicketCancelled;
@@ -72,6 +73,7 @@ export interface EventData {
   "queueing.ticket_no_show": TicketNoShow;
   "queueing.ticket_parked": TicketParked;
   "queueing.ticket_recalled": TicketRecalled;
+  "queueing.ticket_requeued": TicketRequeued;
   "queueing.ticket_started": TicketStarted;
   "queueing.ticket_transferred": TicketTransferred;
   "queueing.ticket_unparked": TicketUnparked;
@@ -121,6 +123,10 @@ export interface AppointmentBooked {
    */
   code?: string | null;
   /**
+   * the booker's copy: the code with its day ("11月27日 Y0012")
+   */
+  code_text?: string | null;
+  /**
    * the booker's copy
    */
   slot_start?: string | null;
@@ -128,6 +134,14 @@ export interface AppointmentBooked {
    * the booker's copy
    */
   slot_end?: string | null;
+  /**
+   * the booker's copy: the check-in window opens
+   */
+  checkin_from?: string | null;
+  /**
+   * the booker's copy: the check-in window closes
+   */
+  checkin_until?: string | null;
   /**
    * the booker's copy (masked)
    */
@@ -160,6 +174,10 @@ export interface AppointmentBooked {
    * the booker's copy: the slot in the hall's words
    */
   slot_text?: string | null;
+  /**
+   * the booker's copy: the check-in window in words
+   */
+  checkin_text?: string | null;
   /**
    * the booker's copy
    */
@@ -225,6 +243,10 @@ export interface AppointmentCancelled {
    */
   code?: string | null;
   /**
+   * the booker's copy: the code with its day ("11月27日 Y0012")
+   */
+  code_text?: string | null;
+  /**
    * the booker's copy
    */
   slot_start?: string | null;
@@ -232,6 +254,14 @@ export interface AppointmentCancelled {
    * the booker's copy
    */
   slot_end?: string | null;
+  /**
+   * the booker's copy: the check-in window opens
+   */
+  checkin_from?: string | null;
+  /**
+   * the booker's copy: the check-in window closes
+   */
+  checkin_until?: string | null;
   /**
    * the booker's copy (masked)
    */
@@ -264,6 +294,10 @@ export interface AppointmentCancelled {
    * the booker's copy: the slot in the hall's words
    */
   slot_text?: string | null;
+  /**
+   * the booker's copy: the check-in window in words
+   */
+  checkin_text?: string | null;
   /**
    * the booker's copy
    */
@@ -302,6 +336,10 @@ export interface AppointmentChanged {
    */
   code?: string | null;
   /**
+   * the booker's copy: the code with its day ("11月27日 Y0012")
+   */
+  code_text?: string | null;
+  /**
    * the booker's copy
    */
   slot_start?: string | null;
@@ -309,6 +347,14 @@ export interface AppointmentChanged {
    * the booker's copy
    */
   slot_end?: string | null;
+  /**
+   * the booker's copy: the check-in window opens
+   */
+  checkin_from?: string | null;
+  /**
+   * the booker's copy: the check-in window closes
+   */
+  checkin_until?: string | null;
   /**
    * the booker's copy (masked)
    */
@@ -342,6 +388,10 @@ export interface AppointmentChanged {
    */
   slot_text?: string | null;
   /**
+   * the booker's copy: the check-in window in words
+   */
+  checkin_text?: string | null;
+  /**
    * the booker's copy
    */
   hall_name?: string | null;
@@ -365,14 +415,26 @@ export interface AppointmentChanged {
 export interface AppointmentCheckedIn {
   id: string;
   /**
-   * the number the citizen shows ("Y0012")
+   * the number the citizen shows ("Y0012"), unique in the hall's day
    */
   code: string;
+  /**
+   * the code with its day, as the citizen is told it ("11月27日 Y0012")
+   */
+  code_text: string;
   hall_id: string;
   service_id: string;
   day: string;
   slot_start: string;
   slot_end: string;
+  /**
+   * the check-in window opens (the plan's setting)
+   */
+  checkin_from: string;
+  /**
+   * the check-in window closes
+   */
+  checkin_until: string;
   /**
    * masked
    */
@@ -396,6 +458,10 @@ export interface AppointmentCheckedIn {
    * the slot as people in the hall say it ("11月27日 09:30")
    */
   slot_text: string;
+  /**
+   * the check-in window in the hall's words ("11月27日 09:00–09:45")
+   */
+  checkin_text: string;
   hall_name: string;
   hall_address: string;
   service_name: string;
@@ -426,6 +492,10 @@ export interface NoShowRecorded {
    */
   code?: string | null;
   /**
+   * the booker's copy: the code with its day ("11月27日 Y0012")
+   */
+  code_text?: string | null;
+  /**
    * the booker's copy
    */
   slot_start?: string | null;
@@ -433,6 +503,14 @@ export interface NoShowRecorded {
    * the booker's copy
    */
   slot_end?: string | null;
+  /**
+   * the booker's copy: the check-in window opens
+   */
+  checkin_from?: string | null;
+  /**
+   * the booker's copy: the check-in window closes
+   */
+  checkin_until?: string | null;
   /**
    * the booker's copy (masked)
    */
@@ -465,6 +543,10 @@ export interface NoShowRecorded {
    * the booker's copy: the slot in the hall's words
    */
   slot_text?: string | null;
+  /**
+   * the booker's copy: the check-in window in words
+   */
+  checkin_text?: string | null;
   /**
    * the booker's copy
    */
@@ -506,14 +588,26 @@ export interface PersonBlacklisted {
 export interface ReminderSent {
   id: string;
   /**
-   * the number the citizen shows ("Y0012")
+   * the number the citizen shows ("Y0012"), unique in the hall's day
    */
   code: string;
+  /**
+   * the code with its day, as the citizen is told it ("11月27日 Y0012")
+   */
+  code_text: string;
   hall_id: string;
   service_id: string;
   day: string;
   slot_start: string;
   slot_end: string;
+  /**
+   * the check-in window opens (the plan's setting)
+   */
+  checkin_from: string;
+  /**
+   * the check-in window closes
+   */
+  checkin_until: string;
   /**
    * masked
    */
@@ -537,6 +631,10 @@ export interface ReminderSent {
    * the slot as people in the hall say it ("11月27日 09:30")
    */
   slot_text: string;
+  /**
+   * the check-in window in the hall's words ("11月27日 09:00–09:45")
+   */
+  checkin_text: string;
   hall_name: string;
   hall_address: string;
   service_name: string;
@@ -777,6 +875,10 @@ export interface DeskTicket {
   case_id: string | null;
   transferred: boolean;
   /**
+   * times it was put back in the queue after a no-show
+   */
+  requeued: number;
+  /**
    * the counter holding it, or that parked it
    */
   counter_id: string | null;
@@ -831,6 +933,28 @@ export interface HallUpdated {
 export interface NoticeChanged {
   hall_id: string;
   notice: string;
+}
+/**
+ * A walk-in asked to verify their phone before taking a ticket (码上取号 without an
+ * account): the message center sends the code by SMS. Published on the phone's own
+ * `citizen:walkin-<keyed hash>` topic, which no token can follow, so the code reaches the
+ * phone and nobody else.
+ *
+ * This interface was referenced by `EventData`'s JSON-Schema
+ * via the `definition` "PhoneCodeIssued".
+ */
+export interface PhoneCodeIssued {
+  hall_id: string;
+  hall_name: string;
+  /**
+   * the mobile number to send the code to (as typed, checked)
+   */
+  phone: string;
+  code: string;
+  /**
+   * the code is valid this long
+   */
+  minutes: number;
 }
 /**
  * The ticket's place in the queue or its estimated wait changed.
@@ -1068,6 +1192,38 @@ export interface TicketRecalled {
   call_count: number;
   called_at: string;
   repeat: number;
+}
+/**
+ * A no-show ticket whose holder came back was put back in the queue by a clerk (过号重新排队),
+ * behind the tickets the hall's policy says; the counter fields name that clerk's counter.
+ *
+ * This interface was referenced by `EventData`'s JSON-Schema
+ * via the `definition` "TicketRequeued".
+ */
+export interface TicketRequeued {
+  ticket_id: string;
+  /**
+   * the ticket code people see and hear ("A003")
+   */
+  number: string;
+  service_id: string;
+  service_name: string;
+  /**
+   * a priority ticket (elderly, disabled, …)
+   */
+  priority: boolean;
+  /**
+   * a checked-in booking's ticket (预约)
+   */
+  appointment: boolean;
+  hall_id: string;
+  counter_id: string;
+  counter_number: number;
+  counter_name: string;
+  /**
+   * tickets of its service called before it now
+   */
+  queued_behind: number;
 }
 /**
  * The citizen came to the counter: serving (办理中).
@@ -1539,4 +1695,4 @@ export interface CurrentTicket1 {
 
 /** Every event type the hub publishes. */
 export type EventType = keyof EventData;
-export const EVENT_TYPES: readonly EventType[] = ["appointments.appointment_booked","appointments.appointment_cancelled","appointments.appointment_changed","appointments.appointment_checked_in","appointments.no_show_recorded","appointments.person_blacklisted","appointments.reminder_sent","appointments.slots_released","notifier.inbox_changed","notifier.message_received","queueing.counter_closed","queueing.counter_opened","queueing.counter_paused","queueing.counter_resumed","queueing.counter_updated","queueing.desk_ticket_changed","queueing.hall_updated","queueing.notice_changed","queueing.position_changed","queueing.ticket_called","queueing.ticket_cancelled","queueing.ticket_finished","queueing.ticket_issued","queueing.ticket_no_show","queueing.ticket_parked","queueing.ticket_recalled","queueing.ticket_started","queueing.ticket_transferred","queueing.ticket_unparked","queueing.turn_near","queueing.wait_exceeded","queueing.waiting_changed","rtc.agent_updated","rtc.call_accepted","rtc.call_ended","rtc.call_offered","rtc.call_transferred","rtc.callback_offered","rtc.callback_requested","rtc.chat_posted","rtc.offer_withdrawn","rtc.position_changed","rtc.quality_reported","rtc.queue_changed","rtc.recording_changed","rtc.signal_sent"];
+export const EVENT_TYPES: readonly EventType[] = ["appointments.appointment_booked","appointments.appointment_cancelled","appointments.appointment_changed","appointments.appointment_checked_in","appointments.no_show_recorded","appointments.person_blacklisted","appointments.reminder_sent","appointments.slots_released","notifier.inbox_changed","notifier.message_received","queueing.counter_closed","queueing.counter_opened","queueing.counter_paused","queueing.counter_resumed","queueing.counter_updated","queueing.desk_ticket_changed","queueing.hall_updated","queueing.notice_changed","queueing.phone_code_issued","queueing.position_changed","queueing.ticket_called","queueing.ticket_cancelled","queueing.ticket_finished","queueing.ticket_issued","queueing.ticket_no_show","queueing.ticket_parked","queueing.ticket_recalled","queueing.ticket_requeued","queueing.ticket_started","queueing.ticket_transferred","queueing.ticket_unparked","queueing.turn_near","queueing.wait_exceeded","queueing.waiting_changed","rtc.agent_updated","rtc.call_accepted","rtc.call_ended","rtc.call_offered","rtc.call_transferred","rtc.callback_offered","rtc.callback_requested","rtc.chat_posted","rtc.offer_withdrawn","rtc.position_changed","rtc.quality_reported","rtc.queue_changed","rtc.recording_changed","rtc.signal_sent"];

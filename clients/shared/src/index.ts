@@ -75,16 +75,23 @@ export type {
   SessionState,
   TransferRecord,
 } from "./rtc";
-export { APPOINTMENT_STATES } from "./appointments";
-export type { Appointment, AppointmentState, CheckInResult } from "./appointments";
-export { BOARD_CALLS, applyBoardEvent, applyCounterEvent } from "./board";
+export { APPOINTMENT_STATES, checkInPhase, checkInWindowParts } from "./appointments";
+export type { Appointment, AppointmentState, CheckInPhase, CheckInResult } from "./appointments";
+export {
+  BOARD_CALLS,
+  applyBoardEvent,
+  applyCounterEvent,
+  newestStandingCall,
+  spotlightCall,
+  standingCall,
+} from "./board";
 export { EVENT_TYPES, isEvent } from "./events";
 export type { EventData, EventOf, EventType } from "./events";
 export type { BoardCall, BoardChange, CounterChange } from "./board";
 export { OPEN_TICKET_STATUSES, applyTicketEvent, ticketEnded } from "./ticket";
 export type { TicketAlert, TicketAlertKind, TicketChange } from "./ticket";
 export { AnnouncementQueue, REPLAY_ANNOUNCE_MS, ServerClock, shouldAnnounce } from "./announcer";
-export type { AnnouncementOutput, AnnouncerListener, AnnouncerOptions } from "./announcer";
+export type { Announcement, AnnouncementOutput, AnnouncerListener, AnnouncerOptions } from "./announcer";
 export {
   INBOX_CHANGED,
   INBOX_KEEP,

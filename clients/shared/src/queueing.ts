@@ -71,7 +71,15 @@ export interface BoardService {
 
 /** `GET /api/v1/halls/{hall_id}/board`: the hall display's snapshot. */
 export interface Board {
-  hall: { id: string; name: string; notice: string; timezone: string };
+  hall: {
+    id: string;
+    name: string;
+    notice: string;
+    timezone: string;
+    show_take_qr?: boolean;
+    /** The hall's 码上取号 address, when the display shows its QR code. */
+    take_url?: string | null;
+  };
   announce_repeat: number;
   day: string;
   services: BoardService[];

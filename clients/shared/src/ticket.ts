@@ -103,6 +103,9 @@ export function applyTicketEvent(view: TicketView, event: Envelope): TicketChang
     }
     case "queueing.ticket_unparked":
       return { view: { ...view, status: "waiting", counter: null }, alert: null, reload: true };
+    case "queueing.ticket_requeued":
+      // Back in the queue after a no-show: called afresh; its new place comes with the snapshot.
+      return { view: { ...view, status: "waiting", counter: null, call_count: 0 }, alert: null, reload: true };
     default:
       return same;
   }

@@ -136,6 +136,60 @@ describe("AnnouncementQueue", () => {
     expect(out.trace.filter((s) => s === "speak:请A002号到1号窗口办理")).toHaveLength(1);
   });
 
+  it("drops a queued call that no longer stands, and cuts the playing one short", async () => {
+    const out = new FakeOutput();
+    let stopped = 0;
+    const stoppable: AnnouncementOutput = {
+      chime: () => out.chime(),
+      speak: (text) => out.speak(text),
+      wait: (ms) => out.wait(ms),
+      stop: () => {
+        stopped += 1;
+      },
+    };
+    const queue = new AnnouncementQueue(stoppable, { gapMs: 500 });
+    const shown: (string | null)[] = [];
+    queue.onChange((_, now) => shown.push(now?.key ?? null));
+    queue.enqueue("请E001号到7号窗口办理", 2, "E001");
+    queue.enqueue("请A004号到1号窗口办理", 2, "A004");
+    queue.enqueue("请A005号到2号窗口办理", 2, "A005");
+    queue.enqueue("欢迎光临", 1);
+    await out.finish(); // chime of E001; E001 is being said
+    expect(queue.announcement).toMatchObject({ key: "E001", text: "请E001号到7号窗口办理" });
+
+    // E001 is finished at its window and A005 parked: E001 stops at once, A005 never plays.
+    const over = new Set(["E001", "A005"]);
+    queue.withdraw((key) => !over.has(key));
+    await flush();
+    expect(stopped).toBe(1);
+    expect(queue.announcement).toMatchObject({ key: "A004" });
+    expect(queue.pending).toBe(1); // the unkeyed text stays
+    await out.finishAll();
+    expect(out.trace.filter((s) => s.startsWith("speak:"))).toEqual([
+      "speak:请E001号到7号窗口办理",
+      "speak:请A004号到1号窗口办理",
+      "speak:请A004号到1号窗口办理",
+      "speak:欢迎光临",
+    ]);
+    expect(shown).toEqual(["E001", "A004", null, null]);
+    expect(queue.log).toHaveLength(4); // the log keeps what was queued
+  });
+
+  it("a withdrawn call without a voice gives up its silent hold", async () => {
+    const out = new FakeOutput();
+    out.spoken = false;
+    const queue = new AnnouncementQueue(out, { silentHoldMs: 3000 });
+    queue.enqueue("请A001号到1号窗口办理", 3, "A001");
+    queue.enqueue("请A002号到2号窗口办理", 1, "A002");
+    await out.finish(); // chime
+    await out.finish(); // speak fails: holds the text for 3 s
+    expect(out.trace.at(-1)).toBe("wait:3000");
+    queue.withdraw((key) => key !== "A001");
+    await flush();
+    expect(queue.current).toBe("请A002号到2号窗口办理");
+    expect(out.trace.at(-1)).toBe("chime");
+  });
+
   it("plays nothing more once closed", async () => {
     const out = new FakeOutput();
     const queue = new AnnouncementQueue(out);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { BOARD_CALLS, applyBoardEvent, applyCounterEvent } from "../src/board";
+import {
+  BOARD_CALLS,
+  applyBoardEvent,
+  applyCounterEvent,
+  newestStandingCall,
+  spotlightCall,
+  standingCall,
+} from "../src/board";
 import type { Board, BoardCounter, CallRow } from "../src/queueing";
 import type { Envelope } from "../src/types";
 
@@ -165,6 +172,75 @@ describe("applyBoardEvent", () => {
     expect(applyBoardEvent(start, event("ticket_called", { number: "A001", counter: "1号" })).board).toBe(start);
     expect(applyBoardEvent(start, event("ticket_issued", callData("A009", 1))).board).toBe(start);
     expect(applyBoardEvent(start, event("waiting_changed", { waiting: 3 })).board).toBe(start);
+  });
+});
+
+describe("the 正在呼叫 panel: one call, one truth", () => {
+  const view = (n: number, status: string, reason = "") => ({
+    counter_id: `xc-01-w${n}`,
+    counter_number: n,
+    counter_name: `${n}号窗口`,
+    status,
+    pause_reason: reason,
+    staff_name: "王芳",
+    current_ticket_id: null,
+  });
+  const id = (number: string): string => `xc-01-20261126-${number}`;
+  const twoCalling = (): Board => {
+    let b = board({ counters: [counter(1), counter(7)] });
+    b = applyBoardEvent(b, event("ticket_called", callData("E001", 7, { service_name: "综合咨询" }))).board;
+    return applyBoardEvent(b, event("ticket_called", callData("A004", 1))).board;
+  };
+
+  it("shows the call being announced, not merely the newest one", () => {
+    const b = twoCalling();
+    expect(spotlightCall(b, id("E001"))).toMatchObject({ number: "E001", counter_number: 7 });
+    expect(spotlightCall(b, id("A004"))).toMatchObject({ number: "A004", counter_number: 1 });
+    expect(spotlightCall(b, null)).toMatchObject({ number: "A004" });
+  });
+
+  it("moves on from a call whose ticket is finished while it is announced", () => {
+    const b = applyBoardEvent(twoCalling(), event("ticket_finished", callData("E001", 7))).board;
+    expect(standingCall(b, id("E001"))).toBeNull();
+    expect(spotlightCall(b, id("E001"))).toMatchObject({ number: "A004", counter_number: 1 });
+  });
+
+  it.each(["ticket_parked", "ticket_transferred", "ticket_no_show", "ticket_finished", "ticket_cancelled"])(
+    "clears a call after %s, and after its window pauses for 午休",
+    (type) => {
+      let b = applyBoardEvent(board(), event("ticket_called", callData("A004", 1))).board;
+      b = applyBoardEvent(b, event(type, callData("A004", 1))).board;
+      b = applyBoardEvent(b, event("counter_paused", view(1, "paused", "午休"))).board;
+      expect(spotlightCall(b, id("A004"))).toBeNull();
+      expect(newestStandingCall(b)).toBeNull();
+      expect(b.counters[0]).toMatchObject({ status: "paused", pause_reason: "午休", current: null });
+    },
+  );
+
+  it("falls back to an older call that still stands", () => {
+    let b = twoCalling();
+    b = applyBoardEvent(b, event("ticket_parked", callData("A004", 1))).board;
+    expect(spotlightCall(b, id("A004"))).toMatchObject({ number: "E001", counter_number: 7 });
+  });
+
+  it("never shows a call at a window that is not open", () => {
+    const current = row("A004", 1);
+    const b = board({ calls: [current], counters: [counter(1, { status: "paused", current }), counter(5)] });
+    expect(spotlightCall(b, current.ticket_id)).toBeNull();
+  });
+
+  it("keeps a call being served, marked 办理中 on the board", () => {
+    let b = applyBoardEvent(board(), event("ticket_called", callData("A004", 1))).board;
+    b = applyBoardEvent(b, event("ticket_started", callData("A004", 1))).board;
+    expect(b.calls[0]?.status).toBe("serving");
+    expect(b.counters[0]?.current?.status).toBe("serving");
+    expect(spotlightCall(b, null)).toMatchObject({ number: "A004", status: "serving" });
+  });
+
+  it("updates a recalled call in place: the same row with its new count", () => {
+    let b = twoCalling();
+    b = applyBoardEvent(b, event("ticket_recalled", callData("E001", 7, { call_count: 2 }))).board;
+    expect(spotlightCall(b, null)).toMatchObject({ number: "E001", call_count: 2, counter_number: 7 });
   });
 });
 

@@ -84,6 +84,12 @@ describe("applyTicketEvent", () => {
     expect(applyTicketEvent(view({ status: "parked" }), event("ticket_unparked")).reload).toBe(true);
   });
 
+  it("a no-show put back in the queue waits again, its new place from the snapshot", () => {
+    const back = applyTicketEvent(view({ status: "no_show", call_count: 2 }), event("ticket_requeued"));
+    expect(back.view).toMatchObject({ status: "waiting", counter: null, call_count: 0 });
+    expect(back.reload).toBe(true);
+  });
+
   it("ignores events of the holder's other tickets", () => {
     const start = view();
     const other = { ...event("ticket_called", { counter_number: 1 }), data: { ticket_id: "xc-01-20261126-B001" } };

@@ -1,5 +1,12 @@
 /** How the appointment screens write days, times and errors (zh-CN catalog). */
-import { HALL_TIME_ZONE, formatShortClock, localDay, type Appointment, type HubError } from "@hallhub/client";
+import {
+  HALL_TIME_ZONE,
+  checkInWindowParts,
+  formatShortClock,
+  localDay,
+  type Appointment,
+  type HubError,
+} from "@hallhub/client";
 import { fmt, t } from "../i18n";
 import { slotState, type PlanRules, type Slot } from "./model";
 
@@ -78,6 +85,26 @@ export function checkinWindow(
     from: dateTimeOf(new Date(start - rules.checkin_early_minutes * 60_000), timeZone),
     to: formatShortClock(new Date(start + rules.checkin_late_minutes * 60_000), timeZone),
   };
+}
+
+/** {from: "11月27日 08:30", to: "09:15"} of a booking's check-in window as the hub gives it
+ * (its plan's setting now): the booking's own pages say it from this, not from a rule of
+ * thumb. */
+export function bookingCheckinWindow(
+  appointment: Pick<Appointment, "checkin_from" | "checkin_until">,
+  timeZone: string = HALL_TIME_ZONE,
+): { from: string; to: string } {
+  const parts = checkInWindowParts(appointment, timeZone);
+  return {
+    from: fmt(a.dateTime, { date: monthDay(parts.day), time: parts.from }),
+    to: parts.untilDay === parts.day ? parts.until : dateTimeOf(appointment.checkin_until, timeZone),
+  };
+}
+
+/** "12月4日 Y0003": a code is unique within its hall's day only, so it is told with the day. */
+export function codeText(appointment: Pick<Appointment, "code" | "day"> & { code_text?: string }): string {
+  if (appointment.code_text) return appointment.code_text;
+  return appointment.code ? fmt(a.codeWithDay, { date: monthDay(appointment.day), code: appointment.code }) : "";
 }
 
 function detail(error: HubError, key: string): string | null {

@@ -205,6 +205,25 @@ export function applyAvailabilityEvent(view: DaySlots, event: Envelope): DaySlot
   return touched ? { ...view, slots } : view;
 }
 
+/** Where this page's own booking stands: none under way, sent and not yet answered, made. */
+export type BookingPhase = "idle" | "sending" | "done";
+
+/**
+ * What becomes of the chosen slot when the day's places change live (`fresh`: the slot as
+ * the day shows it now): `keep` it (still bookable: the fresh copy, with its places now), it
+ * is `gone` (booked out by others: choose again), or `ignore` the change. While this page's
+ * own booking is under way or made, a slot that fills up is that booking's own doing (the
+ * hall's event of it may come before the answer): never "gone" then; a SLOT_FULL answer says
+ * so when someone else was faster.
+ */
+export function chosenAfterChange(
+  fresh: Slot | undefined,
+  phase: BookingPhase,
+): { outcome: "keep"; slot: Slot } | { outcome: "gone" | "ignore" } {
+  if (fresh === undefined || phase !== "idle") return { outcome: "ignore" };
+  return bookable(fresh) ? { outcome: "keep", slot: fresh } : { outcome: "gone" };
+}
+
 // -- days and check-in ---------------------------------------------------------------------------
 
 /** Appointments that can still be checked in or followed (`booked`, `checked_in`). */

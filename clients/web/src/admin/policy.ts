@@ -2,7 +2,7 @@
 import { t } from "../i18n";
 import { TAGS, type CallingPolicy, type Tag } from "./types";
 
-export type NumberField = Exclude<keyof CallingPolicy, "tag_weights">;
+export type NumberField = Exclude<keyof CallingPolicy, "tag_weights" | "requeue_behind">;
 
 export interface FieldSpec {
   key: NumberField;
@@ -20,7 +20,7 @@ export const POLICY_GROUPS: readonly { title: string; fields: readonly FieldSpec
     fields: [
       { key: "max_wait_minutes", label: p.maxWait, min: 5, max: 600, hint: p.maxWaitHint },
       { key: "appointment_early_minutes", label: p.appointmentEarly, min: 0, max: 120 },
-      { key: "appointment_late_minutes", label: p.appointmentLate, min: 0, max: 120 },
+      { key: "appointment_late_minutes", label: p.appointmentLate, min: 0, max: 120, hint: p.appointmentHint },
     ],
   },
   {
@@ -33,6 +33,10 @@ export const POLICY_GROUPS: readonly { title: string; fields: readonly FieldSpec
     ],
   },
   {
+    title: p.requeueGroup,
+    fields: [{ key: "requeue_limit", label: p.requeueLimit, min: 0, max: 5, hint: p.requeueLimitHint }],
+  },
+  {
     title: p.limitsGroup,
     fields: [
       { key: "per_person_daily_limit", label: p.perPersonLimit, min: 1, max: 50 },
@@ -42,6 +46,8 @@ export const POLICY_GROUPS: readonly { title: string; fields: readonly FieldSpec
 ];
 
 export const RATIO = { min: 0, max: 20 } as const;
+/** Behind how many waiting tickets a no-show goes back in (the hub's bounds). */
+export const REQUEUE_BEHIND = { min: 0, max: 100, usual: 3 } as const;
 export const TAG_WEIGHT = { min: 0, max: 100 } as const;
 
 /** Every tag with its weight (0 for a tag the policy does not mention). */

@@ -23,6 +23,10 @@ export interface CallingPolicy {
   announce_repeat: number;
   per_person_daily_limit: number;
   service_level_minutes: number;
+  /** Times a no-show may be put back in the queue (0: never). */
+  requeue_limit: number;
+  /** Behind how many waiting tickets of its service; null: at the end of the queue. */
+  requeue_behind: number | null;
 }
 
 export interface Hall {

@@ -15,6 +15,7 @@ import { computed, onScopeDispose, shallowRef, type ComputedRef, type ShallowRef
 import { getSession, iceServers, postImage, topicPosition, listTopics } from "./api";
 import { IDLE, phaseOf, type CallEvent, type CallPhase, type CallState } from "./callState";
 import { applyAgentEvent, applyCallEvent, applyHello, applySession, type AgentConsole } from "./consoleState";
+import { ATTEMPTS, deviceNotice, deviceProblem, devicesHint, type DeviceOutcome } from "./devices";
 import { rtcErrorText } from "./format";
 import { CallMedia, RecorderLink, type RecorderState, type SignalAck, type SignalPayload } from "./media";
 import { reportedState, statsEntries, summarizeStats, type StatsMark } from "./quality";
@@ -42,8 +43,12 @@ export interface AgentDesk {
   remoteStream: ShallowRef<MediaStream | null>;
   micOn: ShallowRef<boolean>;
   cameraOn: ShallowRef<boolean>;
-  /** Camera or microphone refused, or "". */
+  /** What is wrong with the camera or microphone in this call, in Chinese, or "". */
   mediaError: ShallowRef<string>;
+  /** How bad it is: "warning" (a voice-only call), "error" (the citizen cannot hear), "". */
+  mediaLevel: ShallowRef<"" | "warning" | "error">;
+  /** Before a call: a camera or microphone this computer lacks, in Chinese, or "". */
+  devicesNote: ShallowRef<string>;
   /** The hub's time now (ms), ticking. */
   now: ShallowRef<number>;
   ringer: Ringer;
@@ -84,6 +89,8 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
   const micOn = shallowRef(true);
   const cameraOn = shallowRef(true);
   const mediaError = shallowRef("");
+  const mediaLevel = shallowRef<"" | "warning" | "error">("");
+  const devicesNote = shallowRef("");
   const clock = new ServerClock();
   const now = shallowRef(Date.now());
   const ringer = new Ringer();
@@ -264,26 +271,34 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
     cameraOn.value = true;
   }
 
+  /** Camera and microphone, or what works of them (devices.ts): the call goes on either way,
+   * and the agent is told in Chinese what is missing and what to do. */
   async function ensureLocal(): Promise<MediaStream | null> {
     if (localStream.value !== null) return localStream.value;
     mediaError.value = "";
-    const attempts: MediaStreamConstraints[] = [
-      { audio: true, video: { width: { ideal: 640 }, height: { ideal: 480 } } },
-      { audio: true, video: false },
-    ];
-    let lastError = "";
-    for (const constraints of attempts) {
+    mediaLevel.value = "";
+    const outcome: DeviceOutcome = { audio: false, video: false, both: null, microphone: null };
+    let stream: MediaStream | null = null;
+    for (const [index, constraints] of ATTEMPTS.entries()) {
       try {
-        const stream = await navigator.mediaDevices.getUserMedia(constraints);
-        localStream.value = stream;
-        if (constraints.video === false) mediaError.value = rt.agent.call.noCamera.replace("{message}", lastError);
-        return stream;
+        // No mediaDevices on an insecure page: the TypeError says so (deviceProblem).
+        stream = await navigator.mediaDevices.getUserMedia(constraints);
+        outcome.audio = constraints.audio === true;
+        outcome.video = constraints.video !== false;
+        break;
       } catch (thrown) {
-        lastError = thrown instanceof Error ? thrown.message || thrown.name : String(thrown);
+        console.warn("[rtc] getUserMedia", constraints, thrown);
+        const problem = deviceProblem(thrown);
+        if (index === 0) outcome.both = problem;
+        if (index === 1) outcome.microphone = problem;
+        if (problem === "insecure") break;
       }
     }
-    mediaError.value = rt.agent.call.noCamera.replace("{message}", lastError);
-    return null;
+    const notice = deviceNotice(outcome);
+    mediaError.value = notice.text;
+    mediaLevel.value = notice.level;
+    localStream.value = stream;
+    return stream;
   }
 
   async function ensureIce(): Promise<RTCIceServer[]> {
@@ -462,8 +477,23 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
     })
     .catch(report);
 
+  // Before any call: which devices this computer has (an agent without a camera or microphone
+  // knows before answering), again when one is plugged in or out.
+  const devices = typeof navigator !== "undefined" ? navigator.mediaDevices : undefined;
+  const listDevices = async (): Promise<void> => {
+    try {
+      const found = await devices?.enumerateDevices();
+      devicesNote.value = devicesHint(found ? found.map((device) => device.kind) : null);
+    } catch {
+      devicesNote.value = "";
+    }
+  };
+  void listDevices();
+  devices?.addEventListener("devicechange", listDevices);
+
   onScopeDispose(() => {
     closed = true;
+    devices?.removeEventListener("devicechange", listDevices);
     clearInterval(ticker);
     stopWatching();
     agentSub.unsubscribe();
@@ -492,6 +522,8 @@ export function useAgentDesk(client: HubClient, me: Principal, hooks: DeskHooks)
     micOn,
     cameraOn,
     mediaError,
+    mediaLevel,
+    devicesNote,
     now,
     ringer,
     async setStatus(status) {

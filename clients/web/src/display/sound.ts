@@ -98,6 +98,11 @@ export class BrowserSound implements AnnouncementOutput {
     return wait(ms);
   }
 
+  /** Cut off what is being said (its call is over). */
+  stop(): void {
+    this.#speech?.cancel();
+  }
+
   close(): void {
     void this.#audio?.close().catch(() => undefined);
   }

@@ -19,6 +19,18 @@ export function minutesText(minutes: number | null | undefined, short = false): 
   return fmt(short ? t.staffUi.minutesShort : t.staffUi.minutes, { n: roundMinutes(minutes) });
 }
 
+/** A duration as a clock shows it, minutes and seconds: "0:45", "12:05", "1:02:05" from an
+ * hour on; "—" when unknown. Staff read a wait at a glance, never "0.9 分钟". */
+export function durationText(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return t.staffUi.empty;
+  const whole = Math.max(0, Math.floor(seconds));
+  const two = (n: number): string => String(n).padStart(2, "0");
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = whole % 60;
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+}
+
 /** "12.5%" of a 0–1 rate; "—" when unknown. */
 export function percentText(rate: number | null | undefined): string {
   if (rate === null || rate === undefined || Number.isNaN(rate)) return t.staffUi.empty;

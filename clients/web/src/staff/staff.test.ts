@@ -1,7 +1,7 @@
 import { HubError, localDay } from "@hallhub/client";
 import { describe, expect, it } from "vitest";
 import { problemLines, staffErrorText } from "./errors";
-import { hallTime, minutesText, percentText } from "./format";
+import { durationText, hallTime, minutesText, percentText } from "./format";
 
 describe("error texts", () => {
   it("says a code in Chinese, with the details it carries", () => {
@@ -45,6 +45,14 @@ describe("formats", () => {
     expect(percentText(null)).toBe("—");
     expect(hallTime("2026-11-26T04:05:00Z", "Asia/Shanghai")).toBe("12:05");
     expect(hallTime(null)).toBe("—");
+  });
+
+  it("writes durations as a clock, minutes and seconds (never 0.9 分钟)", () => {
+    expect(durationText(54)).toBe("0:54");
+    expect(durationText(725.9)).toBe("12:05");
+    expect(durationText(3725)).toBe("1:02:05");
+    expect(durationText(-3)).toBe("0:00");
+    expect(durationText(null)).toBe("—");
   });
 
   it("finds the hall's day", () => {

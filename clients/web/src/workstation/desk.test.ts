@@ -1,6 +1,6 @@
 import type { Envelope } from "@hallhub/client";
 import { describe, expect, it } from "vitest";
-import { applyDeskEvent, deskOf, deskView, waitedMinutes, type DeskState } from "./desk";
+import { applyDeskEvent, deskOf, deskView, waitedSeconds, type DeskState } from "./desk";
 import type { DeskTicket, WorkstationSnapshot } from "./types";
 
 const T0 = Date.parse("2026-12-03T02:00:00.000Z");
@@ -30,6 +30,7 @@ function ticket(id: string, patch: Partial<DeskTicket> = {}): DeskTicket {
     parked_at: null,
     case_id: null,
     transferred: false,
+    requeued: 0,
     counter_id: null,
     target_counter_id: null,
     called_at_counters: [],
@@ -40,7 +41,7 @@ function ticket(id: string, patch: Partial<DeskTicket> = {}): DeskTicket {
 
 function snapshot(waiting: DeskTicket[] = []): WorkstationSnapshot {
   return {
-    hall: { id: "h1", name: "市民中心", timezone: "Asia/Shanghai", no_show_min_calls: 2 },
+    hall: { id: "h1", name: "市民中心", timezone: "Asia/Shanghai", no_show_min_calls: 2, requeue_limit: 1, requeue_behind: 3 },
     policy: { max_wait_minutes: 60, appointment_early_minutes: 0, appointment_late_minutes: 15, normal_per_priority: 2 },
     counter: {
       hall_id: "h1",
@@ -160,8 +161,21 @@ describe("the workstation desk", () => {
     expect(applyDeskEvent(state, other)).toEqual({ state, reload: false });
   });
 
-  it("waited minutes count until the call", () => {
-    expect(waitedMinutes(ticket("a1"), T0 + 90_000)).toBe(1.5);
-    expect(waitedMinutes(ticket("a1", { called_at: iso(4) }), T0 + 600_000)).toBe(4);
+  it("a no-show put back in the queue leaves the history and waits where its queue time says", () => {
+    const gone = ticket("a1", { status: "no_show", counter_id: "w1", called_at_counters: ["w1"], staff_id: "clerk1", call_count: 2, called_at: iso(2), last_called_at: iso(3) });
+    let state = apply(deskOf(snapshot([ticket("a2", { queue_time: iso(1) }), ticket("a3", { queue_time: iso(4) })])), changed(gone));
+    expect(ids(deskView(state, T0 + 5 * 60_000).history)).toEqual(["a1"]);
+    // The hub put it behind one waiting ticket: between a2 and a3.
+    const back = { ...gone, status: "waiting" as const, counter_id: null, staff_id: null, call_count: 0, called_at: null, called_at_counters: [], requeued: 1, queue_time: iso(2.5) };
+    state = apply(state, changed(back));
+    const view = deskView(state, T0 + 5 * 60_000);
+    expect(view.history).toEqual([]);
+    expect(ids(view.waiting)).toEqual(["a2", "a1", "a3"]);
+    expect(view.waiting[1]?.requeued).toBe(1);
+  });
+
+  it("waited time counts until the call", () => {
+    expect(waitedSeconds(ticket("a1"), T0 + 90_000)).toBe(90);
+    expect(waitedSeconds(ticket("a1", { called_at: iso(4) }), T0 + 600_000)).toBe(240);
   });
 });

@@ -140,8 +140,8 @@ export function deskView(state: DeskState, now: number): DeskView {
   };
 }
 
-/** Minutes a ticket has waited by `now`: until its call once called. */
-export function waitedMinutes(ticket: DeskTicket, now: number): number {
+/** Seconds a ticket has waited by `now`: until its call once called. */
+export function waitedSeconds(ticket: DeskTicket, now: number): number {
   const end = ms(ticket.called_at) ?? now;
-  return Math.max(0, end - Date.parse(ticket.queue_time)) / 60_000;
+  return Math.max(0, end - Date.parse(ticket.queue_time)) / 1000;
 }

@@ -3,12 +3,14 @@ import {
   ACTIONS,
   HOTKEY_OF,
   actionState,
+  buttonsFor,
   actionStates,
   callsNeeded,
   decideKey,
   hotkeyAction,
   isHotkey,
   pauseReason,
+  requeueState,
   transferTarget,
   type DeskState,
   type KeyPress,
@@ -43,17 +45,27 @@ describe("hotkeys", () => {
     expect(hotkeyAction("F8", "open")).toBe("call_ticket");
     expect(hotkeyAction("F9", "open")).toBe("check_in");
     expect(hotkeyAction("F9", "closed")).toBe("check_in");
-    expect(hotkeyAction("F10", "open")).toBeNull();
+    expect(hotkeyAction("F10", "open")).toBe("park");
+    expect(hotkeyAction("F11", "open")).toBeNull();
     expect(hotkeyAction("Enter", "open")).toBeNull();
   });
 
-  it("shows on each button the key that runs it", () => {
+  it("shows on each button the key that runs it: every action has one (挂起 F10)", () => {
     for (const action of ACTIONS) {
       const key = HOTKEY_OF[action];
-      if (key === null) continue;
       expect([hotkeyAction(key, "open"), hotkeyAction(key, "paused")]).toContain(action);
     }
-    expect(HOTKEY_OF.park).toBeNull();
+    expect(HOTKEY_OF.park).toBe("F10");
+    expect(isHotkey("F10")).toBe(true);
+  });
+
+  it("has one F7 button: 暂停服务 on an open counter, 恢复服务 on a paused one", () => {
+    const open = buttonsFor("open");
+    const paused = buttonsFor("paused");
+    expect(open.filter((a) => HOTKEY_OF[a] === "F7")).toEqual(["pause"]);
+    expect(paused.filter((a) => HOTKEY_OF[a] === "F7")).toEqual(["resume"]);
+    expect(open.indexOf("pause")).toBe(paused.indexOf("resume"));
+    expect(new Set(open.map((a) => HOTKEY_OF[a])).size).toBe(open.length);
   });
 
   it("keeps every F1–F8 from the browser, even when it does nothing", () => {
@@ -119,6 +131,14 @@ describe("which actions make sense", () => {
     expect(enabled(serving)).toEqual(["finish", "transfer", "park"]);
     expect(actionState("recall", serving).reason).toBe("NOT_CALLED");
     expect(actionState("no_show", serving).reason).toBe("NOT_CALLED");
+  });
+
+  it("puts a no-show back in the queue as often as the hall allows", () => {
+    expect(requeueState({ requeued: 0 }, 1, "open")).toEqual({ enabled: true, reason: null, values: {} });
+    expect(requeueState({ requeued: 0 }, 1, "paused").enabled).toBe(true);
+    expect(requeueState({ requeued: 1 }, 1, "open")).toEqual({ enabled: false, reason: "REQUEUE_LIMIT", values: { limit: 1 } });
+    expect(requeueState({ requeued: 0 }, 0, "open").reason).toBe("REQUEUE_OFF");
+    expect(requeueState({ requeued: 0 }, 2, "closed").reason).toBe("COUNTER_CLOSED");
   });
 
   it("counts the calls still needed for a no-show", () => {

@@ -14,7 +14,7 @@ export type ActionName =
   | "call_ticket"
   | "park";
 
-/** The action buttons, in the order they are laid out. */
+/** Every action, in the order of their buttons (`pause` and `resume` share one: `buttonsFor`). */
 export const ACTIONS: readonly ActionName[] = [
   "call_next",
   "recall",
@@ -28,8 +28,15 @@ export const ACTIONS: readonly ActionName[] = [
   "park",
 ];
 
+/** The buttons shown at a counter in this status: one button for 暂停服务 and 恢复服务 (F7
+ * toggles), showing the one that applies. */
+export function buttonsFor(status: CounterStatus): ActionName[] {
+  const toggle: ActionName = status === "paused" ? "resume" : "pause";
+  return ACTIONS.filter((a) => a !== "resume").map((a) => (a === "pause" ? toggle : a));
+}
+
 /** The key of each action (shown on its button); F7 pauses an open counter, resumes a paused one. */
-export const HOTKEY_OF: Readonly<Record<ActionName, string | null>> = {
+export const HOTKEY_OF: Readonly<Record<ActionName, string>> = {
   call_next: "F1",
   recall: "F2",
   start: "F3",
@@ -39,7 +46,7 @@ export const HOTKEY_OF: Readonly<Record<ActionName, string | null>> = {
   pause: "F7",
   resume: "F7",
   call_ticket: "F8",
-  park: null,
+  park: "F10",
 };
 
 /** 预约签到 (check a booking in by ID number): not a counter action, open at any status. */
@@ -58,9 +65,11 @@ const KEYS: Readonly<Record<string, KeyAction>> = {
   F7: "pause",
   F8: "call_ticket",
   [CHECK_IN_KEY]: "check_in",
+  F10: "park",
 };
 
-/** A key the workstation owns: the browser must not act on it (F5 would reload the page). */
+/** A key the workstation owns: the browser must not act on it (F5 would reload the page, F10
+ * open the browser's menu). */
 export function isHotkey(key: string): boolean {
   return key in KEYS;
 }
@@ -89,7 +98,7 @@ export interface KeyDecision {
 }
 
 /**
- * A key press at the workstation: every F1–F9 is kept from the browser; it runs an action only
+ * A key press at the workstation: every F1–F10 is kept from the browser; it runs an action only
  * when pressed alone (no modifier, not held down) and no dialog is open or focused.
  */
 export function decideKey(press: KeyPress, status: CounterStatus, inDialog: boolean): KeyDecision {
@@ -180,6 +189,14 @@ export function actionStates(state: DeskState): Record<ActionName, ActionState> 
     ActionName,
     ActionState
   >;
+}
+
+/** Whether a no-show ticket can be put back in the queue (过号重新排队) from this counter: as
+ * often as the hall's policy allows (`limit`; 0: never), by a clerk signed in here. */
+export function requeueState(ticket: { requeued: number }, limit: number, status: CounterStatus): ActionState {
+  if (status === "closed") return no("COUNTER_CLOSED");
+  if (limit === 0) return no("REQUEUE_OFF");
+  return ticket.requeued >= limit ? no("REQUEUE_LIMIT", { limit }) : OK;
 }
 
 /** How many more calls before the current ticket may be marked a no-show. */

@@ -15,4 +15,9 @@ describe("ticket tags", () => {
     );
     expect(tags).toEqual([{ key: "appointment", label: "预约 09:00–09:30", color: "#7c3aed" }]);
   });
+
+  it("marks a no-show put back in the queue", () => {
+    const [tag] = ticketTags({ tags: [], appointment: null, requeued: 1 });
+    expect(tag?.label).toBe("过号重排");
+  });
 });

@@ -11,6 +11,7 @@ const COLORS: Readonly<Record<string, string>> = {
   military: "#b91c1c",
   green_channel: "#16a34a",
   appointment: "#7c3aed",
+  requeued: "#475569",
 };
 
 export interface TagView {
@@ -24,10 +25,15 @@ export function slotRange(slot: { slot_start: string; slot_end: string }, timeZo
   return `${hallTime(slot.slot_start, timeZone)}–${hallTime(slot.slot_end, timeZone)}`;
 }
 
-/** The ticket's tags; an appointment shows its slot ("预约 09:00–09:30"). */
-export function ticketTags(ticket: Pick<DeskTicket, "tags" | "appointment">, timeZone?: string): TagView[] {
+/** The ticket's tags; an appointment shows its slot ("预约 09:00–09:30"); a no-show put back in
+ * the queue says so (过号重排). */
+export function ticketTags(
+  ticket: Pick<DeskTicket, "tags" | "appointment"> & { requeued?: number },
+  timeZone?: string,
+): TagView[] {
   const keys = [...ticket.tags];
   if (ticket.appointment !== null && !keys.includes("appointment")) keys.push("appointment");
+  if ((ticket.requeued ?? 0) > 0) keys.push("requeued");
   return keys.map((key) => {
     let label = t.staffUi.tags[key] ?? key;
     if (key === "appointment" && ticket.appointment !== null) {

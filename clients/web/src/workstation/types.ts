@@ -41,7 +41,16 @@ export interface ClerkFigures {
 
 /** What the workstation shows; the snapshot is one, with its seqs, epochs and the hub's time. */
 export interface DeskView {
-  hall: { id: string; name: string; timezone: string; no_show_min_calls: number };
+  hall: {
+    id: string;
+    name: string;
+    timezone: string;
+    no_show_min_calls: number;
+    /** Times a no-show may be put back in the queue (0: never), and behind how many waiting
+     * tickets of its service (null: at the end). */
+    requeue_limit: number;
+    requeue_behind: number | null;
+  };
   policy: CallingPolicy;
   counter: DeskCounter & { hall_id: string };
   clerk: string;

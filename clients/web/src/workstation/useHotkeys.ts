@@ -1,4 +1,4 @@
-/** F1–F9 at the workstation: always kept from the browser (F5 must not reload the page), and
+/** F1–F10 at the workstation: always kept from the browser (F5 must not reload the page), and
  * ignored while a dialog is open or has the focus. */
 import type { CounterStatus } from "@hallhub/client";
 import { onBeforeUnmount, onMounted } from "vue";

@@ -5,7 +5,7 @@ import { abuseBody, abuseSummary } from "./abuse";
 import { bookingParams } from "./api";
 import { bookingCell, bookingChart, dailyTotals, fulfilmentRate, noShowRate, totalRow } from "./bookingStats";
 import { actorText, addDays, blankBookingFilters, entryState, liftProblem, liftedText, slotText, stateTag, stateText } from "./bookings";
-import { defaultPlan, placesText, planBody, planForm, planProblems, planRows, windowsText } from "./plans";
+import { checkInHint, checkInText, defaultPlan, placesText, planBody, planForm, planProblems, planRows, windowsText } from "./plans";
 import type { BlacklistEntry, BookingStatsRow } from "./types";
 
 const service = (id: string, name: string): Service => ({
@@ -118,6 +118,16 @@ describe("booking plan form", () => {
     expect(placesText(plan)).toBe("窗口产能的 20%（随负载 10%–30%）");
     expect(placesText({ ...plan, dynamic: false })).toBe("窗口产能的 20%");
     expect(placesText({ ...plan, capacity: 4 })).toBe("每时段 4 个");
+  });
+});
+
+describe("the check-in window, from the plan's one setting", () => {
+  it("is said from the two minutes being edited, in the form and in the list", () => {
+    const plan = defaultPlan("xc-01", "huji");
+    expect(checkInHint(plan)).toContain("时段开始前 30 分钟至开始后 15 分钟");
+    const changed = { ...plan, checkin_early_minutes: 10, checkin_late_minutes: 5 };
+    expect(checkInHint(changed)).toContain("时段开始前 10 分钟至开始后 5 分钟");
+    expect(checkInText(changed)).toBe("提前 10 分钟至迟到 5 分钟");
   });
 });
 

@@ -241,3 +241,12 @@ export function horizonText(plan: BookingPlan): string {
 export function checkInText(plan: Pick<BookingPlan, "checkin_early_minutes" | "checkin_late_minutes">): string {
   return fmt(t.admin.appointments.plans.checkInText, { early: plan.checkin_early_minutes, late: plan.checkin_late_minutes });
 }
+
+/** The plan form's words on the check-in window, from the two settings being edited: the one
+ * setting the H5 pages, the messages and check-in itself follow. */
+export function checkInHint(plan: Pick<BookingPlan, "checkin_early_minutes" | "checkin_late_minutes">): string {
+  return fmt(t.admin.appointments.plans.hints.checkin ?? "", {
+    early: plan.checkin_early_minutes,
+    late: plan.checkin_late_minutes,
+  });
+}

@@ -4,6 +4,7 @@ import type {
   Contact,
   ContactInput,
   Delivery,
+  DeliveryPage,
   DeliveryQuery,
   Kind,
   NotifierStats,
@@ -65,14 +66,13 @@ export function deliveryParams(query: DeliveryQuery): string {
   return params.toString();
 }
 
-export async function searchDeliveries(query: DeliveryQuery): Promise<Delivery[]> {
-  const answer = await api<{ deliveries: Delivery[] }>("GET", `${BASE}/messages?${deliveryParams(query)}`);
-  return answer.deliveries;
+/** Deliveries found, with their recipients' names (张三 rather than citizen:…). */
+export function searchDeliveries(query: DeliveryQuery): Promise<DeliveryPage> {
+  return api<DeliveryPage>("GET", `${BASE}/messages?${deliveryParams(query)}`);
 }
 
-export async function deadLetters(limit: number, skip: number): Promise<Delivery[]> {
-  const answer = await api<{ deliveries: Delivery[] }>("GET", `${BASE}/dead-letters?limit=${limit}&skip=${skip}`);
-  return answer.deliveries;
+export function deadLetters(limit: number, skip: number): Promise<DeliveryPage> {
+  return api<DeliveryPage>("GET", `${BASE}/dead-letters?limit=${limit}&skip=${skip}`);
 }
 
 export function messageTimeline(messageId: string): Promise<Timeline> {
@@ -85,6 +85,12 @@ export function resendDelivery(deliveryId: string): Promise<Delivery> {
 
 export function loadNotifierStats(days: number): Promise<NotifierStats> {
   return api<NotifierStats>("GET", `${BASE}/stats?days=${days}`);
+}
+
+/** People by name, some digits of their phone, or their recipient id. */
+export async function findContacts(text: string): Promise<Contact[]> {
+  const answer = await api<{ contacts: Contact[] }>("GET", `${BASE}/contacts?q=${part(text)}`);
+  return answer.contacts;
 }
 
 export function loadContact(recipient: string): Promise<Contact> {

@@ -1,7 +1,7 @@
 /** Deliveries as the back office shows them. Pure. */
 import { formatClock, formatDateTime } from "@hallhub/client";
 import { t } from "../../i18n";
-import type { Attempt, DeliveryQuery, DeliveryState, Kind } from "./types";
+import type { Attempt, Delivery, DeliveryQuery, DeliveryState, Kind } from "./types";
 
 export type TagType = "success" | "warning" | "danger" | "info" | "primary";
 
@@ -46,6 +46,31 @@ export function stamp(moment: string | null | undefined): string {
   if (!moment) return t.staffUi.empty;
   const day = formatDateTime(moment);
   return day ? `${day.slice(0, 10)} ${formatClock(moment)}` : t.staffUi.empty;
+}
+
+/** Where a message came from: a sending rule (an event), or another system's request. */
+export function sourceText(source: string): string {
+  const s = t.admin.notifier.timeline.sources;
+  if (source.startsWith("event:")) return s.event;
+  if (source.startsWith("api:")) return s.api;
+  return s.other;
+}
+
+const HAS_CHINESE = /[\u4e00-\u9fff]/;
+
+/** Why a delivery is as it is, for hall staff: the center's own Chinese reasons, without the
+ * ids some carry; a provider's English error or receipt said in Chinese (its detail stays in
+ * the delivery's timeline). */
+export function reasonText(delivery: Pick<Delivery, "reason" | "receipt">): string {
+  const r = t.admin.notifier.reasons;
+  const reason = delivery.reason.trim();
+  if (reason.startsWith("重发自")) return r.resent;
+  if (reason.startsWith("合并发送")) return r.digested;
+  if (reason === "permanent") return r.permanent;
+  if (reason) return HAS_CHINESE.test(reason) ? reason : r.provider;
+  const receipt = delivery.receipt.trim();
+  if (receipt) return r.receipts[receipt] ?? r.provider;
+  return t.staffUi.empty;
 }
 
 export interface DeliveryFilters {

@@ -25,6 +25,7 @@ function template(kind: string, channel: Template["channel"], version = 1): Temp
     html: "",
     created_at: "2026-11-26T05:00:00Z",
     created_by: "admin",
+    created_by_name: "系统管理员",
   };
 }
 

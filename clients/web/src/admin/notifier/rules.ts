@@ -10,12 +10,13 @@ const RECIPIENT = /^(\{\w+\}|(citizen|user|group):[^\s:][^\s]*)$/;
 /** Events rules usually start from (the form also takes others). */
 export const EVENT_TYPES: readonly string[] = Object.keys(t.admin.notifier.rules.events);
 
-/** Recipient patterns the form suggests. */
-export const RECIPIENT_SUGGESTIONS: readonly string[] = [
-  "{topic}",
-  "citizen:{citizen_id}",
-  "group:supervisors:{hall_id}",
-];
+/** A new rule's id, made from its kind ("ticket-called", "ticket-called-2", …): hall staff
+ * never have to name one (高级 lets them). */
+export function ruleIdFor(kind: string, taken: readonly string[]): string {
+  const base = (kind.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "rule").slice(0, 56);
+  if (!taken.includes(base)) return base;
+  for (let n = 2; ; n += 1) if (!taken.includes(`${base}-${n}`)) return `${base}-${n}`;
+}
 
 export function blankRule(kind: string): Rule {
   return {
@@ -32,8 +33,10 @@ export function blankRule(kind: string): Rule {
   };
 }
 
+/** An event by what happened ("叫号"); one the list does not know: 其他事件. */
 export function eventLabel(eventType: string): string {
-  return t.admin.notifier.rules.events[eventType] ?? eventType;
+  const rules = t.admin.notifier.rules;
+  return rules.events[eventType] ?? rules.otherEvent;
 }
 
 /** The rule as it is sent: trimmed, channels in their usual order, fallbacks only of chosen

@@ -1,4 +1,5 @@
 /** Templates as the back office lists and edits them. Pure. */
+import { fmt } from "@hallhub/client";
 import { t } from "../../i18n";
 import { CHANNELS, type Channel, type Kind, type Template, type TemplateDraft } from "./types";
 
@@ -104,6 +105,13 @@ export function templateRows(templates: readonly Template[], kinds: readonly Kin
     const span = first ? sorted.filter((other) => other.kind === template.kind).length : 0;
     return { template, kind: kinds.find((k) => k.id === template.kind) ?? null, span };
   });
+}
+
+/** Who saved a version, by name: 系统预置 for the starting templates, never an account id. */
+export function authorText(template: Pick<Template, "created_by" | "created_by_name">): string {
+  const s = t.admin.notifier.templates;
+  if (template.created_by === "defaults") return s.systemDefault;
+  return template.created_by_name ? fmt(s.by, { who: template.created_by_name }) : s.byUnknown;
 }
 
 /** True when the kind already has a template on the channel (in zh-CN). */

@@ -21,7 +21,9 @@ export interface Template {
   text: string;
   html: string;
   created_at: string;
+  /** The account that saved it, or "defaults" (the starting templates). */
   created_by: string;
+  created_by_name: string;
 }
 
 /** What a new version (or a preview) is made of. */
@@ -112,6 +114,14 @@ export interface Message {
 export interface Timeline {
   message: Message;
   deliveries: Delivery[];
+  /** The recipient's name, when one is kept. */
+  names: Record<string, string>;
+}
+
+/** `GET /api/v1/notifier/messages` and `/dead-letters`: deliveries and their recipients' names. */
+export interface DeliveryPage {
+  deliveries: Delivery[];
+  names: Record<string, string>;
 }
 
 export interface DeliveryQuery {
