@@ -73,17 +73,23 @@ class Calendar:
         return await self._store.plans(hall_id)
 
     async def offered(self, hall_id: str) -> list[dict[str, Any]]:
-        """The services of a hall that take bookings."""
+        """The services of a hall that take bookings, in the hall's order (as every screen
+        lists them)."""
         config = await self._core.config(hall_id)
+        plans = {
+            p.service_id: p
+            for p in (await self._core.plans()).values()
+            if p.hall_id == hall_id and p.enabled
+        }
         return [
             {
-                "service_id": p.service_id,
-                "name": config.services[p.service_id].name,
-                "expected_minutes": config.services[p.service_id].expected_minutes,
-                "slot_minutes": p.slot_minutes,
+                "service_id": service.id,
+                "name": service.name,
+                "expected_minutes": service.expected_minutes,
+                "slot_minutes": plans[service.id].slot_minutes,
             }
-            for p in (await self._core.plans()).values()
-            if p.hall_id == hall_id and p.enabled and p.service_id in config.services
+            for service in config.services.values()
+            if service.id in plans
         ]
 
     # -- days and slots ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from appointments.models import AppointmentQuery, AppointmentRef
+from appointments.models import AppointmentQuery, AppointmentRef, BookingPlan
 from hub.auth.models import Role
 from tests.appointments.conftest import FRIDAY_0930, Center, booking, citizen, id_number
 from tests.support import connect
@@ -216,3 +216,15 @@ async def test_a_halls_supervisor_sees_that_hall_only(center: Center) -> None:
     )
     assert [p["id"] for p in plans] == ["h1:s1"]
     assert (await call(center, "GET", query, role=Role.SUPERVISOR, hall="h1"))[0] == 200
+
+
+async def test_bookable_services_are_listed_in_the_halls_order(center: Center) -> None:
+    """As every screen lists them (the hall's order, A–E), whatever order the plans were made."""
+    for service_id in ("s3", "s1", "s2"):
+        plan = BookingPlan.model_validate(
+            {"_id": f"h1:{service_id}", "hall_id": "h1", "service_id": service_id, "dynamic": False}
+        )
+        await center.service.save_plan(plan)
+    status, services = await call(center, "GET", "/appointments/halls/h1/services")
+    assert status == 200
+    assert [s["service_id"] for s in services] == ["s1", "s2", "s3"]
