@@ -10,6 +10,7 @@ import contextlib
 
 from appointments.service import AppointmentService
 from hub.logs import get_logger
+from hub.outages import log_failure
 
 log = get_logger("appointments.jobs")
 
@@ -25,7 +26,7 @@ class AppointmentJobs:
             try:
                 await self.run_once()
             except Exception:
-                log.exception("appointment_jobs_failed")
+                log_failure(log, "appointment_jobs_failed")
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(JOB_SECONDS):
                     await stop.wait()

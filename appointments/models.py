@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hub.gateway.commands import Payload  # request bodies and command payloads
+from hub.idempotency import RequestId
 from hub.inputs import Day, Instant, Skip
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
@@ -179,6 +180,9 @@ class Appointment(_Model):
     notify_sms: bool = True
     state: AppointmentState = AppointmentState.PENDING
     hold: str = ""  # the hold key while active
+    # The idempotency claim it was booked under (hub.idempotency): a repeat of a booking whose
+    # node died finds it by this.
+    request: str = ""
     ticket_id: str | None = None
     ticket_code: str | None = None
     checked_in_at: datetime | None = None
@@ -234,6 +238,8 @@ class BookIn(Payload):
     id_number: IdNumber
     phone: Phone
     notify_sms: bool = True
+    # The page's id for this booking, sent again unchanged on a retry: one booking, not two.
+    request_id: RequestId | None = None
 
 
 class SlotChoice(Payload):

@@ -34,6 +34,7 @@ from appointments.models import (
     SlotState,
     Strike,
 )
+from hub.idempotency import Requests
 
 Document = dict[str, Any]
 
@@ -71,6 +72,10 @@ def _due(due: datetime | None) -> Document:
     return {"$set": {"due_ts": _ts(due)}} if due is not None else {"$unset": {"due_ts": ""}}
 
 
+# A booking attempt in these states made nothing to answer a repeat with.
+_UNFINISHED = (AppointmentState.PENDING.value, AppointmentState.FAILED.value)
+
+
 class AppointmentStore:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._plans = db["appointments_plans"]
@@ -81,8 +86,11 @@ class AppointmentStore:
         self._strikes = db["appointments_strikes"]
         self._blacklist = db["appointments_blacklist"]
         self._numbers = db["appointments_numbers"]
+        self.requests = Requests(db["appointments_requests"])
 
     async def ensure_indexes(self) -> None:
+        await self.requests.ensure_indexes()
+        await self._bookings.create_index([("request", 1)])
         # Single-field indexes: nx-27017 uses no other kind for a find.
         await self._plans.create_index([("hall_id", 1)])
         await self._slots.create_index([("day", 1)])
@@ -297,6 +305,14 @@ class AppointmentStore:
     async def get(self, appointment_id: str) -> Appointment | None:
         doc = await self._bookings.find_one({"_id": appointment_id})
         return _booking(doc) if doc else None
+
+    async def booked_by_request(self, claim_id: str) -> Appointment | None:
+        """The booking an idempotency claim's attempt completed, if it did (one that died
+        midway left a pending booking, which the clockwork settles)."""
+        async for doc in self._bookings.find({"request": claim_id}):
+            if doc["state"] not in _UNFINISHED:
+                return _booking(doc)
+        return None
 
     async def save(self, appointment: Appointment, by: str, what: str) -> Appointment | None:
         """Write a change guarded by the version read; None when someone changed it first."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
 from pymongo import AsyncMongoClient
+from pymongo.errors import ConnectionFailure
 from redis.asyncio import Redis
 
 from hub import keys
@@ -25,6 +27,7 @@ from hub.events.bus import EventBus
 from hub.events.log import MemoryEventLog
 from hub.gateway.commands import CommandRegistry
 from hub.gateway.server import Gateway
+from hub.health import Health
 from hub.logs import get_logger
 from hub.metrics import HubMetrics
 from hub.plugin import Install
@@ -33,6 +36,8 @@ from hub.settings import Settings
 from hub.topics import TopicPolicy
 
 log = get_logger("hub.app")
+
+STARTUP_STORE_SECONDS = 30.0
 
 # Built client apps, served under these prefixes.
 CLIENT_APPS = {"web": "/web/", "miniapp": "/m/"}
@@ -52,7 +57,7 @@ def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> 
     app = web.Application(client_max_size=8 * 1024 * 1024)
     metrics = HubMetrics()
     tokens = TokenIssuer(settings.signing_secret(), settings.jwt_ttl_seconds)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = _redis_client(settings) if settings.redis_url else None
     access = AccessTable()
     access.add("hub", hub_access.TABLE)
     commands = CommandRegistry(access)
@@ -86,6 +91,7 @@ def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> 
     for install in default_plugins() if plugins is None else plugins:
         install(app)
     app.cleanup_ctx.append(_gateway)
+    app.cleanup_ctx.append(_health)
     if isinstance(event_log, MemoryEventLog):
         app.cleanup_ctx.append(_sweeper(event_log))
     app.on_shutdown.append(_close_sockets)
@@ -103,26 +109,69 @@ def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> 
     return app
 
 
+def _redis_client(settings: Settings) -> Redis:
+    # Bounded waits: a Redis that is down answers an error within the timeout, never a hang.
+    assert settings.redis_url is not None
+    timeout = settings.redis_timeout_seconds
+    return Redis.from_url(
+        settings.redis_url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        health_check_interval=30,
+    )
+
+
 async def _storage(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     embedded: EmbeddedMongo | None = None
+    watcher: asyncio.Task[None] | None = None
     url = settings.mongodb_url
     if not url:
         embedded = EmbeddedMongo(settings.data_dir)
         url = await embedded.start()
+    timeout_ms = int(settings.store_timeout_seconds * 1000)
     client: AsyncMongoClient[keys.Document] = AsyncMongoClient(
-        url, tz_aware=True, appname="hallhub", serverSelectionTimeoutMS=10_000
+        url,
+        tz_aware=True,
+        appname="hallhub",
+        # A store that is down is reported within these (STORE_UNAVAILABLE), not waited for.
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=int(settings.store_operation_timeout_seconds * 1000),
     )
     try:
-        await client.admin.command("ping")
+        await _first_ping(client)
         app[keys.MONGO] = client
         app[keys.DB] = client[settings.mongodb_db]
+        if embedded is not None:
+            metrics = app[keys.METRICS]
+            watcher = asyncio.create_task(
+                embedded.watch(metrics.store_restarts.inc), name="embedded-store-watch"
+            )
         yield
     finally:
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         await client.close()
         if embedded is not None:
             await embedded.stop()
             embedded.release()
+
+
+async def _first_ping(client: AsyncMongoClient[keys.Document]) -> None:
+    """At start-up the store may still be coming up (a node and its database started
+    together): wait for it up to STARTUP_STORE_SECONDS, then fail the start."""
+    deadline = time.monotonic() + STARTUP_STORE_SECONDS
+    while True:
+        try:
+            await client.admin.command("ping")
+            return
+        except ConnectionFailure as exc:
+            if time.monotonic() > deadline:
+                raise Unavailable(f"MongoDB 无法连接：{exc}") from exc
+            log.warning("store_not_ready_yet", error=type(exc).__name__)
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
@@ -136,6 +185,22 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
         raise Unavailable(f"Redis 无法连接：{exc}") from exc
     yield
     await redis.aclose()
+
+
+async def _health(app: web.Application) -> AsyncIterator[None]:
+    mongo = app[keys.MONGO]
+    health = Health(
+        app[keys.METRICS],
+        lambda: mongo.admin.command("ping"),
+        app.get(keys.REDIS),
+        app[keys.GATEWAY].event_log_reset,
+    )
+    await health.check()  # learns Redis's run id now, so a restart from here on is seen
+    task = asyncio.create_task(health.run(), name="health")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _gateway(app: web.Application) -> AsyncIterator[None]:
@@ -164,7 +229,7 @@ def _sweeper(
 
 
 async def _close_sockets(app: web.Application) -> None:
-    await app[keys.GATEWAY].connections.close_all()
+    await app[keys.GATEWAY].drain()
 
 
 async def _healthz(request: web.Request) -> web.Response:

@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pymongo import AsyncMongoClient
@@ -27,6 +28,9 @@ log = get_logger("hub.embedded")
 
 _PR_SET_PDEATHSIG = 1
 _START_SECONDS = 30.0
+# After the store's process died: first retry at once-ish, then backing off to this.
+_RESTART_DELAY_SECONDS = 0.5
+_RESTART_DELAY_MAX_SECONDS = 10.0
 
 
 def free_port() -> int:
@@ -53,6 +57,9 @@ class EmbeddedMongo:
         self.pid_file = data_dir / "nx-27017.pid"
         self.log_file = data_dir / "nx-27017.log"
         self.url = ""
+        self.port = 0
+        self.restarts = 0
+        self._stopping = False
         self._process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> str:
@@ -64,9 +71,10 @@ class EmbeddedMongo:
             self.release()
             raise
 
-    async def _start(self) -> str:
+    async def _start(self, port: int = 0) -> str:
         self._stop_leftover()
-        port = free_port()
+        port = port or free_port()
+        self.port = port
         with self.log_file.open("ab") as out:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -92,7 +100,7 @@ class EmbeddedMongo:
             async with asyncio.timeout(_START_SECONDS):
                 await self._wait_ready()
         except TimeoutError:
-            await self.stop()
+            await self._terminate()
             raise Unavailable(f"嵌入式存储 {_START_SECONDS:.0f} 秒内未就绪") from None
         log.info("embedded_store_started", port=port, dir=str(self.dir), pid=self._process.pid)
         return self.url
@@ -151,7 +159,38 @@ class EmbeddedMongo:
                         break
                     time.sleep(0.1)
 
+    async def watch(self, restarted: Callable[[], None]) -> None:
+        """Start the store again when its process dies (killed, crashed), on the same port so
+        the driver's pool reconnects by itself; meanwhile commands answer STORE_UNAVAILABLE.
+        Runs until `stop()`."""
+        delay = _RESTART_DELAY_SECONDS
+        while not self._stopping:
+            process = self._process
+            if process is None:
+                return
+            code = await process.wait()
+            if self._stopping:
+                return
+            log.error("embedded_store_exited", code=code, pid=process.pid, port=self.port)
+            while not self._stopping:
+                try:
+                    await self._start(self.port)
+                except (Unavailable, OSError) as exc:
+                    log.error("embedded_store_restart_failed", error=str(exc), retry_in=delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, _RESTART_DELAY_MAX_SECONDS)
+                    continue
+                delay = _RESTART_DELAY_SECONDS
+                self.restarts += 1
+                restarted()
+                log.warning("embedded_store_restarted", restarts=self.restarts, port=self.port)
+                break
+
     async def stop(self) -> None:
+        self._stopping = True
+        await self._terminate()
+
+    async def _terminate(self) -> None:
         process = self._process
         if process is None or process.returncode is not None:
             return

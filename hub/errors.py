@@ -183,3 +183,44 @@ class Unavailable(HubError):
     code = "UNAVAILABLE"
     status = 503
     default_message = "服务暂不可用"
+
+
+class StoreUnavailable(Unavailable):
+    """MongoDB does not answer (restarting, unreachable): nothing was changed that the client
+    must know of; the same command may be sent again."""
+
+    code = "STORE_UNAVAILABLE"
+    default_message = "数据存储暂时无法访问，请稍后重试"
+
+
+class EventLogUnavailable(Unavailable):
+    """Redis (the shared event log) does not answer: what was stored stands, its events go
+    out from the outbox when Redis is back."""
+
+    code = "EVENT_LOG_UNAVAILABLE"
+    default_message = "实时消息服务暂时无法访问，请稍后重试"
+
+
+class ShuttingDown(Unavailable):
+    """This node is stopping: the command was not run; send it again (it reaches another
+    node once the client has reconnected)."""
+
+    code = "NODE_SHUTTING_DOWN"
+    default_message = "服务节点正在重启，请稍后重试"
+
+
+class RequestInProgress(HubError):
+    """A request with this idempotency key is still being handled (by this node or one that
+    may have died): ask again in a moment for its answer."""
+
+    code = "REQUEST_IN_PROGRESS"
+    status = 409
+    default_message = "上一次提交仍在处理中，请稍后重试"
+
+
+class IdempotencyConflict(HubError):
+    """An idempotency key sent again with a different request."""
+
+    code = "IDEMPOTENCY_CONFLICT"
+    status = 409
+    default_message = "该幂等键已用于另一个不同的请求"

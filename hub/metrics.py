@@ -62,5 +62,33 @@ class HubMetrics:
             registry=self.registry,
         )
 
+        self.dependency_up = Gauge(
+            "hallhub_dependency_up",
+            "1 while the system answers this node's health check (mongodb, redis), else 0",
+            ["system"],
+            registry=self.registry,
+        )
+        self.dependency_outages = Counter(
+            "hallhub_dependency_outages",
+            "Times a system stopped answering this node's health check",
+            ["system"],
+            registry=self.registry,
+        )
+        self.redis_restarts = Counter(
+            "hallhub_redis_restarts",
+            "Redis restarts seen (its run id changed): the event log started a new epoch",
+            registry=self.registry,
+        )
+        self.store_restarts = Counter(
+            "hallhub_embedded_store_restarts",
+            "Times the embedded store's process died and was started again by this node",
+            registry=self.registry,
+        )
+        self.resync_notices = Counter(
+            "hallhub_resync_notices",
+            "Topics whose local subscribers were told to reload (the event log was reset)",
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

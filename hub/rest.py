@@ -31,6 +31,7 @@ from hub.errors import (
 )
 from hub.logs import get_logger
 from hub.metrics import HubMetrics
+from hub.outages import as_outage, note_outage
 
 log = get_logger("hub.rest")
 
@@ -323,11 +324,12 @@ def problem(exc: HubError, ctx: str) -> web.Response:
     }
     if exc.details:
         body["details"] = exc.details
+    headers = {"X-Request-Id": ctx}
+    retry_after = exc.details.get("retry_after_seconds")
+    if isinstance(retry_after, int):
+        headers["Retry-After"] = str(retry_after)
     return web.Response(
-        status=exc.status,
-        text=_dumps(body),
-        content_type=PROBLEM_JSON,
-        headers={"X-Request-Id": ctx},
+        status=exc.status, text=_dumps(body), content_type=PROBLEM_JSON, headers=headers
     )
 
 
@@ -378,7 +380,12 @@ def _endpoint(
             if exc.status >= 500:
                 log.error("request_failed", path=request.path, code=exc.code)
             return problem(exc, ctx)
-        except Exception:
+        except Exception as exc:
+            outage = as_outage(exc)
+            if outage is not None:
+                status = outage.status
+                note_outage(outage, exc, request.path)
+                return problem(outage, ctx)
             log.exception("request_crashed", path=request.path)
             return problem(HubError(), ctx)
         finally:

@@ -127,6 +127,14 @@ class Settings(BaseSettings):
     mongodb_url: str | None = None
     mongodb_db: str = "hallhub"
     redis_url: str | None = None
+    # A store or Redis that does not answer within this is reported unavailable: commands
+    # answer STORE_UNAVAILABLE / EVENT_LOG_UNAVAILABLE instead of waiting (a restart, a
+    # failover of the replica set is waited out by the screens' retries).
+    store_timeout_seconds: float = Field(3.0, gt=0, le=60)
+    # One store operation's longest wait for its answer (a hung store, not a down one); the
+    # longest report query must fit in it.
+    store_operation_timeout_seconds: float = Field(10.0, gt=0, le=600)
+    redis_timeout_seconds: float = Field(3.0, gt=0, le=60)
     # Every Redis key and channel of this deployment starts with it (tests use their own).
     redis_prefix: str = "hallhub:"
     jwt_secret: SecretStr | None = None

@@ -50,12 +50,6 @@ class InboxItemNotFound(NotFound):
     default_message = "消息不存在"
 
 
-class IdempotencyConflict(HubError):
-    code = "IDEMPOTENCY_CONFLICT"
-    status = 409
-    default_message = "该幂等键已用于另一个不同的请求"
-
-
 class SignatureInvalid(HubError):
     code = "SIGNATURE_INVALID"
     status = 403

@@ -20,8 +20,10 @@ from hub.access import Scope
 from hub.auth import Principal, Role
 from hub.errors import Forbidden, InvalidPayload
 from hub.gateway.commands import Call, Payload
+from hub.idempotency import RequestKey
 from hub.inputs import Day
 from hub.logs import get_logger
+from hub.outages import log_failure
 from hub.redis_keys import RedisKeys
 from hub.rest import JSON, NoBody, Request, required
 from queueing import access, errors, statistics
@@ -420,9 +422,23 @@ async def _take(
         raise ChannelNotAllowed(channel=payload.channel.value, role=principal.role.value)
     citizen_id = principal.sub if principal.role is Role.CITIZEN else None
     queue = app[QUEUE]
-    ticket = await queue.take_ticket(
-        payload.hall_id, payload.service_id, payload.channel, payload.citizen, citizen_id=citizen_id
-    )
+
+    async def take(claim: str = "") -> Ticket:
+        return await queue.take_ticket(
+            payload.hall_id,
+            payload.service_id,
+            payload.channel,
+            payload.citizen,
+            citizen_id=citizen_id,
+            claim=claim,
+        )
+
+    if payload.request_id:
+        content = payload.model_dump(mode="json", exclude={"request_id"})
+        request = RequestKey.of(f"take:{principal.sub}", payload.request_id, content)
+        ticket = await queue.once(request, take)
+    else:
+        ticket = await take()
     status = await queue.holder_view(ticket, fresh=True)
     if citizen_id is not None:
         path = f"/m/ticket.html?id={ticket.id}"
@@ -476,6 +492,8 @@ async def take_ticket_rest(req: Request[TakeTicketBody, NoBody]) -> dict[str, An
             service_id=req.body.service_id,
             channel=req.body.channel,
             citizen=req.body.citizen,
+            # The REST convention for the same key (RFC draft "Idempotency-Key" header).
+            request_id=req.http.headers.get("Idempotency-Key"),
         )
     except ValidationError as exc:
         raise InvalidPayload.from_validation(exc) from exc
@@ -749,7 +767,7 @@ async def _sweep(queue: QueueingService) -> None:
             await queue.reconcile_counters()
             await queue.alert_long_waits()
         except Exception:
-            log.exception("sweep_failed")
+            log_failure(log, "sweep_failed")
 
 
 __all__ = ["HALLS", "QUEUE", "WALK_IN", "install"]

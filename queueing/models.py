@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hub.gateway.commands import Payload  # request bodies and command payloads
+from hub.idempotency import RequestId
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 
@@ -234,6 +235,9 @@ class Ticket(_Model):
     tags: list[Tag] = Field(default_factory=list)
     priority: int = 0  # the highest weight of its tags
     citizen: CitizenInfo = Field(default_factory=CitizenInfo)
+    # The idempotency claim it was taken under (hub.idempotency): a repeat of a take whose
+    # node died finds it by this.
+    request: str = ""
     # Keyed hashes of the ID number, phone and account given: per-person limits match on any.
     person_keys: list[str] = Field(default_factory=list)
     appointment: Appointment | None = None
@@ -330,6 +334,8 @@ class TakeTicketIn(Payload):
     service_id: Slug
     channel: Channel
     citizen: CitizenIn | None = None
+    # The screen's id for this take, sent again unchanged on a retry: one ticket, not two.
+    request_id: RequestId | None = None
 
 
 class CounterIn(Payload):
@@ -378,6 +384,7 @@ class WalkInTicketIn(Payload):
     tags: list[Tag] = Field(default_factory=list, max_length=6)
     phone: str = Field("", max_length=20)
     code: str = Field("", max_length=8)
+    request_id: RequestId | None = None
 
 
 class PhoneCodeIn(Payload):

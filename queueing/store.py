@@ -20,6 +20,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from hub.idempotency import Requests
 from queueing.models import (
     AT_COUNTER,
     Arrival,
@@ -277,9 +278,12 @@ class TicketStore:
         # A person's tickets of a day and service, by each of their keys (the daily limit):
         # looked up by _id, where a query on the tickets' person_keys array scans the day.
         self._persons = db["queueing_person_tickets"]
+        self.requests = Requests(db["queueing_requests"])
 
     async def ensure_indexes(self) -> None:
+        await self.requests.ensure_indexes()
         t = self._tickets
+        await t.create_index([("request", 1)])
         await t.create_index([("hall_id", 1), ("day", 1), ("code", 1)], unique=True)
         await t.create_index([("hall_id", 1), ("day", 1), ("status", 1)])
         await t.create_index([("counter_id", 1), ("status", 1)])
@@ -307,6 +311,11 @@ class TicketStore:
 
     async def get(self, ticket_id: str) -> Ticket | None:
         doc = await self._tickets.find_one({"_id": ticket_id})
+        return _ticket(doc) if doc else None
+
+    async def by_request(self, claim_id: str) -> Ticket | None:
+        """The ticket taken under an idempotency claim (by an attempt that died midway)."""
+        doc = await self._tickets.find_one({"request": claim_id})
         return _ticket(doc) if doc else None
 
     async def light(self, ticket_id: str) -> Ticket | None:

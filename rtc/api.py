@@ -18,6 +18,7 @@ from hub.errors import InvalidPayload
 from hub.gateway.commands import Call, CommandRegistry, Payload
 from hub.inputs import Skip
 from hub.logs import get_logger
+from hub.outages import log_failure
 from hub.rest import NoBody, Request, RestApi, compose
 from hub.settings import ROOT
 from rtc import access, errors
@@ -424,7 +425,7 @@ async def _tick(service: RtcService, stop: asyncio.Event) -> None:
         try:
             await service.tick()
         except Exception:
-            log.exception("rtc_tick_failed")
+            log_failure(log, "rtc_tick_failed")
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(TICK_SECONDS):
                 await stop.wait()

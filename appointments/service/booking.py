@@ -30,6 +30,7 @@ from appointments.service.people import People
 from hub.access import Scope
 from hub.auth.models import Principal
 from hub.errors import HubError
+from hub.idempotency import RequestKey
 
 PENDING_SECONDS = 60  # a booking pending longer than this was interrupted
 REMINDER_HORIZON = timedelta(hours=72, minutes=1)  # past the longest `reminder_hours`
@@ -44,7 +45,23 @@ class Booking:
         self._people = people
 
     async def book(self, principal: Principal, request: BookIn) -> Appointment:
+        """Book a slot. With the page's `request_id`, a repeat (the page never got the answer)
+        answers the booking first made instead of ALREADY_BOOKED."""
         access.BOOK.require(principal, Scope(), "请在市民端以本人身份预约")
+        if not request.request_id:
+            return await self._book(principal, request, "")
+        content = request.model_dump(mode="json", exclude={"request_id"})
+        key = RequestKey.of(f"book:{principal.sub}", request.request_id, content)
+        return await self._store.requests.once(
+            key,
+            now=self._core.now(),
+            make=lambda claim: self._book(principal, request, claim),
+            made_by=self._store.booked_by_request,
+            load=self._core.get,
+            id_of=lambda appointment: appointment.id,
+        )
+
+    async def _book(self, principal: Principal, request: BookIn, claim: str) -> Appointment:
         now = self._core.now()
         plan = await self._core.plan(request.hall_id, request.service_id)
         zone = await self._core.zone(request.hall_id)
@@ -82,6 +99,7 @@ class Booking:
             person=person,
             notify_sms=request.notify_sms,
             hold=domain.hold_key(person, plan.service_id, day.isoformat()),
+            request=claim,
             created_at=now,
             updated_at=now,
         )

@@ -22,6 +22,7 @@ from appointments.store import AppointmentStore
 from hub.clock import Clock
 from hub.events import EventBus
 from hub.events.types import Event
+from hub.outages import event_log_down, note_deferred
 from hub.privacy import mask_id_number, mask_name, mask_phone
 from queueing import HallConfig, QueueingService
 
@@ -173,9 +174,16 @@ class Core:
         return saved
 
     async def flush(self, appointment: Appointment) -> None:
-        """Publish the booking's outbox (again after a crash: repeats are dropped by id)."""
-        for event in appointment.outbox:
-            await self._bus.republish(event.topic, event.type, event.data, event_id=event.id)
+        """Publish the booking's outbox (again after a crash: repeats are dropped by id). With
+        the event log down the outbox stays for the sweeper; the booking stands."""
+        try:
+            for event in appointment.outbox:
+                await self._bus.republish(event.topic, event.type, event.data, event_id=event.id)
+        except Exception as exc:
+            if not event_log_down(exc):
+                raise
+            note_deferred(len(appointment.outbox), exc)
+            return
         if appointment.outbox:
             await self.store.clear_outbox(appointment.id, appointment.version)
 
@@ -196,15 +204,22 @@ class Core:
         """The hall's copy of a booking's change, for anyone viewing the day's slots: no
         personal data, only the slots' places now."""
         slots = [s for i in slot_ids if (s := await self.store.slot(i)) is not None]
-        await self._bus.publish(
-            events.hall_topic(plan.hall_id),
-            kind(
-                hall_id=plan.hall_id,
-                service_id=plan.service_id,
-                day=day,
-                slots=[events.SlotPlaces.of(s) for s in slots],
-            ),
-        )
+        try:
+            await self._bus.publish(
+                events.hall_topic(plan.hall_id),
+                kind(
+                    hall_id=plan.hall_id,
+                    service_id=plan.service_id,
+                    day=day,
+                    slots=[events.SlotPlaces.of(s) for s in slots],
+                ),
+            )
+        except Exception as exc:
+            # Places shown to viewers only; the booking stands and the viewers reload when
+            # the event log is back (its epoch changed, or they reconnect).
+            if not event_log_down(exc):
+                raise
+            note_deferred(1, exc)
 
     async def slots_released(
         self, plan: BookingPlan, day: str, why: events.Why, slots: list[SlotState]

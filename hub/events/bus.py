@@ -20,6 +20,7 @@ from hub.events.log import EventLog, MemoryEventLog
 from hub.events.types import Event, checked
 from hub.logs import get_logger
 from hub.metrics import HubMetrics
+from hub.outages import log_failure
 
 log = get_logger("hub.bus")
 
@@ -84,7 +85,7 @@ class EventBus:
             try:
                 await listener(envelope)
             except Exception:  # a listener's failure is its own, never the publisher's
-                log.exception("event_listener_failed", type=envelope.type)
+                log_failure(log, "event_listener_failed", type=envelope.type)
 
     async def replay(self, topic: str, after_seq: int | None, epoch: str | None = None) -> Replay:
         """The topic's position and, with `after_seq`, every kept event after it."""

@@ -18,6 +18,7 @@ from hub.auth.models import Principal
 from hub.context import new_ctx
 from hub.errors import Forbidden, HubError, InvalidPayload, UnknownCommand
 from hub.logs import get_logger
+from hub.outages import as_outage, note_outage
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -152,7 +153,12 @@ async def dispatch(
         if exc.status >= 500:
             log.error("command_failed", command=label, code=exc.code, error=exc.message)
         return {"ok": False, "error": exc.to_dict(ctx)}
-    except Exception:
+    except Exception as exc:
+        outage = as_outage(exc)
+        if outage is not None:
+            outcome = outage.code
+            note_outage(outage, exc, label)
+            return {"ok": False, "error": outage.to_dict(ctx)}
         outcome = "INTERNAL"
         log.exception("command_crashed", command=label)
         return {"ok": False, "error": HubError().to_dict(ctx)}

@@ -17,7 +17,13 @@ from socketio import packet as sio_packet
 from hub.auth.models import Principal
 from hub.auth.tokens import TokenIssuer
 from hub.context import new_ctx
-from hub.errors import HubError, InvalidNamespace, RateLimited, Unauthenticated
+from hub.errors import (
+    HubError,
+    InvalidNamespace,
+    RateLimited,
+    ShuttingDown,
+    Unauthenticated,
+)
 from hub.events.bus import EventBus
 from hub.events.envelope import Envelope
 from hub.gateway.commands import Call, CommandRegistry, Payload, dispatch
@@ -28,6 +34,7 @@ from hub.gateway.packets import HubPacket, ProtocolError
 from hub.gateway.ratelimit import CommandLimiter, Rate
 from hub.logs import get_logger
 from hub.metrics import HubMetrics
+from hub.outages import log_failure
 from hub.redis_keys import RedisKeys
 from hub.settings import Settings
 from hub.topics import TopicPolicy
@@ -35,6 +42,8 @@ from hub.topics import TopicPolicy
 log = get_logger("hub.gateway")
 
 REPAIR_SECONDS = 2.0
+# A stopping node waits this long for the commands it is running before closing the sockets.
+DRAIN_SECONDS = 10.0
 _NO_ENVIRON: dict[str, Any] = {}
 
 
@@ -67,6 +76,10 @@ class Gateway:
         self._principals: dict[str, Principal] = {}
         self._disconnect_listeners: list[Callable[[str, Principal], Awaitable[None]]] = []
         self._app: web.Application | None = None
+        self._running = 0  # commands being handled now
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._draining = False
         limits = settings.rate_limit
         self._limiter = CommandLimiter(
             per_socket=Rate(limits.socket_per_second, limits.socket_burst),
@@ -151,7 +164,7 @@ class Gateway:
             try:
                 await self.repair()
             except Exception:
-                log.exception("repair_failed")
+                log_failure(log, "repair_failed")
 
     async def repair(self) -> int:
         manager = self.manager
@@ -171,6 +184,38 @@ class Gateway:
         if repaired:
             log.warning("pubsub_gap_repaired", events=repaired)
         return repaired
+
+    async def drain(self, seconds: float = DRAIN_SECONDS) -> None:
+        """A graceful stop (SIGTERM): the listening socket is already closed (no new
+        connections); commands still arriving are answered NODE_SHUTTING_DOWN, not run; the
+        commands running finish and are answered; then every socket is closed with 1001
+        going away, and the clients reconnect to another node and resume from the log."""
+        self._draining = True
+        running = self._running
+        try:
+            async with asyncio.timeout(seconds):
+                await self._idle.wait()
+        except TimeoutError:
+            log.error("drain_timeout", running=self._running)
+        log.info("node_draining", commands_finished=running, sockets=len(self.connections))
+        await self.connections.close_all()
+
+    async def event_log_reset(self) -> int:
+        """Redis restarted: every topic's log starts again (new epoch, seqs from 1). Clients
+        connected here would take the new events for repeats of old ones, so each topic
+        with local subscribers is told to reload (`resync`), and the node's record of what
+        it delivered starts at the new log's position (the repair loop goes on from there)."""
+        manager = self.manager
+        told = 0
+        for topic in manager.topics():
+            replay = await self._bus.replay(topic, None)
+            manager.delivered[topic] = replay.seq
+            notice = {"topic": topic, "epoch": replay.epoch, "reason": "event_log_reset"}
+            manager.broadcast(topic, "resync", [notice])
+            told += 1
+        self._metrics.resync_notices.inc(told)
+        log.warning("event_log_reset", topics=told)
+        return told
 
     async def stop(self) -> None:
         await self.connections.close_all()
@@ -223,6 +268,20 @@ class Gateway:
                 log.exception("disconnect_listener_failed")
 
     async def _on_command(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
+        if self._draining:
+            label = event if self._commands.get(event) is not None else "unknown"
+            self._metrics.commands.labels(label, ShuttingDown.code).inc()
+            return {"ok": False, "error": ShuttingDown().to_dict(new_ctx())}
+        self._running += 1
+        self._idle.clear()
+        try:
+            return await self._command(event, sid, *args)
+        finally:
+            self._running -= 1
+            if self._running == 0:
+                self._idle.set()
+
+    async def _command(self, event: str, sid: str, *args: Any) -> dict[str, Any]:
         limited = self._limiter.admit(sid, time.monotonic())
         if limited is not None:  # answered, not run
             self._metrics.commands_rate_limited.labels(limited.scope).inc()

@@ -42,6 +42,7 @@ from hub.auth import Principal
 from hub.clock import Clock, utc_now
 from hub.events import Envelope, EventBus
 from hub.logs import get_logger
+from hub.outages import log_failure
 from hub.settings import NotifierSettings
 from notifier.channels import Provider
 from notifier.models import (
@@ -144,7 +145,7 @@ class NotifierService:
         try:
             await self._contacts.from_event(envelope)
         except Exception:  # the messages are made all the same, to the address known
-            log.exception("event_phone_failed", type=envelope.type)
+            log_failure(log, "event_phone_failed", type=envelope.type)
         await self._rules.on_event(envelope)
 
     # -- the outbox ---------------------------------------------------------------------------

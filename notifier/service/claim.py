@@ -18,6 +18,7 @@ from collections import deque
 from datetime import datetime, timedelta
 
 from hub.logs import get_logger
+from hub.outages import log_failure
 from notifier.models import Channel, Delivery
 from notifier.service.attempt import Attempts
 from notifier.service.core import Core
@@ -55,7 +56,7 @@ class Outbox:
                 try:
                     delivery = await self.claim(search=False)
                 except Exception:
-                    log.exception("outbox_claim_failed")
+                    log_failure(log, "outbox_claim_failed")
                     delivery = None
                 if delivery is None:
                     slots.release()
@@ -143,4 +144,4 @@ class Outbox:
                 await self._attempts.send(delivery)
         except Exception:
             # Its lease runs out and it is tried again (an unknown outcome is checked first).
-            log.exception("delivery_failed", delivery=delivery.id)
+            log_failure(log, "delivery_failed", delivery=delivery.id)

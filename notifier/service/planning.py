@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from hub.errors import IdempotencyConflict
 from hub.logs import get_logger
 from notifier import domain
 from notifier.errors import (
     ChannelNotConfigured,
-    IdempotencyConflict,
     InvalidAddress,
     TemplateMissing,
     UnknownRecipient,

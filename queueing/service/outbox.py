@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 
 from hub.logs import get_logger
+from hub.outages import event_log_down, log_failure, note_deferred
 from queueing import domain
 from queueing.models import CounterState, PendingEvent, Ticket
 from queueing.service.core import ServiceCore
@@ -33,8 +34,7 @@ CLEAR_DELAY_SECONDS = 1.0
 
 class Outbox(ServiceCore):
     async def _flush_ticket(self, ticket: Ticket, *, clear_now: bool = False) -> None:
-        if ticket.outbox:
-            await self._publish(ticket.outbox)
+        if ticket.outbox and await self._published(ticket.outbox):
             if clear_now:
                 await self._tickets.clear_outbox(ticket)
             else:
@@ -42,8 +42,7 @@ class Outbox(ServiceCore):
                 self._clear_soon()
 
     async def _flush_counter(self, state: CounterState, *, clear_now: bool = False) -> None:
-        if state.outbox:
-            await self._publish(state.outbox)
+        if state.outbox and await self._published(state.outbox):
             if clear_now:
                 await self._counters.clear_outbox(state)
             else:
@@ -81,7 +80,7 @@ class Outbox(ServiceCore):
                     self._held[counter_id] = held.model_copy(update={"outbox": []})
         except Exception:
             # Left pending: the sweeper publishes them again (dropped as repeats) and clears.
-            log.exception("outbox_clear_failed", tickets=len(tickets), counters=len(counters))
+            log_failure(log, "outbox_clear_failed", tickets=len(tickets), counters=len(counters))
 
     async def _stop_clearing(self) -> None:
         if self._clearing is not None and not self._clearing.done():
@@ -93,6 +92,18 @@ class Outbox(ServiceCore):
     async def _publish(self, out: list[PendingEvent]) -> None:
         for event in out:
             await self._bus.republish(event.topic, event.type, event.data, event_id=event.id)
+
+    async def _published(self, out: list[PendingEvent]) -> bool:
+        """Published now; False when the event log is down (the outbox keeps them for the
+        sweeper, and the change that wrote them stands)."""
+        try:
+            await self._publish(out)
+        except Exception as exc:
+            if not event_log_down(exc):
+                raise
+            note_deferred(len(out), exc)
+            return False
+        return True
 
     async def sweep_outboxes(self) -> int:
         """Publish what a crash left in outboxes (a repeat is dropped by event id)."""

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from hub.logs import get_logger
+from hub.outages import log_failure
 from queueing import domain, events
 from queueing.models import CounterStatus, Hall, Service, Ticket, TicketStatus
 from queueing.service.core import Pace, service_of
@@ -128,7 +129,7 @@ class Positions(Outbox):
                     return
                 await asyncio.sleep(every)  # asked again meanwhile: once more, not at once
         except Exception:
-            log.exception("background_job_failed", job=key)
+            log_failure(log, "background_job_failed", job=key)
         finally:
             self._jobs_running.discard(key)
 

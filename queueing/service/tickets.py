@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from hub.auth import Principal
+from hub.idempotency import RequestKey
 from queueing import access, domain
 from queueing.errors import ConcurrentChange, DailyCapReached
 from queueing.models import (
@@ -34,10 +35,12 @@ class Tickets(Positions):
         queue_time: datetime | None = None,
         number_prefix: str = "",
         device: str = "",
+        claim: str = "",
     ) -> Ticket:
         """A ticket for a walk-in, or (with `appointment`, `queue_time` and the appointment
         center's `number_prefix`) for a booking checked in; its numbers run on their own.
-        `device`: the phone an account-less walk-in took it on (one more key of the person)."""
+        `device`: the phone an account-less walk-in took it on (one more key of the person).
+        `claim`: the idempotency claim it is taken under (see `once`)."""
         now = self._now()
         config = await self._config.config(hall_id)
         if service_id not in config.services:  # added on another node since the copy?
@@ -88,12 +91,26 @@ class Tickets(Positions):
             queue_time=queue_time,
             prefix=number_prefix,
         )
+        if claim:
+            ticket = ticket.model_copy(update={"request": claim})
         await self._tickets.insert(ticket)
         await self._queue.changed(ticket)
         await self._flush_ticket(ticket)  # the screens first
         await self._tickets.note_person(ticket)
         self._refresh_later(hall, day)
         return ticket
+
+    async def once(self, request: RequestKey, take: Callable[[str], Awaitable[Ticket]]) -> Ticket:
+        """`take(claim)` once per screen's request id: a repeat (the screen never got the
+        answer) answers the ticket first taken; `take` must pass `claim` to `take_ticket`."""
+        return await self._tickets.requests.once(
+            request,
+            now=self._now(),
+            make=take,
+            made_by=self._tickets.by_request,
+            load=self._ticket,
+            id_of=lambda ticket: ticket.id,
+        )
 
     async def cancel(self, ticket_id: str, principal: Principal) -> Ticket:
         def change(ticket: Ticket, service: Service) -> tuple[Ticket, list[PendingEvent]]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hub.events import EventBus
+from hub.idempotency import RequestKey
 from hub.settings import WalkInSettings
 from queueing import events, walk_in
 from queueing.errors import PhoneCodeExpired, PhoneCodeInvalid, SmsUnavailable
@@ -120,7 +121,20 @@ class WalkInService:
 
     async def take(self, hall_id: str, request: WalkInTicketIn, address: str) -> Ticket:
         """A ticket for the walk-in (channel `qr`), their phone verified by its code when they
-        gave one; refused past the address's limit, the hall's caps and the person's limit."""
+        gave one; refused past the address's limit, the hall's caps and the person's limit.
+        With a `request_id`, a repeat answers the ticket first taken (nothing counted again,
+        the code not asked for again)."""
+        if not request.request_id:
+            return await self._take(hall_id, request, address, "")
+        content = {"hall_id": hall_id, **request.model_dump(mode="json", exclude={"request_id"})}
+        key = RequestKey.of(f"walk_in:{request.device}", request.request_id, content)
+        return await self._queue.once(
+            key, lambda claim: self._take(hall_id, request, address, claim)
+        )
+
+    async def _take(
+        self, hall_id: str, request: WalkInTicketIn, address: str, claim: str
+    ) -> Ticket:
         settings = self._settings
         now = self._queue.now()
         await self._queue.config(hall_id)  # HALL_NOT_FOUND before anything is counted
@@ -161,7 +175,7 @@ class WalkInService:
                 used = stored
             citizen = CitizenIn(phone=phone, tags=request.tags) if phone or request.tags else None
             return await self._queue.take_ticket(
-                hall_id, request.service_id, Channel.QR, citizen, device=request.device
+                hall_id, request.service_id, Channel.QR, citizen, device=request.device, claim=claim
             )
         except Exception:
             await self._store.unbump(per_address.key)

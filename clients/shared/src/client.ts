@@ -55,6 +55,10 @@ export class HubClient {
       if (!isEnvelope(envelope)) return;
       for (const subscription of this.#topics.get(envelope.topic) ?? []) subscription.receive(envelope);
     });
+    this.#socket.onResync((notice) => {
+      if (!isRecord(notice) || typeof notice.topic !== "string") return;
+      for (const subscription of this.#topics.get(notice.topic) ?? []) subscription.resync();
+    });
   }
 
   get state(): ConnState {

@@ -14,6 +14,10 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   "NETWORK",
   "INTERNAL",
   "UNAVAILABLE",
+  "STORE_UNAVAILABLE", // the database is restarting: nothing was done, send it again
+  "EVENT_LOG_UNAVAILABLE",
+  "NODE_SHUTTING_DOWN", // the node is stopping: not run; it reaches another node after the reconnect
+  "REQUEST_IN_PROGRESS", // the same request (idempotency key) is still being handled
   "BAD_RESPONSE",
   "RATE_LIMITED", // too many commands at once (e.g. every topic resubscribed after a reconnect)
 ]);

@@ -18,6 +18,8 @@ export interface HubSocket {
   onDisconnect(listener: (reason: string) => void): void;
   onConnectError(listener: (error: ConnectError) => void): void;
   onEvent(listener: (envelope: unknown) => void): void;
+  /** The hub's `resync` notice: a topic's log was reset (Redis restarted), reload it. */
+  onResync(listener: (notice: unknown) => void): void;
   /** Emit a command and wait for its ack; rejects on timeout or disconnect. */
   request(name: string, payload: unknown, timeoutMs: number): Promise<unknown>;
 }
@@ -47,6 +49,7 @@ export function createSocket(url: string, token: string): HubSocket {
     onDisconnect: (listener) => void socket.on("disconnect", (reason) => listener(reason)),
     onConnectError: (listener) => void socket.on("connect_error", (error) => listener(error)),
     onEvent: (listener) => void socket.on("event", (envelope: unknown) => listener(envelope)),
+    onResync: (listener) => void socket.on("resync", (notice: unknown) => listener(notice)),
     request: (name, payload, timeoutMs) => socket.timeout(timeoutMs).emitWithAck(name, payload),
   };
 }

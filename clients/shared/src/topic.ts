@@ -86,6 +86,14 @@ export class TopicSubscription {
     this.#cancelRetry();
   }
 
+  /** The hub reset the topic's log (new epoch, seqs from 1 again): what this screen holds
+   * cannot be continued from; subscribe afresh and reload the snapshot. */
+  resync(): void {
+    if (this.#closed || this.#stopped) return;
+    this.#cancelRetry();
+    void this.#start();
+  }
+
   receive(event: Envelope): void {
     if (!this.#closed && !this.#stopped) this.#handle(this.#sequencer.receive(event));
   }

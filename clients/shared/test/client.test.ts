@@ -149,3 +149,38 @@ describe("HubClient.subscribe", () => {
     expect(t.socket.take()).toMatchObject({ name: "unsubscribe", payload: { topic: "citizen:c1" } });
   });
 });
+
+describe("HubClient resync notice", () => {
+  it("reloads the snapshot of the topic the hub reset, and takes the new log's seqs", async () => {
+    const t = setup();
+    t.client.connect();
+    t.socket.open();
+    const seen: number[] = [];
+    let snapshots = 0;
+    t.client.subscribe("hall:h1", {
+      onEvent: (e) => seen.push(e.seq),
+      loadSnapshot: async () => {
+        snapshots += 1;
+        return snapshots === 1 ? { seq: 40, epoch: "old" } : { seq: 2, epoch: "new" };
+      },
+    });
+    t.socket.take().reply.resolve({ ok: true, data: { topic: "hall:h1", seq: 40, epoch: "old", missed: [] } });
+    await flush();
+    const event = (seq: number) => ({ type: "x.y_happened", topic: "hall:h1", seq, ts: "2026-12-03T03:40:00Z", data: {}, ctx: "c" });
+    t.socket.push(event(41));
+    // Redis restarted: the log starts again at 1; without the notice 1 and 2 read as repeats.
+    t.socket.push(event(1));
+    expect(seen).toEqual([41]);
+    t.socket.resyncNotice({ topic: "other:x", epoch: "new", reason: "event_log_reset" });
+    expect(t.socket.sent).toHaveLength(0); // not a topic followed here
+    t.socket.resyncNotice({ topic: "hall:h1", epoch: "new", reason: "event_log_reset" });
+    const again = t.socket.take();
+    expect(again).toMatchObject({ name: "subscribe", payload: { topic: "hall:h1" } });
+    expect((again.payload as Record<string, unknown>).after_seq).toBeUndefined();
+    again.reply.resolve({ ok: true, data: { topic: "hall:h1", seq: 2, epoch: "new", missed: [] } });
+    await flush();
+    expect(snapshots).toBe(2);
+    t.socket.push(event(3));
+    expect(seen).toEqual([41, 3]);
+  });
+});

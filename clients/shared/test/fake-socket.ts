@@ -19,6 +19,7 @@ export class FakeSocket implements HubSocket {
   #disconnect: Array<(reason: string) => void> = [];
   #connectError: Array<(error: ConnectError) => void> = [];
   #event: Array<(envelope: unknown) => void> = [];
+  #resync: Array<(notice: unknown) => void> = [];
 
   connect(): void {
     this.connectCalls += 1;
@@ -44,6 +45,10 @@ export class FakeSocket implements HubSocket {
 
   onEvent(listener: (envelope: unknown) => void): void {
     this.#event.push(listener);
+  }
+
+  onResync(listener: (notice: unknown) => void): void {
+    this.#resync.push(listener);
   }
 
   request(name: string, payload: unknown, timeoutMs: number): Promise<unknown> {
@@ -74,6 +79,10 @@ export class FakeSocket implements HubSocket {
 
   push(envelope: unknown): void {
     for (const l of this.#event) l(envelope);
+  }
+
+  resyncNotice(notice: unknown): void {
+    for (const l of this.#resync) l(notice);
   }
 
   /** The oldest unanswered request, taken off the list. */
