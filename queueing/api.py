@@ -84,6 +84,7 @@ class TakeTicketBody(BaseModel):
     service_id: str = Field(max_length=40)
     channel: Channel
     citizen: CitizenIn | None = None
+    request_id: str | None = Field(None, max_length=64)  # checked as TakeTicketIn's
 
 
 class FollowIn(BaseModel):
@@ -493,7 +494,7 @@ async def take_ticket_rest(req: Request[TakeTicketBody, NoBody]) -> dict[str, An
             channel=req.body.channel,
             citizen=req.body.citizen,
             # The REST convention for the same key (RFC draft "Idempotency-Key" header).
-            request_id=req.http.headers.get("Idempotency-Key"),
+            request_id=req.body.request_id or req.http.headers.get("Idempotency-Key"),
         )
     except ValidationError as exc:
         raise InvalidPayload.from_validation(exc) from exc

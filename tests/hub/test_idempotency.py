@@ -8,6 +8,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 
 from hub import keys
@@ -164,3 +165,23 @@ async def test_take_ticket_sent_twice_makes_one_ticket(hub: RunningHub) -> None:
         assert await tickets.count_documents({}) == 2
     finally:
         await kiosk.close()
+
+
+async def test_take_ticket_over_rest_sent_twice_makes_one_ticket(hub: RunningHub) -> None:
+    """The kiosk takes over REST: the same request id (in the body) answers the same ticket."""
+    await hub.app[HALLS].apply_setup(setup())
+    headers = {"Authorization": f"Bearer {hub.token(Role.DISPLAY, hall='h1')}"}
+    body = {"service_id": "s1", "channel": "kiosk", "request_id": "kiosk-touch-0001"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        answers = []
+        for _ in range(2):
+            async with http.post(f"{hub.url}/api/v1/halls/h1/tickets", json=body) as response:
+                assert response.status in (200, 201), await response.text()
+                answers.append(await response.json())
+        async with http.post(
+            f"{hub.url}/api/v1/halls/h1/tickets", json={**body, "request_id": "bad id!"}
+        ) as response:
+            assert response.status == 422
+            assert (await response.json())["code"] == "INVALID_PAYLOAD"
+    assert answers[0]["ticket_id"] == answers[1]["ticket_id"]
+    assert await hub.app[keys.DB]["queueing_tickets"].count_documents({}) == 1

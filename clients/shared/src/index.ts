@@ -10,6 +10,8 @@ export type { Commander, EventMeta, Timers, TopicHandlers } from "./topic";
 export { createSocket } from "./socket";
 export type { ConnectError, HubSocket } from "./socket";
 export { RECONNECT, backoffDelay } from "./backoff";
+export { RETRY_SAFE_CODES, SEND_ATTEMPTS, newRequestId, sendOnce } from "./once";
+export type { SendOptions } from "./once";
 export { bearerHeaders, createApi, fetchRaw, loadRecentEvents, problemError } from "./rest";
 export type { Api, ApiOptions, HttpMethod, ProblemOptions, RawRequestOptions } from "./rest";
 export { clearToken, saveToken, takeToken } from "./token";

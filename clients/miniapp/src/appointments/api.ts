@@ -1,5 +1,5 @@
 /** The appointment center's requests (REST, docs/appointments.md). */
-import type { Appointment, CheckInResult, SnapshotPosition } from "@hallhub/client";
+import { sendOnce, type Appointment, type CheckInResult, type SnapshotPosition } from "@hallhub/client";
 import { api } from "../hub";
 import type { BookRequest, BookableService, BookingCalendar, DaySlots, HallOption } from "./model";
 
@@ -48,8 +48,10 @@ export async function topicPosition(topic: string): Promise<SnapshotPosition> {
   return { seq: recent.seq, epoch: recent.epoch };
 }
 
+/** Book; one request id for the tap, sent again while the answer does not come (the hub
+ * answers a repeat with the booking first made, not 当天已预约). */
 export function book(request: BookRequest): Promise<Appointment> {
-  return api<Appointment>("POST", BASE, request);
+  return sendOnce((requestId) => api<Appointment>("POST", BASE, { ...request, request_id: requestId }));
 }
 
 /** The caller's bookings, newest slot first. */

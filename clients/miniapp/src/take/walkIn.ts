@@ -1,7 +1,7 @@
 /** 码上取号 without an account (a walk-in who scanned the hall's QR code): the hall's services,
  * the SMS code for an optional phone check, the ticket (with the kiosk slip's follow link), and
  * the tickets this phone took today, kept on the phone so the page can lead back to them. */
-import { localDay, type BoardService, type CitizenTag, type TicketView } from "@hallhub/client";
+import { localDay, sendOnce, type BoardService, type CitizenTag, type TicketView } from "@hallhub/client";
 import { publicApi as api } from "../hub";
 
 export interface WalkInHall {
@@ -57,12 +57,16 @@ export function takeWalkIn(
   tags: CitizenTag[],
   phone?: { phone: string; code: string },
 ): Promise<WalkInTicket> {
-  return api<WalkInTicket>("POST", `${hallPath(hallId)}/tickets`, {
-    service_id: serviceId,
-    device: deviceId(),
-    tags,
-    ...(phone ?? {}),
-  });
+  // One request id for the tap: a retry after a lost answer gets the same ticket.
+  return sendOnce((requestId) =>
+    api<WalkInTicket>("POST", `${hallPath(hallId)}/tickets`, {
+      service_id: serviceId,
+      device: deviceId(),
+      tags,
+      request_id: requestId,
+      ...(phone ?? {}),
+    }),
+  );
 }
 
 /** A mainland mobile number as typed (spaces and dashes dropped), or null. */
