@@ -197,7 +197,7 @@ class Gateway:
                 await self._idle.wait()
         except TimeoutError:
             log.error("drain_timeout", running=self._running)
-        log.info("node_draining", commands_finished=running, sockets=len(self.connections))
+        log.warning("node_draining", commands_finished=running, sockets=len(self.connections))
         await self.connections.close_all()
 
     async def event_log_reset(self) -> int:
