@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from hub.outages import event_log_down
 from queueing.models import Counter, CounterLogEntry, CounterState
 from queueing.queue_cache import MAX_AGE_SECONDS, QueueVersions
 from queueing.store import CounterStore, Published, published
@@ -49,7 +50,14 @@ class KeptCounters:
         copy = self._copies.pop(state.id, None)
         if saved is None:
             return None  # the next read goes to the store
-        before, stamp = await self._versions.counter_bump(state.id)
+        try:
+            before, stamp = await self._versions.counter_bump(state.id)
+        except Exception as exc:
+            # Redis is down: the write stands (it is guarded by version, so other nodes'
+            # copies fail one write and are read again); only this node's copy goes.
+            if not event_log_down(exc):
+                raise
+            return saved
         if copy is not None and copy.stamp == before:
             self._copies[state.id] = _Copy(stamp, saved, time.monotonic())
         return saved

@@ -25,6 +25,7 @@ from typing import ClassVar, Protocol
 
 from redis.asyncio import Redis
 
+from hub.outages import event_log_down
 from hub.redis_keys import RedisKeys
 from queueing.models import Ticket, TicketStatus
 from queueing.store import TicketStore
@@ -186,7 +187,14 @@ class QueueCache:
     async def changed(self, ticket: Ticket) -> None:
         """This node changed a ticket of the queue (after writing it): bump the version and
         apply the change to the copy."""
-        version = await self._versions.bump(ticket.hall_id, ticket.day)
+        try:
+            version = await self._versions.bump(ticket.hall_id, ticket.day)
+        except Exception as exc:
+            # Redis is down: the write stands; the copy can no longer be checked, so it goes.
+            if not event_log_down(exc):
+                raise
+            self._halls.pop(ticket.hall_id, None)
+            return
         queue = self._halls.get(ticket.hall_id)
         if queue is None or queue.day != ticket.day:
             return
