@@ -3,13 +3,14 @@
 A screen sends `request_id` with the command and sends the same id again when it could not
 learn the answer (its node died, the connection dropped, the store was restarting). The first
 attempt claims the id in the domain's requests collection; a repeat answers what it made.
-An attempt that died midway leaves its claim running until its lease ends (no command runs
-longer: the gateway's command timeout); a repeat after that looks for what the dead attempt
+An attempt that died midway leaves its claim running until its lease ends (no attempt runs
+longer: it is stopped at ATTEMPT_SECONDS); a repeat after that looks for what the dead attempt
 made (the created document carries the claim's id) before making anything.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import secrets
@@ -23,12 +24,15 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hub.errors import IdempotencyConflict, RequestInProgress
-from hub.gateway.commands import COMMAND_TIMEOUT_SECONDS
+from hub.gateway.commands import CommandTimeout
 
 RequestId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 
-# A claim this old was made by an attempt that cannot still be running.
-LEASE = timedelta(seconds=COMMAND_TIMEOUT_SECONDS + 1)
+# An attempt runs at most this long (a take or a booking answers in well under a second); its
+# claim's lease a little longer, so a claim past its lease was made by an attempt that cannot
+# still be running: a repeat after its node died waits at most this long.
+ATTEMPT_SECONDS = 5.0
+LEASE = timedelta(seconds=ATTEMPT_SECONDS + 1)
 # Kept this long: a screen retries within minutes, never days later.
 KEPT = timedelta(days=1)
 _LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
@@ -98,7 +102,12 @@ class Requests:
                 return earlier
         self._running.add(claim.id)
         try:
-            result = await make(claim.id)
+            async with asyncio.timeout(ATTEMPT_SECONDS):
+                result = await make(claim.id)
+        except TimeoutError as exc:
+            # Stopped midway (what it made, if anything, is found by the repeat).
+            await self._expire(claim)
+            raise CommandTimeout() from exc
         except BaseException:
             # Whatever happened (a refusal, the store failing midway), a repeat may run now:
             # it first looks for what this attempt may have made.

@@ -9,7 +9,7 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,10 @@ import aiohttp
 import pytest
 
 from hub.auth.models import Role
+from tests.faults.driver import Backoff
 from tests.faults.harness import Cluster, Node, hall_cluster, hall_setup, token
+from tests.faults.scenario import build, describe, wait_messages
+from tests.faults.truth import faults
 from tests.support import JWT_SECRET, UNLIMITED_COMMANDS, Client, connect
 
 pytestmark = pytest.mark.faults
@@ -38,6 +41,21 @@ async def timed_take(kiosk: Client, n: int) -> tuple[dict[str, Any], float]:
     started = time.monotonic()
     answer = await take(kiosk, n)
     return answer, time.monotonic() - started
+
+
+async def logged(node: Node, event: str) -> bool:
+    return bool(node.lines(event))
+
+
+async def until(
+    probe: Callable[[], Awaitable[object]], wanted: object, seconds: float = 10
+) -> None:
+    """Until `probe()` answers `wanted` (a metric's value, a log line's presence)."""
+    async with asyncio.timeout(seconds):
+        while True:
+            if await probe() == wanted:
+                return
+            await asyncio.sleep(0.1)
 
 
 async def wait_ready(http: aiohttp.ClientSession, node: Node, seconds: float = 30) -> float:
@@ -61,10 +79,20 @@ async def test_a_store_restart_is_answered_with_a_code_and_nothing_is_lost(
     cluster: Cluster,
 ) -> None:
     node = cluster.nodes[0]
+    crowd = build(cluster, displays_per_hall=2, phones_per_hall=4, backoff=Backoff(0.3))
     kiosk = await connect(node.url, token(Role.DISPLAY, hall="h1"))
+    stop = asyncio.Event()
     try:
+        await crowd.start()
+        await crowd.register(cluster)
         before = [await take(kiosk, n) for n in range(3)]
         assert all(answer["ok"] for answer in before), before
+        # Messages queued just before the store goes: their deliveries are pending in the
+        # outbox when it dies.
+        center = crowd.center
+        assert center is not None
+        for phone in crowd.phones:
+            assert await center.send(f"citizen:{phone.citizen_id}", stop)
 
         cluster.store.kill()
         answer, seconds = await timed_take(kiosk, 3)
@@ -77,11 +105,9 @@ async def test_a_store_restart_is_answered_with_a_code_and_nothing_is_lost(
         ready, body = await cluster.ready(node)
         assert ready == 503
         assert body["checks"]["mongodb"].startswith("error")
-        async with asyncio.timeout(10):  # the health check runs every second
-            while await node.metric(cluster.http, 'hallhub_dependency_up{system="mongodb"}'):
-                await asyncio.sleep(0.2)
+        up = 'hallhub_dependency_up{system="mongodb"}'
+        await until(lambda: node.metric(cluster.http, up), False)  # checked every second
         assert node.lines("dependency_down")
-        assert not node.lines("Traceback")
 
         await cluster.store.start()
         await wait_ready(cluster.http, node)
@@ -93,12 +119,19 @@ async def test_a_store_restart_is_answered_with_a_code_and_nothing_is_lost(
         numbers = [a["data"]["number"] for a in [*before, again]]
         assert numbers == ["A0001", "A0002", "A0003", "A0004"]
         assert cluster.store.count(cluster.db, "queueing_tickets", {}) == 4
-        async with asyncio.timeout(10):
-            while not node.lines("dependency_up"):
-                await asyncio.sleep(0.2)
+        await until(lambda: logged(node, "dependency_up"), True)
         assert "down_seconds" in node.lines("dependency_up")[-1]
+
+        # The messages pending in the outbox were delivered, each exactly once.
+        await wait_messages(cluster, crowd)
+        logs, counted = await crowd.judge(cluster.url, cluster.http)
+        assert crowd.messages(logs) == dict.fromkeys(center.sent, 1)
+        assert faults(counted) == {}, describe(counted)
+        for each in cluster.nodes:
+            assert not each.lines("Traceback"), "\n".join(each.output[-30:])
     finally:
         await kiosk.close()
+        await crowd.close()
 
 
 @pytest.fixture
@@ -154,9 +187,8 @@ async def test_the_embedded_store_hung_or_killed(embedded: Node, tmp_path: Path)
             await asyncio.sleep(0.5)
             await wait_ready(http, embedded)
             assert store_pid(tmp_path) != pid
-            async with asyncio.timeout(10):  # told once the restarted store answers
-                while not embedded.lines("embedded_store_restarted"):
-                    await asyncio.sleep(0.1)
+            # Told once the restarted store answers.
+            await until(lambda: logged(embedded, "embedded_store_restarted"), True)
             restarts = await embedded.metric(http, "hallhub_embedded_store_restarts_total")
             assert restarts == 1
             third = await take(kiosk, 2)
