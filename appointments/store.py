@@ -34,6 +34,7 @@ from appointments.models import (
     SlotState,
     Strike,
 )
+from hub.errors import RequestInProgress
 from hub.idempotency import Requests
 
 Document = dict[str, Any]
@@ -309,9 +310,16 @@ class AppointmentStore:
     async def booked_by_request(self, claim_id: str) -> Appointment | None:
         """The booking an idempotency claim's attempt completed, if it did (one that died
         midway left a pending booking, which the clockwork settles)."""
+        pending = False
         async for doc in self._bookings.find({"request": claim_id}):
             if doc["state"] not in _UNFINISHED:
                 return _booking(doc)
+            pending = pending or doc["state"] == AppointmentState.PENDING.value
+        if pending:
+            # Cut off midway, it still holds the person's day and maybe a place: booking again
+            # would be refused as ALREADY_BOOKED. The clockwork settles it (booked or failed)
+            # within a minute; the repeat is asked to wait for that.
+            raise RequestInProgress()
         return None
 
     async def save(self, appointment: Appointment, by: str, what: str) -> Appointment | None:

@@ -12,6 +12,8 @@ from aiohttp import web
 from pymongo import AsyncMongoClient
 from pymongo.errors import ConnectionFailure
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 
 from hub import keys
 from hub.access import AccessTable
@@ -112,12 +114,14 @@ def create_app(settings: Settings, plugins: Sequence[Install] | None = None) -> 
 def _redis_client(settings: Settings) -> Redis:
     # Bounded waits: a Redis that is down answers an error within the timeout, never a hang.
     assert settings.redis_url is not None
-    timeout = settings.redis_timeout_seconds
     return Redis.from_url(
         settings.redis_url,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
+        socket_timeout=settings.redis_operation_timeout_seconds,
+        socket_connect_timeout=settings.redis_timeout_seconds,
         health_check_interval=30,
+        # A connection broken by a restart is retried on a new one; a Redis that is down is
+        # reported after these few quick tries, not after redis-py's default ten.
+        retry=Retry(ExponentialWithJitterBackoff(base=0.008, cap=0.512), 3),
     )
 
 

@@ -175,7 +175,7 @@ class EmbeddedMongo:
             while not self._stopping:
                 try:
                     await self._start(self.port)
-                except (Unavailable, OSError) as exc:
+                except Exception as exc:  # whatever it is, the store must come back
                     log.error("embedded_store_restart_failed", error=str(exc), retry_in=delay)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, _RESTART_DELAY_MAX_SECONDS)

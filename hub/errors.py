@@ -186,8 +186,8 @@ class Unavailable(HubError):
 
 
 class StoreUnavailable(Unavailable):
-    """MongoDB does not answer (restarting, unreachable): nothing was changed that the client
-    must know of; the same command may be sent again."""
+    """MongoDB does not answer (restarting, unreachable, hung): the command may be sent again
+    (a create with its request id; a two-document change is completed by the sweepers)."""
 
     code = "STORE_UNAVAILABLE"
     default_message = "数据存储暂时无法访问，请稍后重试"

@@ -60,12 +60,12 @@ class Health:
     async def _redis_id(self) -> str:
         assert self._redis is not None
         info = await self._redis.info("server")
-        return str(info["run_id"])
+        return str(info.get("run_id", ""))  # some managed Redis services hide it
 
     async def _redis_seen(self, run_id: str) -> None:
         previous, self._redis_run_id = self._redis_run_id, run_id
-        if previous is None or previous == run_id:
-            return
+        if not run_id or previous is None or previous == run_id:
+            return  # (the gateway's repair loop finds a log that began again by itself)
         self._metrics.redis_restarts.inc()
         log.warning("redis_restarted", previous_run_id=previous, run_id=run_id)
         try:

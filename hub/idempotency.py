@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 import secrets
 from collections.abc import Awaitable, Callable
@@ -50,8 +51,8 @@ class RequestKey:
     fingerprint: str
 
     @classmethod
-    def of(cls, scope: str, key: str, payload: Any) -> RequestKey:
-        return cls(scope, key, fingerprint(payload))
+    def of(cls, scope: str, key: str, payload: Any, pepper: bytes) -> RequestKey:
+        return cls(scope, key, fingerprint(payload, pepper))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +62,11 @@ class Claim:
     recovered: bool  # an earlier attempt died midway: look for what it made first
 
 
-def fingerprint(payload: Any) -> str:
-    """The request as sent, less its id: a key sent again with other content is refused."""
+def fingerprint(payload: Any, pepper: bytes) -> str:
+    """The request as sent, less its id: a key sent again with other content is refused. Keyed
+    (the request may hold an ID number or a phone: the stored hash must not reveal them)."""
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return hmac.new(pepper, text.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class Requests:
@@ -95,13 +97,12 @@ class Requests:
         claim = await self._claim(request.scope, request.key, request.fingerprint, now)
         if claim.made is not None:
             return await load(claim.made)
-        if claim.recovered:
-            earlier = await made_by(claim.id)
-            if earlier is not None:
-                await self._done(claim, id_of(earlier))
-                return earlier
-        self._running.add(claim.id)
         try:
+            if claim.recovered:
+                earlier = await made_by(claim.id)
+                if earlier is not None:
+                    await self._done(claim, id_of(earlier))
+                    return earlier
             async with asyncio.timeout(ATTEMPT_SECONDS):
                 result = await make(claim.id)
         except TimeoutError as exc:
@@ -129,10 +130,12 @@ class Requests:
                         "made": None,
                         "owner": self._owner,
                         "lease_until": now + LEASE,
-                        # The store's clock, not the caller's (a simulation's may be days off).
+                        # The node's wall clock, not the caller's (a simulation's may be days
+                        # off): the store's TTL monitor compares it with its own.
                         "expires_at": datetime.now(UTC) + KEPT,
                     }
                 )
+                self._running.add(claim_id)
                 return Claim(claim_id, None, False)
             except DuplicateKeyError:
                 pass
@@ -152,16 +155,21 @@ class Requests:
             )
             if taken is None:
                 raise RequestInProgress()  # another repeat took it over first
+            # Running from here: a repeat on this node meanwhile must wait, not take it over.
+            self._running.add(claim_id)
             return Claim(claim_id, None, True)
         raise RequestInProgress()
 
     async def _done(self, claim: Claim, made: str) -> None:
-        await self._requests.update_one({"_id": claim.id}, {"$set": {"made": made}})
+        await self._requests.update_one(
+            {"_id": claim.id, "owner": self._owner, "made": None}, {"$set": {"made": made}}
+        )
 
     async def _expire(self, claim: Claim) -> None:
         try:
             await self._requests.update_one(
-                {"_id": claim.id, "made": None}, {"$set": {"lease_until": _LONG_AGO}}
+                {"_id": claim.id, "owner": self._owner, "made": None},
+                {"$set": {"lease_until": _LONG_AGO}},
             )
         except Exception:  # the store is down: the lease ends by itself
             return

@@ -18,6 +18,10 @@ from hub.logs import get_logger
 
 log = get_logger("hub.outages")
 
+# Redis not answering, loading its data after a restart (BusyLoadingError is a ConnectionError),
+# or a replica that has not been promoted yet after a failover (ReadOnlyError).
+_REDIS_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.ReadOnlyError)
+
 # Seconds a client should wait before sending the command again.
 RETRY_AFTER_SECONDS = 2
 
@@ -26,7 +30,7 @@ def as_outage(exc: BaseException) -> HubError | None:
     """The coded error for a failure of MongoDB or Redis; None for anything else."""
     if isinstance(exc, mongo_errors.ConnectionFailure):  # AutoReconnect, timeouts included
         return StoreUnavailable(retry_after_seconds=RETRY_AFTER_SECONDS)
-    if isinstance(exc, redis_errors.ConnectionError | redis_errors.TimeoutError):
+    if isinstance(exc, _REDIS_DOWN):
         return EventLogUnavailable(retry_after_seconds=RETRY_AFTER_SECONDS)
     return None
 
@@ -43,7 +47,7 @@ def event_log_down(exc: BaseException) -> bool:
     """Redis failed while publishing: what was written stands and its outbox keeps the events,
     which the sweeper publishes once Redis is back. The command succeeded; answering an error
     would make the screen send it again (a second call, a second ticket)."""
-    return isinstance(exc, redis_errors.ConnectionError | redis_errors.TimeoutError)
+    return isinstance(exc, _REDIS_DOWN)
 
 
 def note_deferred(events: int, exc: BaseException) -> None:

@@ -134,6 +134,9 @@ class Settings(BaseSettings):
     # One store operation's longest wait for its answer (a hung store, not a down one); the
     # longest report query must fit in it.
     store_operation_timeout_seconds: float = Field(10.0, gt=0, le=600)
+    # One Redis command's longest wait for its answer (a catch-up of thousands of events is
+    # one answer, and Redis answers one command at a time).
+    redis_operation_timeout_seconds: float = Field(10.0, gt=0, le=600)
     redis_timeout_seconds: float = Field(3.0, gt=0, le=60)
     # Every Redis key and channel of this deployment starts with it (tests use their own).
     redis_prefix: str = "hallhub:"

@@ -20,7 +20,6 @@ from hub.access import Scope
 from hub.auth import Principal, Role
 from hub.errors import Forbidden, InvalidPayload
 from hub.gateway.commands import Call, Payload
-from hub.idempotency import RequestKey
 from hub.inputs import Day
 from hub.logs import get_logger
 from hub.outages import log_failure
@@ -436,8 +435,7 @@ async def _take(
 
     if payload.request_id:
         content = payload.model_dump(mode="json", exclude={"request_id"})
-        request = RequestKey.of(f"take:{principal.sub}", payload.request_id, content)
-        ticket = await queue.once(request, take)
+        ticket = await queue.once(f"take:{principal.sub}", payload.request_id, content, take)
     else:
         ticket = await take()
     status = await queue.holder_view(ticket, fresh=True)

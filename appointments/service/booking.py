@@ -51,7 +51,7 @@ class Booking:
         if not request.request_id:
             return await self._book(principal, request, "")
         content = request.model_dump(mode="json", exclude={"request_id"})
-        key = RequestKey.of(f"book:{principal.sub}", request.request_id, content)
+        key = RequestKey.of(f"book:{principal.sub}", request.request_id, content, self._core.pepper)
         return await self._store.requests.once(
             key,
             now=self._core.now(),

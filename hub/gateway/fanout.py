@@ -30,24 +30,36 @@ class FastLocalManager(socketio.AsyncManager):  # type: ignore[misc]
     # with the log to find events the pub/sub channel lost.
     delivered: dict[str, int]
 
+    # The log's epoch each record counts in: another epoch means the log began again (Redis
+    # restarted empty, or the topic's keys were lost) and the record must start over.
+    epochs: dict[str, str]
+
     def bind(self, connections: Connections, metrics: HubMetrics, *, track: bool) -> None:
         self.connections = connections
         self.metrics = metrics
         self.delivered = {}
+        self.epochs = {}
         self.track = track
 
-    def note_subscribed(self, topic: str, seq: int) -> None:
+    def note_subscribed(self, topic: str, seq: int, epoch: str) -> None:
         """A first local subscriber starts the topic's record at the seq it was told.
 
         Later subscribers must not move it: that would hide a lost event from the others.
         """
         if self.track:
             self.delivered.setdefault(topic, seq)
+            self.epochs.setdefault(topic, epoch)
+
+    def restart_record(self, topic: str, seq: int, epoch: str) -> None:
+        """The topic's log began again: count from its new position."""
+        self.delivered[topic] = seq
+        self.epochs[topic] = epoch
 
     def forget_idle_topics(self) -> None:
         live = set(self.topics())
         for topic in [t for t in self.delivered if t not in live]:
             del self.delivered[topic]
+            self.epochs.pop(topic, None)
 
     def topics(self) -> list[str]:
         """Rooms with local sockets that are topics (not python-socketio's per-sid rooms)."""

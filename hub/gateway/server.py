@@ -25,8 +25,14 @@ from hub.errors import (
     Unauthenticated,
 )
 from hub.events.bus import EventBus
-from hub.events.envelope import Envelope
-from hub.gateway.commands import Call, CommandRegistry, Payload, dispatch
+from hub.events.envelope import Envelope, Replay
+from hub.gateway.commands import (
+    COMMAND_TIMEOUT_SECONDS,
+    Call,
+    CommandRegistry,
+    Payload,
+    dispatch,
+)
 from hub.gateway.connections import Connections, text_frame
 from hub.gateway.engine import HubEngineIO
 from hub.gateway.fanout import FastLocalManager, HubRedisManager, encode_event
@@ -42,8 +48,9 @@ from hub.topics import TopicPolicy
 log = get_logger("hub.gateway")
 
 REPAIR_SECONDS = 2.0
-# A stopping node waits this long for the commands it is running before closing the sockets.
-DRAIN_SECONDS = 10.0
+# A stopping node waits this long for the commands it is running before closing the sockets:
+# longer than any command may run.
+DRAIN_SECONDS = COMMAND_TIMEOUT_SECONDS + 1
 _NO_ENVIRON: dict[str, Any] = {}
 
 
@@ -172,6 +179,9 @@ class Gateway:
         repaired = 0
         for topic, delivered in list(manager.delivered.items()):
             replay = await self._bus.replay(topic, None)
+            if self._began_again(topic, replay):
+                self._log_began_again(topic, replay.seq, replay.epoch)
+                continue
             if replay.seq <= delivered:
                 continue
             try:
@@ -191,31 +201,49 @@ class Gateway:
         commands running finish and are answered; then every socket is closed with 1001
         going away, and the clients reconnect to another node and resume from the log."""
         self._draining = True
-        running = self._running
+        running_at_stop = self._running
         try:
             async with asyncio.timeout(seconds):
                 await self._idle.wait()
         except TimeoutError:
             log.error("drain_timeout", running=self._running)
-        log.warning("node_draining", commands_finished=running, sockets=len(self.connections))
+        log.warning(
+            "node_draining",
+            commands_running_at_stop=running_at_stop,
+            commands_unfinished=self._running,
+            sockets=len(self.connections),
+        )
         await self.connections.close_all()
 
     async def event_log_reset(self) -> int:
-        """Redis restarted: every topic's log starts again (new epoch, seqs from 1). Clients
-        connected here would take the new events for repeats of old ones, so each topic
-        with local subscribers is told to reload (`resync`), and the node's record of what
-        it delivered starts at the new log's position (the repair loop goes on from there)."""
+        """Redis restarted: a topic whose log began again (new epoch, seqs from 1) cannot be
+        continued by the clients connected here (they would take the new events for repeats
+        of old ones). Each such topic with local subscribers is told to reload (`resync`), and
+        the node's record of what it delivered starts at the new log's position. The repair
+        loop makes the same check every REPAIR_SECONDS (a reset this missed, keys lost)."""
         manager = self.manager
         told = 0
         for topic in manager.topics():
             replay = await self._bus.replay(topic, None)
-            manager.delivered[topic] = replay.seq
-            notice = {"topic": topic, "epoch": replay.epoch, "reason": "event_log_reset"}
-            manager.broadcast(topic, "resync", [notice])
-            told += 1
-        self._metrics.resync_notices.inc(told)
+            # Redis did restart: a topic whose epoch is unknown here is told to reload too.
+            if self._began_again(topic, replay, unknown=True):
+                self._log_began_again(topic, replay.seq, replay.epoch)
+                told += 1
         log.warning("event_log_reset", topics=told)
         return told
+
+    def _began_again(self, topic: str, position: Replay, *, unknown: bool = False) -> bool:
+        """The topic's log is another than the one this node's record counts in: its epoch
+        changed (`unknown`: what to think of a topic whose epoch this node never learned).
+        Not a seq lower than delivered: a live event may be delivered while the log is read."""
+        known = self.manager.epochs.get(topic)
+        return unknown if known is None else known != position.epoch
+
+    def _log_began_again(self, topic: str, seq: int, epoch: str) -> None:
+        self.manager.restart_record(topic, seq, epoch)
+        notice = {"topic": topic, "epoch": epoch, "reason": "event_log_reset"}
+        self.manager.broadcast(topic, "resync", [notice])
+        self._metrics.resync_notices.inc()
 
     async def stop(self) -> None:
         await self.connections.close_all()
@@ -327,7 +355,7 @@ class Gateway:
         except HubError:
             await call.leave(payload.topic)
             raise
-        self.manager.note_subscribed(payload.topic, replay.seq)
+        self.manager.note_subscribed(payload.topic, replay.seq, replay.epoch)
         return {
             "topic": payload.topic,
             "seq": replay.seq,

@@ -33,21 +33,26 @@ CLEAR_DELAY_SECONDS = 1.0
 
 
 class Outbox(ServiceCore):
-    async def _flush_ticket(self, ticket: Ticket, *, clear_now: bool = False) -> None:
+    async def _flush_ticket(self, ticket: Ticket, *, clear_now: bool = False) -> int:
+        """Publish the ticket's outbox; the events published (0 with the event log down)."""
         if ticket.outbox and await self._published(ticket.outbox):
             if clear_now:
                 await self._tickets.clear_outbox(ticket)
             else:
                 self._tickets_to_clear[ticket.id] = published(ticket.outbox)
                 self._clear_soon()
+            return len(ticket.outbox)
+        return 0
 
-    async def _flush_counter(self, state: CounterState, *, clear_now: bool = False) -> None:
+    async def _flush_counter(self, state: CounterState, *, clear_now: bool = False) -> int:
         if state.outbox and await self._published(state.outbox):
             if clear_now:
                 await self._counters.clear_outbox(state)
             else:
                 self._counters_to_clear[state.id] = published(state.outbox)
                 self._clear_soon()
+            return len(state.outbox)
+        return 0
 
     def _unpublished(self, ticket: Ticket) -> list[PendingEvent]:
         """The ticket's outbox less what this node published and has not cleared yet: a write
@@ -111,11 +116,9 @@ class Outbox(ServiceCore):
         # What this node published and is about to clear is not a crash's leftover.
         await self.clear_published()
         for ticket in await self._tickets.with_pending_events():
-            await self._flush_ticket(ticket, clear_now=True)
-            swept += len(ticket.outbox)
+            swept += await self._flush_ticket(ticket, clear_now=True)
         for state in await self._counters.with_pending_events():
-            await self._flush_counter(state, clear_now=True)
-            swept += len(state.outbox)
+            swept += await self._flush_counter(state, clear_now=True)
         if swept:
             log.warning("outbox_swept", events=swept)
         return swept

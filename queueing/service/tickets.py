@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from hub.auth import Principal
 from hub.idempotency import RequestKey
@@ -100,11 +101,14 @@ class Tickets(Positions):
         self._refresh_later(hall, day)
         return ticket
 
-    async def once(self, request: RequestKey, take: Callable[[str], Awaitable[Ticket]]) -> Ticket:
-        """`take(claim)` once per screen's request id: a repeat (the screen never got the
-        answer) answers the ticket first taken; `take` must pass `claim` to `take_ticket`."""
+    async def once(
+        self, scope: str, request_id: str, content: Any, take: Callable[[str], Awaitable[Ticket]]
+    ) -> Ticket:
+        """`take(claim)` once per screen's request id (`scope`: who sent it, `content`: what it
+        asked): a repeat (the screen never got the answer) answers the ticket first taken;
+        `take` must pass `claim` to `take_ticket`."""
         return await self._tickets.requests.once(
-            request,
+            RequestKey.of(scope, request_id, content, self._pepper),
             now=self._now(),
             make=take,
             made_by=self._tickets.by_request,

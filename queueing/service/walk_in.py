@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from hub.events import EventBus
-from hub.idempotency import RequestKey
 from hub.settings import WalkInSettings
 from queueing import events, walk_in
 from queueing.errors import PhoneCodeExpired, PhoneCodeInvalid, SmsUnavailable
@@ -127,9 +126,11 @@ class WalkInService:
         if not request.request_id:
             return await self._take(hall_id, request, address, "")
         content = {"hall_id": hall_id, **request.model_dump(mode="json", exclude={"request_id"})}
-        key = RequestKey.of(f"walk_in:{request.device}", request.request_id, content)
         return await self._queue.once(
-            key, lambda claim: self._take(hall_id, request, address, claim)
+            f"walk_in:{request.device}",
+            request.request_id,
+            content,
+            lambda claim: self._take(hall_id, request, address, claim),
         )
 
     async def _take(

@@ -369,7 +369,7 @@ def nginx_config(
     # The README and this test must not drift apart: each replacement happened exactly once.
     assert (upstream_done, listen_done) == (1, 1), "README's nginx block changed shape"
     assert "10.0.0." not in block
-    assert "443" not in block
+    assert "listen 443" not in block
     temps = "\n".join(
         f"  {kind}_temp_path {temp / kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")

@@ -20,6 +20,7 @@ from tests.queueing.factories import setup
 from tests.support import RunningHub, connect
 
 T0 = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+PEPPER = b"test-pepper"
 
 
 class Made:
@@ -60,12 +61,12 @@ def requests(hub: RunningHub) -> Requests:
 
 async def test_a_repeat_answers_what_the_first_made(hub: RunningHub, requests: Requests) -> None:
     made = Made(hub)
-    request = RequestKey.of("take:c-1", "req-00000001", {"service": "s1"})
+    request = RequestKey.of("take:c-1", "req-00000001", {"service": "s1"}, PEPPER)
     assert await made.once(requests, request) == "thing-1"
     assert await made.once(requests, request, T0 + timedelta(minutes=5)) == "thing-1"
     assert made.calls == 1
     # Another sender's same id is another request.
-    other = RequestKey.of("take:c-2", "req-00000001", {"service": "s1"})
+    other = RequestKey.of("take:c-2", "req-00000001", {"service": "s1"}, PEPPER)
     assert await made.once(requests, other) == "thing-2"
 
 
@@ -73,9 +74,11 @@ async def test_the_same_id_with_other_content_is_refused(
     hub: RunningHub, requests: Requests
 ) -> None:
     made = Made(hub)
-    await made.once(requests, RequestKey.of("take:c-1", "req-00000001", {"service": "s1"}))
+    await made.once(requests, RequestKey.of("take:c-1", "req-00000001", {"service": "s1"}, PEPPER))
     with pytest.raises(IdempotencyConflict):
-        await made.once(requests, RequestKey.of("take:c-1", "req-00000001", {"service": "s2"}))
+        await made.once(
+            requests, RequestKey.of("take:c-1", "req-00000001", {"service": "s2"}, PEPPER)
+        )
     assert made.calls == 1
 
 
@@ -89,7 +92,7 @@ async def test_a_repeat_while_the_first_runs_is_told_to_wait(
         await release.wait()
         return await made.make(claim)
 
-    request = RequestKey.of("book:c-1", "req-00000002", {})
+    request = RequestKey.of("book:c-1", "req-00000002", {}, PEPPER)
     first = asyncio.create_task(
         requests.once(request, now=T0, make=slow, made_by=made.made_by, load=made.load, id_of=str)
     )
@@ -102,12 +105,13 @@ async def test_a_repeat_while_the_first_runs_is_told_to_wait(
     assert made.calls == 1
 
 
-async def test_after_a_node_died_midway_a_repeat_finds_what_it_made(
+async def test_after_a_node_died_midway_a_repeat_on_another_finds_what_it_made(
     hub: RunningHub, requests: Requests
 ) -> None:
-    """The dead node claimed the id and created the thing, but never recorded it as done."""
+    """The dead node claimed the id and created the thing, but never recorded it as done; the
+    repeat reaches another node (its own Requests on the same collection)."""
     made = Made(hub)
-    request = RequestKey.of("take:c-1", "req-00000003", {})
+    request = RequestKey.of("take:c-1", "req-00000003", {}, PEPPER)
     dead = asyncio.Event()
 
     async def dies_after_making(claim: str) -> str:
@@ -121,20 +125,67 @@ async def test_after_a_node_died_midway_a_repeat_finds_what_it_made(
         )
     )
     await asyncio.sleep(0.2)
+    other_node = Requests(hub.app[keys.DB]["test_requests"])
     # Its lease still runs: a repeat now must not make a second thing.
     with pytest.raises(RequestInProgress):
-        await made.once(requests, request, T0 + LEASE - timedelta(seconds=1))
+        await made.once(other_node, request, T0 + LEASE - timedelta(seconds=1))
     # The lease is over: the repeat finds the thing the dead attempt made.
-    assert await made.once(requests, request, T0 + LEASE + timedelta(seconds=1)) == "thing-1"
+    assert await made.once(other_node, request, T0 + LEASE + timedelta(seconds=1)) == "thing-1"
     assert made.calls == 1
     task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_a_claim_this_node_left_behind_is_taken_over_at_once(
+    hub: RunningHub, requests: Requests
+) -> None:
+    """An attempt that could not give its claim back (the store went away before its expiry
+    was written) left it running; on the same node nothing runs it, so the repeat does not
+    wait for the lease, and two repeats at once still make one thing."""
+    made = Made(hub)
+    request = RequestKey.of("take:c-1", "req-00000005", {}, PEPPER)
+    claims = hub.app[keys.DB]["test_requests"]
+
+    async def fails(claim: str) -> str:
+        await claims.update_one({"_id": claim}, {"$set": {"pinned": True}})
+        raise RuntimeError("the store went away")
+
+    with pytest.raises(RuntimeError):
+        await requests.once(
+            request, now=T0, make=fails, made_by=made.made_by, load=made.load, id_of=str
+        )
+    # As if its expiry had not reached the store: the lease still runs.
+    await claims.update_one({"pinned": True}, {"$set": {"lease_until": T0 + LEASE}})
+    slow = asyncio.Event()
+
+    async def make_slowly(claim: str) -> str:
+        await slow.wait()
+        return await made.make(claim)
+
+    first = asyncio.create_task(
+        requests.once(
+            request,
+            now=T0 + timedelta(seconds=1),
+            make=make_slowly,
+            made_by=made.made_by,
+            load=made.load,
+            id_of=str,
+        )
+    )
+    await asyncio.sleep(0.2)
+    with pytest.raises(RequestInProgress):  # the take-over is running: wait for it
+        await made.once(requests, request, T0 + timedelta(seconds=2))
+    slow.set()
+    assert await first == "thing-1"
+    assert made.calls == 1
 
 
 async def test_an_attempt_that_failed_lets_the_repeat_run_again(
     hub: RunningHub, requests: Requests
 ) -> None:
     made = Made(hub)
-    request = RequestKey.of("take:c-1", "req-00000004", {})
+    request = RequestKey.of("take:c-1", "req-00000004", {}, PEPPER)
 
     async def refused(claim: str) -> str:
         raise RuntimeError("the store went away before anything was written")

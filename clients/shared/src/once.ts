@@ -21,8 +21,8 @@ export const RETRY_SAFE_CODES: ReadonlySet<string> = new Set([
   "HTTP_504",
 ]);
 
-/** Tries in all: with the backoff (0.5 s doubling to 10 s) about 35 s, longer than the hub
- * holds a request of a node that died (its lease: the command timeout). */
+/** Tries in all: with the backoff (0.5 s doubling to 10 s) about 35 s, far longer than the hub
+ * holds a request of a node that died (its claim's lease: 6 s). */
 export const SEND_ATTEMPTS = 8;
 
 export interface SendOptions {
