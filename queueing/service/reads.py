@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hub.auth import Principal, Role
+from hub.outages import event_log_down
 from queueing import access, domain, events, statistics, views
 from queueing.errors import CounterNotFound, HallNotFound, ServiceNotFound
 from queueing.models import Arrival, CounterLogEntry, CounterState, Hall, Ticket
@@ -46,7 +47,15 @@ class Reads(Positions):
         """A ticket as its holder sees it, with the seq of its topic. A ticket just issued
         carries its estimate already; any other is read again after the seq and asks for its
         place in the queue now."""
-        seq, epoch = await self._bus.position(events.ticket_topic(ticket.id))
+        try:
+            seq, epoch = await self._bus.position(events.ticket_topic(ticket.id))
+        except Exception as exc:
+            # A ticket just taken is stored: with the event log down its position is left
+            # out (the page's subscribe brings it), not the whole answer (a retry would take
+            # a second ticket without a request id).
+            if not (fresh and event_log_down(exc)):
+                raise
+            seq, epoch = 0, ""
         if fresh:
             ahead, minutes = ticket.estimate_ahead, ticket.estimate_minutes
         else:
