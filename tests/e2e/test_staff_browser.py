@@ -48,21 +48,6 @@ NO_CAMERA = """
 """
 
 
-async def settled(page: Page) -> None:
-    """Until no transition runs (a dialog fading in is judged by axe once it is there);
-    endless animations (a spinner, the ringing header) do not count."""
-    await page.wait_for_function(
-        """() => document.getAnimations().every(
-            (a) => a.playState !== 'running' || a.effect.getTiming().iterations === Infinity
-        )"""
-    )
-
-
-async def accessible(page: Page, exclude: list[str] | None = None) -> None:
-    await settled(page)
-    await assert_accessible(page, exclude=exclude)
-
-
 async def english(page: Page) -> list[str]:
     """Latin words a person can see on the page (ids, raw codes, untranslated labels)."""
     text: str = await page.evaluate("document.body.innerText")
@@ -107,7 +92,7 @@ async def test_workstation_puts_a_no_show_back_shows_clock_times_one_f7_and_park
     picker = desk.get_by_test_id("ws-counter-select")
     await expect(picker).to_contain_text("未开窗")
     await expect(desk.get_by_test_id("ws-open")).to_have_text("开窗，开始叫号")
-    await accessible(desk)
+    await assert_accessible(desk)
     await desk.locator('[data-testid="ws-counter-select"] [data-counter="w1"]').click()
     await desk.get_by_test_id("ws-open").click()
     status = desk.get_by_test_id("ws-counter-status")
@@ -133,7 +118,7 @@ async def test_workstation_puts_a_no_show_back_shows_clock_times_one_f7_and_park
     assert CLOCK.match((await desk.get_by_test_id("ws-waited").inner_text()).strip())
     assert CLOCK.match((await desk.get_by_test_id("ws-figure-wait").inner_text()).strip())
     assert "分钟" not in await desk.locator(".bench").inner_text()
-    await accessible(desk)
+    await assert_accessible(desk)
 
     # A001 does not come: recalled, a no-show (F5), then back at the desk: put back in the queue
     # behind three waiting (the hall's policy), marked 过号重排.
@@ -174,7 +159,7 @@ async def test_workstation_puts_a_no_show_back_shows_clock_times_one_f7_and_park
     resume = desk.get_by_test_id("ws-action-resume")
     await expect(resume).to_contain_text("恢复服务")
     await expect(resume.locator("kbd")).to_have_text("F7")
-    await accessible(desk)
+    await assert_accessible(desk)
     await desk.keyboard.press("F7")
     await expect(status).to_have_attribute("data-status", "open")
     await expect(desk.get_by_test_id("ws-action-pause")).to_contain_text("暂停服务")
@@ -249,7 +234,7 @@ async def test_agent_console_without_camera_or_microphone_says_so_in_chinese(
     await expect(header).to_have_attribute("data-status", "away")
     await expect(header).to_have_text("小休 · 暂不接听来电")
     await expect(console.get_by_test_id("agent-idle-title")).to_have_text("小休中")
-    await accessible(console)
+    await assert_accessible(console)
     await console.get_by_test_id("agent-set-available").click()
     await expect(header).to_have_text("空闲 · 等待来电")
     await expect(console.get_by_test_id("agent-idle-title")).to_have_text("等待来电")
@@ -266,7 +251,7 @@ async def test_agent_console_without_camera_or_microphone_says_so_in_chinese(
         body = await console.locator("body").inner_text()
         assert "Requested device" not in body
         assert "NotFoundError" not in body
-        await accessible(console, exclude=["video"])
+        await assert_accessible(console, exclude=["video"])
     finally:
         await hang_up(console, phone, session_id)
 
@@ -350,7 +335,7 @@ async def test_back_office_speaks_to_hall_staff_finds_people_and_goes_back(
     assert "citizen:" not in text
     assert "user:" not in text
     assert await english(page) == []
-    await accessible(page)
+    await assert_accessible(page)
     await page.get_by_test_id("delivery-timeline").first.click()
     drawer = page.get_by_test_id("timeline-drawer")
     await expect(drawer.get_by_test_id("timeline-recipient")).to_have_text(
@@ -369,7 +354,7 @@ async def test_back_office_speaks_to_hall_staff_finds_people_and_goes_back(
     for raw in ("{topic}", "group:", "queueing.", "appointments.", "rtc."):
         assert raw not in await rules.inner_text(), raw
     assert await english(page) == []
-    await accessible(page)
+    await assert_accessible(page)
 
     # 消息模板: plain words; Jinja and the JSON sample behind 高级.
     await section(page, "templates")
@@ -377,14 +362,14 @@ async def test_back_office_speaks_to_hall_staff_finds_people_and_goes_back(
     await expect(templates.get_by_test_id("template-author").first).to_have_text("系统预置")
     assert "{{" not in await templates.inner_text()
     assert await english(page) == []
-    await accessible(page)
+    await assert_accessible(page)
     await page.locator(
         '[data-testid="template-edit"][data-kind="ticket_called"][data-channel="sms"]'
     ).click()
     dialog = page.get_by_test_id("template-dialog")
     await expect(dialog.get_by_test_id("template-text")).to_have_value(re.compile(r"\{号码\}"))
     await expect(dialog.get_by_test_id("template-sample")).to_have_count(0)
-    await accessible(page)
+    await assert_accessible(page)
     await dialog.get_by_test_id("template-advanced").click()
     await expect(dialog.get_by_test_id("template-sample")).to_be_visible()
     await expect(dialog.get_by_test_id("template-text")).to_have_value(
@@ -406,7 +391,7 @@ async def test_back_office_speaks_to_hall_staff_finds_people_and_goes_back(
     await contacts.get_by_test_id("contact-lookup").click()
     await expect(contacts.get_by_test_id("contact-form-title")).to_have_text("编辑联系人：张三丰")
     assert await english(page) == []
-    await accessible(page)
+    await assert_accessible(page)
 
     # The browser's Back button goes back through the sections, Forward again.
     await expect(page).to_have_url(re.compile("#contacts$"))
@@ -428,7 +413,7 @@ async def test_back_office_speaks_to_hall_staff_finds_people_and_goes_back(
     for name in ("hall", "services", "counters", "policy", "stats"):
         await section(page, name)
         assert await english(page) == [], name
-        await accessible(page)
+        await assert_accessible(page)
 
 
 # -- the hall's services in one order ----------------------------------------------------------

@@ -9,7 +9,7 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import pytest
 
 from hub.auth.models import Role
 from tests.faults.driver import Backoff
-from tests.faults.harness import Cluster, Node, hall_cluster, hall_setup, token
+from tests.faults.harness import Cluster, Node, hall_cluster, hall_setup, token, until
 from tests.faults.scenario import build, describe, wait_messages
 from tests.faults.truth import faults
 from tests.support import JWT_SECRET, UNLIMITED_COMMANDS, Client, connect
@@ -41,21 +41,6 @@ async def timed_take(kiosk: Client, n: int) -> tuple[dict[str, Any], float]:
     started = time.monotonic()
     answer = await take(kiosk, n)
     return answer, time.monotonic() - started
-
-
-async def logged(node: Node, event: str) -> bool:
-    return bool(node.lines(event))
-
-
-async def until(
-    probe: Callable[[], Awaitable[object]], wanted: object, seconds: float = 10
-) -> None:
-    """Until `probe()` answers `wanted` (a metric's value, a log line's presence)."""
-    async with asyncio.timeout(seconds):
-        while True:
-            if await probe() == wanted:
-                return
-            await asyncio.sleep(0.1)
 
 
 async def wait_ready(http: aiohttp.ClientSession, node: Node, seconds: float = 30) -> float:
@@ -106,7 +91,9 @@ async def test_a_store_restart_is_answered_with_a_code_and_nothing_is_lost(
         assert ready == 503
         assert body["checks"]["mongodb"].startswith("error")
         up = 'hallhub_dependency_up{system="mongodb"}'
-        await until(lambda: node.metric(cluster.http, up), False)  # checked every second
+        # The health check runs every second; the gauge falls with the log line.
+        await until(lambda: bool(node.lines("dependency_down")), 10, "dependency_down logged")
+        assert await node.metric(cluster.http, up) == 0
         assert node.lines("dependency_down")
 
         await cluster.store.start()
@@ -119,7 +106,7 @@ async def test_a_store_restart_is_answered_with_a_code_and_nothing_is_lost(
         numbers = [a["data"]["number"] for a in [*before, again]]
         assert numbers == ["A0001", "A0002", "A0003", "A0004"]
         assert cluster.store.count(cluster.db, "queueing_tickets", {}) == 4
-        await until(lambda: logged(node, "dependency_up"), True)
+        await until(lambda: bool(node.lines("dependency_up")), 10, "dependency_up logged")
         assert "down_seconds" in node.lines("dependency_up")[-1]
 
         # The messages pending in the outbox were delivered, each exactly once.
@@ -188,7 +175,9 @@ async def test_the_embedded_store_hung_or_killed(embedded: Node, tmp_path: Path)
             await wait_ready(http, embedded)
             assert store_pid(tmp_path) != pid
             # Told once the restarted store answers.
-            await until(lambda: logged(embedded, "embedded_store_restarted"), True)
+            await until(
+                lambda: bool(embedded.lines("embedded_store_restarted")), 10, "restart logged"
+            )
             restarts = await embedded.metric(http, "hallhub_embedded_store_restarts_total")
             assert restarts == 1
             third = await take(kiosk, 2)
